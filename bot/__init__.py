@@ -1,0 +1,1 @@
+"""cadrebot: the application (config, wiring, domain services, scheduler, delivery)."""

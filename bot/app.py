@@ -1,0 +1,94 @@
+"""The wiring: settings and services in, a python-telegram-bot Application out."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+from bot import i18n
+from bot.clock import Clock
+from bot.config import Settings
+from bot.context import SERVICES_KEY, CadreContext, Services, services_of
+from bot.menus import set_default_menus
+from bot.persistence import SQLitePersistence
+from bot.services.notifications import NotificationService
+from bot.services.organisation import OrganisationService
+from bot.services.registration import RegistrationService
+from bot.update_processor import PerUserOrderedProcessor
+from handlers import register_handlers
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+BOT_USERNAME_KEY = "bot_username"
+
+
+def build_services(
+    settings: Settings, db: Database | None = None, clock: Clock | None = None
+) -> Services:
+    db = db or Database(settings.db_path)
+    clock = clock or Clock(settings.tz)
+    notifications = NotificationService(db, clock)
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        notifications=notifications,
+        registration=RegistrationService(db, clock, notifications, settings.admin_ids),
+        organisation=OrganisationService(db, clock),
+    )
+
+
+def build_application(settings: Settings, services: Services | None = None) -> Application:
+    """Everything a running bot needs, wired once; nothing is sent before ``initialize``."""
+    token = settings.require_token()
+    services = services or build_services(settings)
+    i18n.configure(settings.default_locale, settings.tz)
+    processor = PerUserOrderedProcessor(settings.max_concurrent_updates)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.tz,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .context_types(ContextTypes(context=CadreContext))
+        .persistence(SQLitePersistence(services.db))
+        .concurrent_updates(processor)
+        # Concurrent updates need a pool to match, or they queue for connections.
+        .connection_pool_size(settings.max_concurrent_updates + 8)
+        .pool_timeout(10.0)
+        .rate_limiter(AIORateLimiter(max_retries=2))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.api_base_url:
+        builder = builder.base_url(f"{settings.api_base_url}/bot").base_file_url(
+            f"{settings.api_base_url}/file/bot"
+        )
+    application = builder.build()
+    processor.after_update = application.update_persistence
+    application.bot_data[SERVICES_KEY] = services
+    services.notifications.attach(application.bot)
+    register_handlers(application)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    services = services_of(application)
+    await services.db.ensure_connected()
+    username = application.bot.username
+    async with services.db.write() as store:
+        await store.kv.set(BOT_USERNAME_KEY, username)
+    await set_default_menus(application.bot)
+    log.info("cadrebot started as @%s", username)
+
+
+async def _post_shutdown(application: Application) -> None:
+    await services_of(application).db.close()

@@ -1,0 +1,195 @@
+"""The ``cadrebot`` command line for the people who set the bot up."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date
+from pathlib import Path
+
+from bot import i18n
+from bot.config import ConfigError, Settings, load_settings
+from bot.errors import UserFacingError
+from bot.imports import ImportRejected
+from bot.invites import deep_link
+from storage import Database
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cadrebot",
+        description="cadrebot: the campaign bot. Settings come from the environment and .env.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="start the bot (long polling, or webhook when configured)")
+
+    db = commands.add_parser("db", help="database upkeep").add_subparsers(
+        dest="db_command", required=True, metavar="ACTION"
+    )
+    db.add_parser("upgrade", help="apply pending schema migrations")
+    backup = db.add_parser("backup", help="online, consistent copy of the database")
+    backup.add_argument("path", type=Path, help="where to write the copy")
+
+    for name, what in (("units", "the organisation tree"), ("members", "members")):
+        group = commands.add_parser(name, help=f"import {what} from CSV").add_subparsers(
+            dest="sub", required=True, metavar="ACTION"
+        )
+        load = group.add_parser("import", help=f"import {what} from a UTF-8 CSV file")
+        load.add_argument("file", type=Path)
+
+    invite = commands.add_parser("invite", help="invite codes").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    create = invite.add_parser("create", help="create an invite; the code is the last line")
+    who = create.add_mutually_exclusive_group(required=True)
+    who.add_argument("--member", metavar="CODE", help="a personal invite for this member")
+    who.add_argument("--unit", metavar="CODE", help="an invite for anyone joining this unit")
+    create.add_argument("--uses", type=_positive, default=None, help="unit invites: uses")
+    create.add_argument("--expires", type=_date, metavar="YYYY-MM-DD", help="last valid day")
+
+    role = commands.add_parser("role", help="grant or revoke roles").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    for action in ("grant", "revoke"):
+        sub = role.add_parser(action, help=f"{action} a role on a unit and everything below it")
+        sub.add_argument("--member", required=True, metavar="CODE")
+        sub.add_argument(
+            "--role",
+            required=True,
+            choices=["secretary", "deputy", "committee", "propaganda", "admin"],
+        )
+        sub.add_argument("--unit", required=True, metavar="CODE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+    i18n.configure(settings.default_locale, settings.tz)
+    i18n.set_locale(settings.default_locale)
+    if args.command == "run":
+        from bot.runner import run
+
+        return run(settings)
+    return asyncio.run(_dispatch(args, settings))
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    handlers: dict[tuple[str, str | None], Callable[[], Awaitable[int]]] = {}
+    db = Database(settings.db_path)
+    from bot.app import build_services
+
+    services = build_services(settings, db=db)
+
+    async def upgrade() -> int:
+        print(f"schema version {await db.schema_version()}: {db.path}")
+        return EXIT_OK
+
+    async def backup() -> int:
+        await db.backup(args.path)
+        print(f"backup written to {args.path}")
+        return EXIT_OK
+
+    async def import_file(kind: str) -> int:
+        try:
+            data = args.file.read_bytes()
+        except OSError as error:
+            print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+            return EXIT_FAILED
+        service = services.organisation
+        load = service.import_units if kind == "units" else service.import_members
+        try:
+            summary = await load(data, actor="cli", source=str(args.file))
+        except ImportRejected as rejected:
+            print(
+                i18n.gettext("Nothing was imported. Fix these problems and try again:"),
+                file=sys.stderr,
+            )
+            for problem in rejected.problems:
+                print(f"  {problem.render()}", file=sys.stderr)
+            return EXIT_FAILED
+        print(
+            i18n.gettext(
+                "Imported {rows} rows: {created} new, {updated} changed, {unchanged} unchanged."
+            ).format(
+                rows=summary.rows,
+                created=summary.created,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+            )
+        )
+        return EXIT_OK
+
+    async def create_invite() -> int:
+        uses = args.uses if args.uses is not None else (1 if args.member else 30)
+        invite = await services.registration.create_invite(
+            by="cli",
+            member_code=args.member,
+            unit_code=args.unit,
+            uses=uses,
+            expires_on=args.expires,
+        )
+        async with db.read() as store:
+            username = await store.kv.get("bot_username")
+        link = deep_link(username, invite.code)
+        if link:
+            print(link)
+        print(invite.code)
+        return EXIT_OK
+
+    async def set_role() -> int:
+        changed = await services.organisation.set_role(
+            member_code=args.member,
+            role=args.role,
+            unit_code=args.unit,
+            grant=args.sub == "grant",
+            actor="cli",
+        )
+        state = "done" if changed else "nothing to change"
+        print(f"{args.sub} {args.role} on {args.unit} for {args.member}: {state}")
+        return EXIT_OK
+
+    handlers = {
+        ("db", "upgrade"): upgrade,
+        ("db", "backup"): backup,
+        ("units", "import"): lambda: import_file("units"),
+        ("members", "import"): lambda: import_file("members"),
+        ("invite", "create"): create_invite,
+        ("role", "grant"): set_role,
+        ("role", "revoke"): set_role,
+    }
+    key = (args.command, getattr(args, "db_command", None) or getattr(args, "sub", None))
+    try:
+        await db.connect()
+    except Exception as error:  # a broken file or folder: say so in one line
+        print(f"cannot open the database {db.path}: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        return await handlers[key]()
+    except UserFacingError as error:
+        print(error.render(), file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        await db.close()

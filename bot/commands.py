@@ -1,0 +1,56 @@
+"""The one table of commands: it feeds the access gate, /help and the Telegram menus.
+
+Adding a command is one row here plus its handler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.access import MANAGERS, MONITORS, Actor, Role, may_use
+from bot.i18n import N_, gettext
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    description: str  # English message id, translated when shown
+    roles: frozenset[Role] | None = None  # None: any registered member
+    public: bool = False  # strangers may use it too
+    private_only: bool = False  # shows personal data: private chats only
+
+    def describe(self) -> str:
+        return gettext(self.description)
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", N_("Start, or join with an invite code"), public=True),
+    CommandSpec("help", N_("What I can do for you"), public=True),
+    CommandSpec("me", N_("My profile, unit and roles"), private_only=True),
+    CommandSpec("language", N_("Change the language"), public=True),
+    CommandSpec("cancel", N_("Stop the current step"), public=True),
+    CommandSpec(
+        "invite",
+        N_("Create an invite code for a member or a unit"),
+        roles=MANAGERS,
+        private_only=True,
+    ),
+    CommandSpec(
+        "joins", N_("Join requests waiting for approval"), roles=MANAGERS, private_only=True
+    ),
+    CommandSpec(
+        "unreached",
+        N_("Members who have not started the bot yet"),
+        roles=MONITORS,
+        private_only=True,
+    ),
+)
+
+BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
+
+
+def visible_commands(actor: Actor) -> list[CommandSpec]:
+    """The commands this person may use, in table order."""
+    if not (actor.is_registered or actor.is_admin):
+        return [spec for spec in COMMANDS if spec.public]
+    return [spec for spec in COMMANDS if spec.public or may_use(actor, spec.roles)]

@@ -1,0 +1,157 @@
+"""Settings from the environment and ``.env``, validated; the token is held as a secret."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+# The environment key behind each field, and what it expects, for one-line errors.
+_EXPECTED = {
+    "token": ("TELEGRAM_BOT_TOKEN", "the token from @BotFather, like 123456:ABC-def"),
+    "db_path": ("CADREBOT_DB", "a file path"),
+    "timezone": ("CADREBOT_TIMEZONE", "an IANA time zone such as Asia/Ho_Chi_Minh"),
+    "default_locale": ("CADREBOT_DEFAULT_LOCALE", "vi or en"),
+    "admin_ids": ("CADREBOT_ADMIN_IDS", "comma-separated numeric Telegram user ids"),
+    "api_base_url": ("TELEGRAM_API_BASE_URL", "an http(s) URL such as http://localhost:8081"),
+    "webhook_url": ("CADREBOT_WEBHOOK_URL", "the public https URL Telegram posts updates to"),
+    "webhook_listen": ("CADREBOT_WEBHOOK_LISTEN", "an address to listen on, e.g. 0.0.0.0"),
+    "webhook_port": ("CADREBOT_WEBHOOK_PORT", "a port number 1-65535"),
+    "webhook_secret": (
+        "CADREBOT_WEBHOOK_SECRET",
+        "1-256 characters of A-Z, a-z, 0-9, _ and -",
+    ),
+    "max_concurrent_updates": ("CADREBOT_MAX_CONCURRENT_UPDATES", "a whole number 1-1024"),
+    "log_level": ("CADREBOT_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR"),
+}
+
+
+class ConfigError(Exception):
+    """A missing or invalid setting; ``str()`` is the one line shown to the operator."""
+
+    def __init__(self, key: str, expected: str, problem: str = "is invalid") -> None:
+        super().__init__(f"Configuration error: {key} {problem}; expected {expected}.")
+        self.key = key
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    db_path: Path = Field(default=Path("data/cadrebot.sqlite3"), alias="CADREBOT_DB")
+    timezone: str = Field(default="Asia/Ho_Chi_Minh", alias="CADREBOT_TIMEZONE")
+    default_locale: str = Field(default="vi", alias="CADREBOT_DEFAULT_LOCALE")
+    admin_ids: Annotated[frozenset[int], NoDecode] = Field(
+        default=frozenset(), alias="CADREBOT_ADMIN_IDS"
+    )
+    api_base_url: str | None = Field(default=None, alias="TELEGRAM_API_BASE_URL")
+    webhook_url: str | None = Field(default=None, alias="CADREBOT_WEBHOOK_URL")
+    webhook_listen: str = Field(default="127.0.0.1", alias="CADREBOT_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, ge=1, le=65535, alias="CADREBOT_WEBHOOK_PORT")
+    webhook_secret: SecretStr | None = Field(default=None, alias="CADREBOT_WEBHOOK_SECRET")
+    max_concurrent_updates: int = Field(
+        default=64, ge=1, le=1024, alias="CADREBOT_MAX_CONCURRENT_UPDATES"
+    )
+    log_level: str = Field(default="INFO", alias="CADREBOT_LOG_LEVEL")
+
+    @field_validator("token", "webhook_secret", "api_base_url", "webhook_url", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN.match(value.get_secret_value().strip()):
+            raise ValueError("bad token shape")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("default_locale")
+    @classmethod
+    def _supported_locale(cls, value: str) -> str:
+        if value not in ("vi", "en"):
+            raise ValueError("unsupported locale")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.split(",") if part.strip()]
+            if not all(re.fullmatch(r"\d+", part) for part in parts):
+                raise ValueError("not numeric ids")
+            return frozenset(int(part) for part in parts)
+        return value
+
+    @field_validator("api_base_url", "webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("not a URL")
+        return value.rstrip("/") if value else value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("bad secret")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("bad level")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def use_webhook(self) -> bool:
+        return self.webhook_url is not None
+
+    def require_token(self) -> str:
+        if self.token is None:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN",
+                "the token from @BotFather; copy .env.example to .env and set it there",
+                problem="is not set",
+            )
+        return self.token.get_secret_value().strip()
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: object) -> Settings:
+    """Read and validate the settings; any problem becomes one :class:`ConfigError` line."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        error = exc.errors(include_input=False, include_url=False)[0]
+        field = str(error["loc"][0]) if error["loc"] else ""
+        key, expected = next(
+            ((k, e) for name, (k, e) in _EXPECTED.items() if field in (name, k)),
+            (field, "a valid value"),
+        )
+        # Never echo the value: it may be the token.
+        raise ConfigError(key, expected) from None

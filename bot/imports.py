@@ -1,0 +1,351 @@
+"""Validation of organisation CSV files. Pure: it reads text and known codes, writes nothing.
+
+Every problem is collected with its line number, so one run shows the whole list; the
+service writes only when there are none (imports are all or nothing).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from bot.i18n import N_, gettext
+from storage.records import LANGUAGES, MEMBER_STATUSES, UNIT_KINDS
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
+MEMBER_COLUMNS = ("code", "full_name", "unit_code", "status", "position")
+MEMBER_OPTIONAL_COLUMNS = ("is_head", "language", "telegram_id")
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int  # 1-based line in the file; 0 for the file as a whole
+    message: str  # English message id, translated by render()
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def render(self) -> str:
+        text = gettext(self.message).format(**self.params)
+        if self.line:
+            return gettext("Line {line}: {problem}").format(line=self.line, problem=text)
+        return text
+
+
+class ImportRejected(Exception):
+    """The file has problems; nothing was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    line: int
+    code: str
+    name: str
+    kind: str
+    parent_code: str | None
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    line: int
+    code: str
+    full_name: str
+    unit_codes: tuple[str, ...]  # primary first
+    status: str
+    position: str
+    is_head: bool
+    language: str | None
+    telegram_id: int | None
+
+
+def _read(text: str, required: tuple[str, ...], problems: list[Problem]) -> list[tuple[int, dict]]:
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        problems.append(Problem(0, N_("The file is empty.")))
+        return []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in required if name not in header]
+    if missing:
+        problems.append(
+            Problem(1, N_("missing column(s): {columns}"), {"columns": ", ".join(missing)})
+        )
+        return []
+    reader.fieldnames = header
+    rows = []
+    try:
+        for row in reader:
+            if None in row:
+                problems.append(Problem(reader.line_num, N_("too many values in this row")))
+                continue
+            values = {k: (v or "").strip() for k, v in row.items()}
+            if not any(values.values()):
+                continue  # blank line
+            rows.append((reader.line_num, values))
+    except csv.Error as exc:
+        problems.append(Problem(reader.line_num, N_("unreadable CSV: {error}"), {"error": exc}))
+    return rows
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or ImportRejected."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportRejected(
+            [
+                Problem(
+                    0, N_("The file is not UTF-8 text (byte {position})."), {"position": exc.start}
+                )
+            ]
+        ) from None
+
+
+def _check_code(line: int, column: str, code: str, problems: list[Problem]) -> bool:
+    if not code:
+        problems.append(Problem(line, N_("{column} is empty"), {"column": column}))
+        return False
+    if not CODE_PATTERN.match(code):
+        problems.append(
+            Problem(
+                line,
+                N_("{column} '{code}' may only use letters, digits, '.', '_' and '-'"),
+                {"column": column, "code": code},
+            )
+        )
+        return False
+    return True
+
+
+def validate_units(text: str, existing_parents: Mapping[str, str | None]) -> list[UnitRow]:
+    """Check a units file against the units already stored (code → parent code).
+
+    Returns the rows ordered parents first, or raises ImportRejected with every problem.
+    """
+    problems: list[Problem] = []
+    rows: list[UnitRow] = []
+    seen: dict[str, int] = {}
+    for line, values in _read(text, UNIT_COLUMNS, problems):
+        code, name, kind = values["code"], values["name"], values["kind"]
+        parent = values["parent_code"] or None
+        ok = _check_code(line, "code", code, problems)
+        if ok and code in seen:
+            problems.append(
+                Problem(
+                    line,
+                    N_("duplicate code '{code}' (also on line {other})"),
+                    {"code": code, "other": seen[code]},
+                )
+            )
+            ok = False
+        if not name:
+            problems.append(Problem(line, N_("{column} is empty"), {"column": "name"}))
+            ok = False
+        elif len(name) > MAX_NAME:
+            problems.append(
+                Problem(line, N_("name is longer than {limit} characters"), {"limit": MAX_NAME})
+            )
+            ok = False
+        if kind not in UNIT_KINDS:
+            problems.append(
+                Problem(
+                    line,
+                    N_("unknown kind '{kind}'; use one of: {allowed}"),
+                    {"kind": kind, "allowed": ", ".join(UNIT_KINDS)},
+                )
+            )
+            ok = False
+        if parent is not None and parent == code:
+            problems.append(Problem(line, N_("a unit cannot be its own parent")))
+            ok = False
+        if ok:
+            seen[code] = line
+            rows.append(UnitRow(line, code, name, kind, parent))
+    parents: dict[str, str | None] = dict(existing_parents)
+    parents.update({row.code: row.parent_code for row in rows})
+    for row in rows:
+        if row.parent_code is not None and row.parent_code not in parents:
+            problems.append(
+                Problem(row.line, N_("unknown parent_code '{code}'"), {"code": row.parent_code})
+            )
+    problems.extend(_cycles(rows, parents))
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda p: p.line))
+    return _parents_first(rows, parents)
+
+
+def _cycles(rows: list[UnitRow], parents: Mapping[str, str | None]) -> list[Problem]:
+    found = []
+    for row in rows:
+        node: str | None = row.code
+        visited = set()
+        while node is not None and node in parents:
+            if node in visited:
+                found.append(
+                    Problem(
+                        row.line,
+                        N_("unit '{code}' would be its own ancestor (a cycle)"),
+                        {"code": row.code},
+                    )
+                )
+                break
+            visited.add(node)
+            node = parents[node]
+    return found
+
+
+def _parents_first(rows: list[UnitRow], parents: Mapping[str, str | None]) -> list[UnitRow]:
+    def depth(code: str) -> int:
+        count, node = 0, parents.get(code)
+        while node is not None:
+            count, node = count + 1, parents.get(node)
+        return count
+
+    return sorted(rows, key=lambda row: (depth(row.code), row.line))
+
+
+def _parse_bool(value: str) -> bool | None:
+    lowered = value.lower()
+    if lowered in ("", "false"):
+        return False
+    if lowered == "true":
+        return True
+    return None
+
+
+def validate_members(
+    text: str,
+    unit_exists: Callable[[str], bool],
+    telegram_owner: Mapping[int, str | None],
+) -> list[MemberRow]:
+    """Check a members file. ``telegram_owner`` maps stored Telegram ids to member codes."""
+    problems: list[Problem] = []
+    rows: list[MemberRow] = []
+    seen: dict[str, int] = {}
+    telegram_seen: dict[int, int] = {}
+    for line, values in _read(text, MEMBER_COLUMNS, problems):
+        code = values["code"]
+        ok = _check_code(line, "code", code, problems)
+        if ok and code in seen:
+            problems.append(
+                Problem(
+                    line,
+                    N_("duplicate code '{code}' (also on line {other})"),
+                    {"code": code, "other": seen[code]},
+                )
+            )
+            ok = False
+        full_name = " ".join(values["full_name"].split())
+        if not full_name:
+            problems.append(Problem(line, N_("{column} is empty"), {"column": "full_name"}))
+            ok = False
+        elif len(full_name) > MAX_NAME:
+            problems.append(
+                Problem(line, N_("name is longer than {limit} characters"), {"limit": MAX_NAME})
+            )
+            ok = False
+        unit_codes = tuple(part.strip() for part in values["unit_code"].split(";") if part.strip())
+        if not unit_codes:
+            problems.append(Problem(line, N_("{column} is empty"), {"column": "unit_code"}))
+            ok = False
+        for unit_code in unit_codes:
+            if not unit_exists(unit_code):
+                problems.append(
+                    Problem(line, N_("unknown unit_code '{code}'"), {"code": unit_code})
+                )
+                ok = False
+        if len(set(unit_codes)) != len(unit_codes):
+            problems.append(Problem(line, N_("the same unit is listed twice")))
+            ok = False
+        status = values["status"]
+        if status not in MEMBER_STATUSES:
+            problems.append(
+                Problem(
+                    line,
+                    N_("unknown status '{status}'; use one of: {allowed}"),
+                    {"status": status, "allowed": ", ".join(MEMBER_STATUSES)},
+                )
+            )
+            ok = False
+        is_head = _parse_bool(values.get("is_head", ""))
+        if is_head is None:
+            problems.append(
+                Problem(
+                    line,
+                    N_("is_head must be true or false, not '{value}'"),
+                    {"value": values["is_head"]},
+                )
+            )
+            ok = False
+        language = values.get("language", "").lower() or None
+        if language is not None and language not in LANGUAGES:
+            problems.append(
+                Problem(
+                    line,
+                    N_("language must be vi or en, not '{value}'"),
+                    {"value": values["language"]},
+                )
+            )
+            ok = False
+        raw_telegram = values.get("telegram_id", "")
+        telegram_id: int | None = None
+        if raw_telegram:
+            if not re.fullmatch(r"\d{1,15}", raw_telegram):
+                problems.append(
+                    Problem(
+                        line,
+                        N_(
+                            "telegram_id must be a number (the user id, not "
+                            "@username), not '{value}'"
+                        ),
+                        {"value": raw_telegram},
+                    )
+                )
+                ok = False
+            else:
+                telegram_id = int(raw_telegram)
+                if telegram_id in telegram_seen:
+                    problems.append(
+                        Problem(
+                            line,
+                            N_("telegram_id {value} is also on line {other}"),
+                            {"value": telegram_id, "other": telegram_seen[telegram_id]},
+                        )
+                    )
+                    ok = False
+                owner = telegram_owner.get(telegram_id, code)
+                if owner != code:
+                    problems.append(
+                        Problem(
+                            line,
+                            N_("telegram_id {value} already belongs to member '{owner}'"),
+                            {"value": telegram_id, "owner": owner or "?"},
+                        )
+                    )
+                    ok = False
+                telegram_seen[telegram_id] = line
+        if ok:
+            seen[code] = line
+            rows.append(
+                MemberRow(
+                    line,
+                    code,
+                    full_name,
+                    unit_codes,
+                    status,
+                    values["position"],
+                    bool(is_head),
+                    language,
+                    telegram_id,
+                )
+            )
+    if problems:
+        raise ImportRejected(sorted(problems, key=lambda p: p.line))
+    return rows

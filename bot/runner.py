@@ -1,0 +1,51 @@
+"""Starting and stopping the bot: polling by default, webhook when configured."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from telegram import Update
+from telegram.error import InvalidToken, NetworkError
+
+from bot.app import build_application
+from bot.config import ConfigError, Settings
+from bot.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: Settings) -> int:
+    """Run until SIGINT or SIGTERM; python-telegram-bot then shuts down gracefully."""
+    try:
+        token = settings.require_token()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level, secret=token)
+    application = build_application(settings)
+    try:
+        if settings.use_webhook:
+            application.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path="telegram",
+                webhook_url=f"{settings.webhook_url}",
+                secret_token=(
+                    settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+                ),
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(
+            "Configuration error: Telegram refused TELEGRAM_BOT_TOKEN; check the token "
+            "from @BotFather.",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as error:
+        print(f"Cannot reach the Telegram Bot API: {error}", file=sys.stderr)
+        return 1
+    return 0

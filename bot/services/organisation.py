@@ -1,0 +1,155 @@
+"""Importing the organisation tree and members, and granting roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.access import Role
+from bot.clock import Clock
+from bot.errors import InvalidInput, NotFound
+from bot.i18n import N_
+from bot.imports import ImportRejected, decode, validate_members, validate_units
+from storage import Database
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    rows: int
+    created: int
+    updated: int
+
+    @property
+    def unchanged(self) -> int:
+        return self.rows - self.created - self.updated
+
+
+class OrganisationService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def import_units(self, data: bytes, *, actor: str, source: str = "") -> ImportSummary:
+        """Validate the whole file, then upsert by code in one transaction, or write nothing."""
+        try:
+            text = decode(data)
+            async with self.db.write() as store:
+                existing = await store.units.all()
+                by_id = {u.id: u for u in existing}
+                parents = {
+                    u.code: by_id[u.parent_id].code if u.parent_id else None for u in existing
+                }
+                rows = validate_units(text, parents)
+                known = {u.code: u for u in existing}
+                created = updated = 0
+                for row in rows:
+                    parent_id = None
+                    if row.parent_code:
+                        parent_id = known[row.parent_code].id
+                    before = known.get(row.code)
+                    unit = await store.units.upsert(row.code, row.name, row.kind, parent_id)
+                    if before is None:
+                        created += 1
+                    elif (before.name, before.kind, before.parent_id) != (
+                        unit.name,
+                        unit.kind,
+                        unit.parent_id,
+                    ):
+                        updated += 1
+                    known[row.code] = unit
+                await store.units.rebuild_paths()
+                summary = ImportSummary(len(rows), created, updated)
+                await store.audit.record(
+                    actor=actor,
+                    action="units.import",
+                    target=source,
+                    detail={"rows": len(rows), "created": created, "updated": updated},
+                )
+            return summary
+        except ImportRejected as rejected:
+            await self._audit_rejected(actor, "units.import", source, rejected)
+            raise
+
+    async def import_members(self, data: bytes, *, actor: str, source: str = "") -> ImportSummary:
+        try:
+            text = decode(data)
+            today = self.clock.today()
+            async with self.db.write() as store:
+                units = {u.code: u for u in await store.units.all()}
+                cursor = await store.conn.execute(
+                    "SELECT telegram_id, code FROM members WHERE telegram_id IS NOT NULL"
+                )
+                owners = {row[0]: row[1] for row in await cursor.fetchall()}
+                rows = validate_members(text, units.__contains__, owners)
+                created = updated = 0
+                for row in rows:
+                    existed = await store.members.by_code(row.code) is not None
+                    member, changed = await store.members.upsert(
+                        code=row.code,
+                        full_name=row.full_name,
+                        status=row.status,
+                        position=row.position,
+                        is_head=row.is_head,
+                        language=row.language,
+                        telegram_id=row.telegram_id,
+                    )
+                    primary, *extra = (units[code].id for code in row.unit_codes)
+                    moved = await store.members.set_memberships(member.id, primary, extra, today)
+                    if not existed:
+                        created += 1
+                    elif changed or moved:
+                        updated += 1
+                summary = ImportSummary(len(rows), created, updated)
+                await store.audit.record(
+                    actor=actor,
+                    action="members.import",
+                    target=source,
+                    detail={"rows": len(rows), "created": created, "updated": updated},
+                )
+            return summary
+        except ImportRejected as rejected:
+            await self._audit_rejected(actor, "members.import", source, rejected)
+            raise
+
+    async def _audit_rejected(
+        self, actor: str, action: str, source: str, rejected: ImportRejected
+    ) -> None:
+        async with self.db.write() as store:
+            await store.audit.record(
+                actor=actor,
+                action=action,
+                target=source,
+                outcome="error",
+                detail={"problems": len(rejected.problems)},
+            )
+
+    async def set_role(
+        self, *, member_code: str, role: str, unit_code: str, grant: bool, actor: str
+    ) -> bool:
+        """Grant or revoke; returns whether anything changed (repeating is harmless)."""
+        try:
+            role = Role(role).value
+        except ValueError:
+            raise InvalidInput(
+                N_("Unknown role '{role}'. Use one of: {allowed}."),
+                role=role,
+                allowed=", ".join(r.value for r in Role),
+            ) from None
+        async with self.db.write() as store:
+            member = await store.members.by_code(member_code)
+            if member is None:
+                raise NotFound(N_("No member has the code '{code}'."), code=member_code)
+            unit = await store.units.by_code(unit_code)
+            if unit is None:
+                raise NotFound(N_("No unit has the code '{code}'."), code=unit_code)
+            if grant:
+                changed = await store.roles.grant(member.id, role, unit.id)
+            else:
+                changed = await store.roles.revoke(member.id, role, unit.id)
+            await store.audit.record(
+                actor=actor,
+                action="role.grant" if grant else "role.revoke",
+                target=f"{member_code}:{role}@{unit_code}",
+                member_id=None,
+                detail={"changed": changed},
+            )
+        return changed

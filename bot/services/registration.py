@@ -1,0 +1,447 @@
+"""Invite-only registration: who someone is, redeeming codes, join requests, reachability."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import date
+from enum import StrEnum
+from html import escape
+
+from bot.access import MANAGERS, MONITORS, Actor, has_role_over, scope_units
+from bot.clock import Clock
+from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from bot.i18n import N_, gettext
+from bot.invites import invite_problem, new_code, normalise_code
+from bot.services.notifications import Button, NotificationService, Render
+from storage import Database, Store
+from storage.records import Invite, JoinRequest, Member, Unit
+
+log = logging.getLogger(__name__)
+
+NAME_MIN, NAME_MAX = 4, 100
+
+
+class Redeemed(StrEnum):
+    BOUND = "bound"  # a personal invite: the account now belongs to the member
+    NEEDS_NAME = "needs_name"  # a unit invite: ask the full name next
+
+
+@dataclass(frozen=True)
+class RedeemResult:
+    outcome: Redeemed
+    invite: Invite
+    member: Member | None = None
+    unit: Unit | None = None
+
+
+@dataclass(frozen=True)
+class UnreachedMember:
+    member: Member
+    unit: Unit
+    invite: Invite
+    blocked: bool
+
+
+def actor_label(actor: Actor) -> str:
+    return f"tg:{actor.telegram_id}"
+
+
+def clean_full_name(text: str) -> str:
+    """Collapse spaces and check the length; raises InvalidInput with what to do instead."""
+    name = " ".join(text.split())
+    if len(name) < NAME_MIN or len(name) > NAME_MAX or not any(ch.isalpha() for ch in name):
+        raise InvalidInput(
+            N_(
+                "Please send your full name as written in the roster, {low} to {high} "
+                "characters, for example: Trần Thị Bích."
+            ),
+            low=NAME_MIN,
+            high=NAME_MAX,
+        )
+    if name.startswith("/"):
+        raise InvalidInput(N_("Please send your full name, not a command."))
+    return name
+
+
+class RegistrationService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        notifications: NotificationService,
+        admin_ids: frozenset[int],
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.notifications = notifications
+        self.admin_ids = admin_ids
+
+    # Who is this? ------------------------------------------------------------------------
+
+    async def identify(self, telegram_id: int) -> Actor:
+        async with self.db.read() as store:
+            return await self._actor(store, telegram_id)
+
+    async def _actor(self, store: Store, telegram_id: int) -> Actor:
+        is_admin = telegram_id in self.admin_ids
+        member = await store.members.by_telegram_id(telegram_id)
+        if member is None or member.registration == "rejected":
+            return Actor(telegram_id, is_config_admin=is_admin)
+        if member.registration == "pending":
+            return Actor(telegram_id, member=member, is_config_admin=is_admin, pending=True)
+        grants = tuple(await store.roles.for_member(member.id))
+        units = tuple(m.unit for m in await store.members.memberships(member.id))
+        return Actor(telegram_id, member, grants, is_admin, units=units)
+
+    async def note_private_contact(self, actor: Actor) -> None:
+        """Someone wrote to the bot in private: they can be written to from now on."""
+        member = actor.member
+        if member is None or (member.started_bot_at and member.blocked_at is None):
+            return
+        async with self.db.write() as store:
+            await store.members.mark_started(actor.telegram_id, self.clock.now())
+
+    async def note_blocked(self, telegram_id: int, blocked: bool) -> None:
+        async with self.db.write() as store:
+            if blocked:
+                await store.members.mark_blocked(telegram_id, self.clock.now())
+            else:
+                await store.members.mark_started(telegram_id, self.clock.now())
+
+    async def set_language(self, actor: Actor, language: str) -> None:
+        if actor.member is None:
+            return
+        async with self.db.write() as store:
+            await store.members.set_language(actor.member.id, language)
+
+    # Invites -----------------------------------------------------------------------------
+
+    async def redeem(self, code: str, telegram_id: int) -> RedeemResult:
+        """Use an invite code. A personal invite binds the account at once."""
+        code = normalise_code(code)
+        today = self.clock.today()
+        async with self.db.write() as store:
+            current = await store.members.by_telegram_id(telegram_id)
+            if current is not None and current.registration == "active":
+                raise Conflict(
+                    N_(
+                        "Comrade {name}, you are already registered. Send /help to see "
+                        "what you can do."
+                    ),
+                    name=current.full_name,
+                )
+            if current is not None and current.registration == "pending":
+                raise Conflict(
+                    N_(
+                        "Your request to join is waiting for the secretary's approval. "
+                        "You will get a message when it is decided."
+                    )
+                )
+            invite = await store.invites.by_code(code)
+            self._check(invite, today)
+            assert invite is not None
+            if invite.unit_id is not None:
+                unit = await store.units.get(invite.unit_id)
+                return RedeemResult(Redeemed.NEEDS_NAME, invite, unit=unit)
+            member = await store.members.get(invite.member_id)  # type: ignore[arg-type]
+            assert member is not None
+            if member.telegram_id is not None and member.telegram_id != telegram_id:
+                raise Conflict(
+                    N_(
+                        "This invite belongs to a member who is already registered from "
+                        "another Telegram account. Please ask your cell secretary."
+                    )
+                )
+            if not await store.invites.use(invite.id):
+                raise Conflict(
+                    N_(
+                        "This invite code has already been used. Please ask your cell "
+                        "secretary for a new one."
+                    )
+                )
+            await store.members.bind_telegram(member.id, telegram_id)
+            await store.audit.record(
+                actor=f"tg:{telegram_id}",
+                member_id=member.id,
+                action="invite.redeem",
+                target=invite.code,
+            )
+            member = await store.members.get(member.id)
+        return RedeemResult(Redeemed.BOUND, invite, member=member)
+
+    def _check(self, invite: Invite | None, today: date) -> None:
+        problem = invite_problem(invite, today)
+        if problem is not None:
+            expires = invite.expires_on.strftime("%d/%m/%Y") if invite and invite.expires_on else ""
+            raise InvalidInput(problem, date=expires)
+
+    async def create_invite(
+        self,
+        *,
+        by: str,
+        member_code: str | None = None,
+        unit_code: str | None = None,
+        uses: int = 1,
+        expires_on: date | None = None,
+        actor: Actor | None = None,
+    ) -> Invite:
+        """A personal (member) or unit invite. ``actor`` is checked for scope when given."""
+        if (member_code is None) == (unit_code is None):
+            raise InvalidInput(N_("Give either a member code or a unit code."))
+        if uses < 1 or uses > 1000:
+            raise InvalidInput(N_("The number of uses must be between 1 and 1000."))
+        if member_code is not None and uses != 1:
+            raise InvalidInput(N_("A personal invite can be used once."))
+        if expires_on is not None and expires_on < self.clock.today():
+            raise InvalidInput(N_("The expiry date is in the past."))
+        async with self.db.write() as store:
+            member = unit = None
+            if member_code is not None:
+                member = await store.members.by_code(member_code)
+                if member is None:
+                    raise NotFound(N_("No member has the code '{code}'."), code=member_code)
+                units = [m.unit for m in await store.members.memberships(member.id)]
+                if actor is not None and not any(has_role_over(actor, MANAGERS, u) for u in units):
+                    raise AccessDenied(N_("This member is not in a unit you manage."))
+            else:
+                unit = await store.units.by_code(unit_code or "")
+                if unit is None:
+                    raise NotFound(N_("No unit has the code '{code}'."), code=unit_code)
+                if actor is not None and not has_role_over(actor, MANAGERS, unit):
+                    raise AccessDenied(N_("You do not manage this unit."))
+            invite = await self._new_invite(
+                store,
+                member_id=member.id if member else None,
+                unit_id=unit.id if unit else None,
+                uses=uses,
+                expires_on=expires_on,
+                by=by,
+            )
+            await store.audit.record(
+                actor=by,
+                action="invite.create",
+                target=invite.code,
+                member_id=actor.member.id if actor and actor.member else None,
+                detail={"member": member_code, "unit": unit_code, "uses": uses},
+            )
+        return invite
+
+    async def _new_invite(
+        self,
+        store: Store,
+        *,
+        member_id: int | None,
+        unit_id: int | None,
+        uses: int,
+        expires_on: date | None,
+        by: str,
+    ) -> Invite:
+        for _ in range(10):
+            code = new_code()
+            if await store.invites.by_code(code) is None:
+                return await store.invites.create(
+                    code=code,
+                    member_id=member_id,
+                    unit_id=unit_id,
+                    max_uses=uses,
+                    expires_on=expires_on,
+                    created_by=by,
+                )
+        raise RuntimeError("could not find a free invite code")
+
+    # Unit invites and join requests -------------------------------------------------------
+
+    async def request_join(
+        self, code: str, telegram_id: int, full_name: str, language: str | None
+    ) -> JoinRequest:
+        full_name = clean_full_name(full_name)
+        today = self.clock.today()
+        async with self.db.write() as store:
+            if await store.members.by_telegram_id(telegram_id) is not None:
+                raise Conflict(N_("You have already sent a request or are registered."))
+            invite = await store.invites.by_code(normalise_code(code))
+            self._check(invite, today)
+            assert invite is not None and invite.unit_id is not None
+            if not await store.invites.use(invite.id):
+                raise Conflict(
+                    N_(
+                        "This invite code has already been used. Please ask your cell "
+                        "secretary for a new one."
+                    )
+                )
+            member = await store.members.create_pending(
+                full_name=full_name, telegram_id=telegram_id, language=language
+            )
+            await store.members.set_memberships(member.id, invite.unit_id, [], today)
+            request = await store.invites.create_request(
+                member_id=member.id,
+                unit_id=invite.unit_id,
+                invite_id=invite.id,
+                telegram_id=telegram_id,
+                full_name=full_name,
+            )
+            await store.audit.record(
+                actor=f"tg:{telegram_id}",
+                member_id=member.id,
+                action="join.request",
+                target=invite.code,
+                detail={"request": request.id},
+            )
+            unit = await store.units.get(invite.unit_id)
+            managers = await self._managers_for(store, unit)  # type: ignore[arg-type]
+        await self._alert_managers(managers, request, unit)  # type: ignore[arg-type]
+        return request
+
+    async def _managers_for(self, store: Store, unit: Unit) -> list[Member]:
+        """The secretaries and deputies of the unit, else of the nearest unit above it."""
+        chain = [unit, *reversed(await store.units.ancestors(unit))]
+        for candidate in chain:
+            holders = await store.roles.holders([candidate.id], tuple(MANAGERS))
+            members = [await store.members.get(member_id) for member_id, _, _ in holders]
+            found = [m for m in members if m is not None and m.is_active]
+            if found:
+                return list({m.id: m for m in found}.values())
+        return []
+
+    async def _alert_managers(
+        self, managers: list[Member], request: JoinRequest, unit: Unit
+    ) -> None:
+        def render() -> tuple[str, list[list[Button]]]:
+            text = gettext(
+                "New join request for {unit}:\n<b>{name}</b>\nApprove if this person is a "
+                "member of the unit."
+            ).format(unit=_html(unit.name), name=_html(request.full_name))
+            return text, [
+                [
+                    Button(gettext("Approve"), f"join:approve:{request.id}"),
+                    Button(gettext("Reject"), f"join:reject:{request.id}"),
+                ]
+            ]
+
+        if not managers:
+            log.warning(
+                "join request %s: unit %s has no secretary to approve", request.id, unit.code
+            )
+        await self.notifications.notify_all(managers, render)
+
+    async def pending_requests(self, actor: Actor) -> list[tuple[JoinRequest, Unit]]:
+        async with self.db.read() as store:
+            if actor.is_admin:
+                units = await store.units.all()
+            else:
+                units = []
+                for top in scope_units(actor, MANAGERS):
+                    units.extend(await store.units.subtree(top))
+            by_id = {u.id: u for u in units}
+            requests = await store.invites.pending_requests(list(by_id))
+        return [(r, by_id[r.unit_id]) for r in requests]
+
+    async def decide(self, request_id: int, approve: bool, actor: Actor) -> JoinRequest:
+        """Approve or reject once; a second decision raises Conflict saying what happened."""
+        today = self.clock.today()
+        async with self.db.write() as store:
+            request = await store.invites.get_request(request_id)
+            if request is None:
+                raise NotFound(N_("This request no longer exists."))
+            unit = await store.units.get(request.unit_id)
+            assert unit is not None
+            if not has_role_over(actor, MANAGERS, unit):
+                await store.audit.record(
+                    actor=actor_label(actor),
+                    action="join.decide",
+                    outcome="denied",
+                    target=str(request_id),
+                )
+                raise AccessDenied(
+                    N_("Only the secretary of {unit} can decide this request."), unit=unit.name
+                )
+            if request.status != "pending":
+                raise Conflict(
+                    N_("This request was already {decision}."),
+                    decision=gettext("approved")
+                    if request.status == "approved"
+                    else gettext("rejected"),
+                )
+            decider = actor.member.id if actor.member else None
+            status = "approved" if approve else "rejected"
+            await store.invites.decide(request_id, status, decider)  # type: ignore[arg-type]
+            if approve:
+                await store.members.set_registration(request.member_id, "active")
+            else:
+                await store.members.set_registration(request.member_id, "rejected")
+                await store.members.end_memberships(request.member_id, today)
+            await store.audit.record(
+                actor=actor_label(actor),
+                member_id=decider,
+                action=f"join.{status}",
+                target=str(request_id),
+                detail={"unit": unit.code},
+            )
+            request = await store.invites.get_request(request_id)
+            member = await store.members.get(request.member_id)  # type: ignore[union-attr]
+        assert request is not None and member is not None
+        # The rejected member's account is unbound; reach them by the id on the request.
+        recipient = member if approve else _with_telegram(member, request.telegram_id)
+        await self.notifications.notify(recipient, _decision_render(approve, unit))
+        return request
+
+    # Reachability --------------------------------------------------------------------------
+
+    async def unreached(self, actor: Actor) -> list[UnreachedMember]:
+        """Members in the actor's units who have not started the bot, or blocked it, each
+        with a personal invite to forward (reusing an open one)."""
+        today = self.clock.today()
+        result = []
+        async with self.db.write() as store:
+            tops = (
+                [u for u in await store.units.all() if u.parent_id is None]
+                if actor.is_admin and not actor.grants
+                else scope_units(actor, MONITORS)
+            )
+            seen: set[int] = set()
+            for top in tops:
+                for unit in await store.units.subtree(top):
+                    for member in await store.members.in_units([unit.id]):
+                        if member.id in seen or member.reachable:
+                            continue
+                        seen.add(member.id)
+                        invite = await store.invites.open_for_member(member.id, today)
+                        if invite is None:
+                            invite = await self._new_invite(
+                                store,
+                                member_id=member.id,
+                                unit_id=None,
+                                uses=1,
+                                expires_on=None,
+                                by=actor_label(actor),
+                            )
+                        result.append(
+                            UnreachedMember(member, unit, invite, member.blocked_at is not None)
+                        )
+        return result
+
+
+def _with_telegram(member: Member, telegram_id: int) -> Member:
+    return replace(member, telegram_id=telegram_id)
+
+
+def _decision_render(approve: bool, unit: Unit) -> Render:
+    def render() -> tuple[str, None]:
+        if approve:
+            text = gettext(
+                "Your request to join {unit} has been approved. Welcome, comrade! "
+                "Send /help to see what you can do."
+            )
+        else:
+            text = gettext(
+                "Your request to join {unit} was not approved. If you think this is a "
+                "mistake, please contact your cell secretary."
+            )
+        return text.format(unit=_html(unit.name)), None
+
+    return render
+
+
+def _html(text: str) -> str:
+    return escape(text, quote=False)

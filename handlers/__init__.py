@@ -1,0 +1,14 @@
+"""Telegram handlers: they parse updates, call a service and render the result. No SQL here."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+from handlers import common, errors, gate, registration
+
+
+def register_handlers(application: Application) -> None:
+    gate.register(application)
+    registration.register(application)
+    common.register(application)
+    errors.register(application)

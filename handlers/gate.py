@@ -1,0 +1,126 @@
+"""The first handler groups: who is this, which language, and may they do this at all.
+
+Every privileged command is checked here, once, against the command table; services then
+check the scope (which unit) of what is asked.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
+
+from bot.access import may_use
+from bot.commands import BY_NAME
+from bot.context import CadreContext
+from bot.i18n import gettext, resolve_locale, set_locale
+from handlers.replies import is_private, reply, stranger_text
+
+log = logging.getLogger(__name__)
+
+RESOLVE_GROUP = -20
+GATE_GROUP = -10
+
+# Callback prefixes a person who is not registered yet may press.
+STRANGER_CALLBACKS = ("lang:", "joinname:")
+JOINING_KEY = "joining"
+
+
+def command_name(update: Update) -> str | None:
+    message = update.effective_message
+    if message is None or not message.text or not message.text.startswith("/"):
+        return None
+    return message.text.split()[0][1:].split("@")[0].lower()
+
+
+async def resolve(update: Update, context: CadreContext) -> None:
+    user = update.effective_user
+    if user is None:
+        return
+    services = context.services
+    actor = await services.registration.identify(user.id)
+    context.actor = actor
+    stored = actor.member.language if actor.member else None
+    if stored is None and context.user_data is not None:
+        stored = context.user_data.get("language")
+    set_locale(resolve_locale(stored, user.language_code))
+    if is_private(update) and update.message is not None:
+        await services.registration.note_private_contact(actor)
+
+
+async def guard(update: Update, context: CadreContext) -> None:
+    if not context.has_actor or update.my_chat_member is not None:
+        return
+    actor = context.actor
+    name = command_name(update)
+    registered = actor.is_registered or actor.is_admin
+    if name is not None:
+        spec = BY_NAME.get(name)
+        if spec is None:
+            await reply(
+                update,
+                gettext("Unknown command. Send /help to see what you can do.")
+                if registered
+                else stranger_text(),
+            )
+            raise ApplicationHandlerStop
+        if not registered and not spec.public:
+            await _refuse_stranger(update, context, f"/{name}")
+        if spec.private_only and not is_private(update):
+            await reply(update, gettext("Please use this command in a private chat with me."))
+            raise ApplicationHandlerStop
+        if not may_use(actor, spec.roles):
+            await _deny(update, context, f"/{name}")
+        return
+    if registered:
+        return
+    # Not registered, not a command: only the steps of joining and choosing a language.
+    query = update.callback_query
+    if query is not None and (query.data or "").startswith(STRANGER_CALLBACKS):
+        return
+    if query is None and context.user_data and context.user_data.get(JOINING_KEY):
+        return
+    if query is not None:
+        await query.answer(stranger_text(), show_alert=True)
+        raise ApplicationHandlerStop
+    await _refuse_stranger(update, context, "message")
+
+
+async def _refuse_stranger(update: Update, context: CadreContext, what: str) -> None:
+    if context.actor.pending:
+        await reply(
+            update,
+            gettext(
+                "Your request to join is waiting for the secretary's approval. You will get "
+                "a message when it is decided."
+            ),
+        )
+    else:
+        await reply(update, stranger_text())
+    raise ApplicationHandlerStop
+
+
+async def _deny(update: Update, context: CadreContext, what: str) -> None:
+    actor = context.actor
+    log.info("denied %s to telegram user %s", what, actor.telegram_id)
+    async with context.services.db.write() as store:
+        await store.audit.record(
+            actor=f"tg:{actor.telegram_id}",
+            member_id=actor.member.id if actor.member else None,
+            action="command",
+            target=what,
+            outcome="denied",
+        )
+    await reply(
+        update,
+        gettext("Sorry, comrade, {command} is only for the roles that manage it.").format(
+            command=what
+        ),
+    )
+    raise ApplicationHandlerStop
+
+
+def register(application: Application) -> None:
+    application.add_handler(TypeHandler(Update, resolve), group=RESOLVE_GROUP)
+    application.add_handler(TypeHandler(Update, guard), group=GATE_GROUP)

@@ -1,0 +1,60 @@
+"""The audit log: who did what, when, and how it ended."""
+
+from __future__ import annotations
+
+import json
+
+import aiosqlite
+
+from storage.clock import from_db, to_db, utcnow
+from storage.records import AuditEntry
+
+
+class AuditRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def record(
+        self,
+        *,
+        actor: str,
+        action: str,
+        outcome: str = "ok",
+        target: str = "",
+        member_id: int | None = None,
+        detail: dict | None = None,
+    ) -> None:
+        await self.conn.execute(
+            "INSERT INTO audit_log (at, actor, member_id, action, target, outcome, detail) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                to_db(utcnow()),
+                actor,
+                member_id,
+                action,
+                target,
+                outcome,
+                json.dumps(detail or {}, ensure_ascii=False),
+            ),
+        )
+
+    async def recent(self, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
+        where, params = ("WHERE action = ?", (action, limit)) if action else ("", (limit,))
+        cursor = await self.conn.execute(
+            "SELECT id, at, actor, member_id, action, target, outcome, detail FROM audit_log "
+            f"{where} ORDER BY id DESC LIMIT ?",
+            params,
+        )
+        return [
+            AuditEntry(
+                id=row["id"],
+                at=from_db(row["at"]),
+                actor=row["actor"],
+                member_id=row["member_id"],
+                action=row["action"],
+                target=row["target"],
+                outcome=row["outcome"],
+                detail=json.loads(row["detail"]),
+            )
+            for row in await cursor.fetchall()
+        ]

@@ -1,0 +1,117 @@
+"""Plain typed records returned by the repositories."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+UNIT_KINDS = (
+    "city_committee",
+    "committee",
+    "grassroots_committee",
+    "cell",
+    "party_group",
+    "mass_org_branch",
+)
+MEMBER_STATUSES = ("official", "probationary", "temporary", "exempt")
+ROLES = ("secretary", "deputy", "committee", "propaganda", "admin")
+LANGUAGES = ("vi", "en")
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: int
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    path: str
+
+    def contains(self, other: Unit) -> bool:
+        """True when ``other`` is this unit or below it."""
+        return other.path.startswith(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: int
+    code: str | None
+    full_name: str
+    status: str
+    position: str
+    is_head: bool
+    language: str | None
+    telegram_id: int | None
+    registration: str
+    started_bot_at: datetime | None
+    blocked_at: datetime | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.registration == "active"
+
+    @property
+    def reachable(self) -> bool:
+        return (
+            self.telegram_id is not None
+            and self.started_bot_at is not None
+            and (self.blocked_at is None)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    id: int
+    member_id: int
+    unit: Unit
+    is_primary: bool
+    started_on: date
+    ended_on: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGrant:
+    id: int
+    member_id: int
+    role: str
+    unit: Unit
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    id: int
+    code: str
+    member_id: int | None
+    unit_id: int | None
+    max_uses: int
+    uses: int
+    expires_on: date | None
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinRequest:
+    id: int
+    member_id: int
+    unit_id: int
+    invite_id: int
+    telegram_id: int
+    full_name: str
+    status: str
+    requested_at: datetime
+    decided_by: int | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    member_id: int | None
+    action: str
+    target: str
+    outcome: str
+    detail: dict

@@ -1,0 +1,64 @@
+"""Role grants, each scoped to a unit and everything below it."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.clock import to_db, utcnow
+from storage.records import RoleGrant
+from storage.units import unit_from_row
+
+
+class RoleRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def for_member(self, member_id: int) -> list[RoleGrant]:
+        cursor = await self.conn.execute(
+            "SELECT r.id AS role_id, r.member_id, r.role, "
+            "u.id, u.code, u.name, u.kind, u.parent_id, u.path "
+            "FROM roles r JOIN units u ON u.id = r.unit_id "
+            "WHERE r.member_id = ? AND r.revoked_at IS NULL ORDER BY r.role, u.path",
+            (member_id,),
+        )
+        return [
+            RoleGrant(
+                id=row["role_id"],
+                member_id=row["member_id"],
+                role=row["role"],
+                unit=unit_from_row(row),
+            )
+            for row in await cursor.fetchall()
+        ]
+
+    async def grant(self, member_id: int, role: str, unit_id: int) -> bool:
+        """True when the grant is new; granting twice changes nothing."""
+        cursor = await self.conn.execute(
+            "INSERT INTO roles (member_id, role, unit_id, granted_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT DO NOTHING",
+            (member_id, role, unit_id, to_db(utcnow())),
+        )
+        return cursor.rowcount > 0
+
+    async def revoke(self, member_id: int, role: str, unit_id: int) -> bool:
+        cursor = await self.conn.execute(
+            "UPDATE roles SET revoked_at = ? WHERE member_id = ? AND role = ? AND unit_id = ? "
+            "AND revoked_at IS NULL",
+            (to_db(utcnow()), member_id, role, unit_id),
+        )
+        return cursor.rowcount > 0
+
+    async def holders(
+        self, unit_ids: list[int], roles: tuple[str, ...]
+    ) -> list[tuple[int, str, int]]:
+        """(member id, role, unit id) of the active grants on these units."""
+        if not unit_ids:
+            return []
+        unit_marks = ",".join("?" * len(unit_ids))
+        role_marks = ",".join("?" * len(roles))
+        cursor = await self.conn.execute(
+            f"SELECT member_id, role, unit_id FROM roles WHERE revoked_at IS NULL "
+            f"AND unit_id IN ({unit_marks}) AND role IN ({role_marks})",
+            (*unit_ids, *roles),
+        )
+        return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
