@@ -131,10 +131,13 @@ def validate_units(text: str, existing_parents: Mapping[str, str | None]) -> lis
     """
     problems: list[Problem] = []
     rows: list[UnitRow] = []
+    parent_refs: list[tuple[int, str]] = []  # checked for every row, even one with other faults
     seen: dict[str, int] = {}
     for line, values in _read(text, UNIT_COLUMNS, problems):
         code, name, kind = values["code"], values["name"], values["kind"]
         parent = values["parent_code"] or None
+        if parent is not None:
+            parent_refs.append((line, parent))
         ok = _check_code(line, "code", code, problems)
         if ok and code in seen:
             problems.append(
@@ -170,11 +173,9 @@ def validate_units(text: str, existing_parents: Mapping[str, str | None]) -> lis
             rows.append(UnitRow(line, code, name, kind, parent))
     parents: dict[str, str | None] = dict(existing_parents)
     parents.update({row.code: row.parent_code for row in rows})
-    for row in rows:
-        if row.parent_code is not None and row.parent_code not in parents:
-            problems.append(
-                Problem(row.line, N_("unknown parent_code '{code}'"), {"code": row.parent_code})
-            )
+    for line, parent in parent_refs:
+        if parent not in parents:
+            problems.append(Problem(line, N_("unknown parent_code '{code}'"), {"code": parent}))
     problems.extend(_cycles(rows, parents))
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: p.line))

@@ -7,6 +7,7 @@ import sys
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
+from telegram.ext import Application
 
 from bot.app import build_application
 from bot.config import ConfigError, Settings
@@ -49,3 +50,28 @@ def run(settings: Settings) -> int:
         print(f"Cannot reach the Telegram Bot API: {error}", file=sys.stderr)
         return 1
     return 0
+
+
+async def start_application(application: Application, *, poll_timeout: int = 10) -> None:
+    """Start polling inside an already running event loop (tests, the sandbox).
+
+    Does what ``run_polling`` does around the loop it owns: initialise, post_init, start.
+    """
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)
+    await application.start()
+    await application.updater.start_polling(
+        poll_interval=0.0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+    )
+
+
+async def stop_application(application: Application) -> None:
+    """Stop gracefully: stop fetching, finish running updates, persist, close."""
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    if application.running:
+        await application.stop()
+    await application.shutdown()
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)

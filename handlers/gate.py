@@ -70,7 +70,7 @@ async def guard(update: Update, context: CadreContext) -> None:
         if spec.private_only and not is_private(update):
             await reply(update, gettext("Please use this command in a private chat with me."))
             raise ApplicationHandlerStop
-        if not may_use(actor, spec.roles):
+        if not spec.public and not may_use(actor, spec.roles):
             await _deny(update, context, f"/{name}")
         return
     if registered:
