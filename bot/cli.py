@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         load = group.add_parser("import", help=f"import {what} from a UTF-8 CSV file")
         load.add_argument("file", type=Path)
+        if name == "members":
+            leave = group.add_parser(
+                "leave", help="end a member's membership (kept in history, never deleted)"
+            )
+            leave.add_argument("code", help="the member's roster code")
+            leave.add_argument("--unit", metavar="CODE", help="only this unit (default: all)")
+            leave.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="default: today")
 
     invite = commands.add_parser("invite", help="invite codes").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
@@ -142,6 +149,13 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_OK
 
+    async def leave() -> int:
+        ended = await services.organisation.end_membership(
+            member_code=args.code, unit_code=args.unit, on=args.on, actor="cli"
+        )
+        print(f"{args.code}: {ended} membership(s) ended")
+        return EXIT_OK
+
     async def create_invite() -> int:
         uses = args.uses if args.uses is not None else (1 if args.member else 30)
         invite = await services.registration.create_invite(
@@ -176,6 +190,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("db", "backup"): backup,
         ("units", "import"): lambda: import_file("units"),
         ("members", "import"): lambda: import_file("members"),
+        ("members", "leave"): leave,
         ("invite", "create"): create_invite,
         ("role", "grant"): set_role,
         ("role", "revoke"): set_role,

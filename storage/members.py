@@ -215,6 +215,12 @@ class MemberRepository:
             changed = True
         return changed
 
+    async def end_membership(self, membership_id: int, today: date) -> None:
+        await self.conn.execute(
+            "UPDATE memberships SET ended_on = ? WHERE id = ? AND ended_on IS NULL",
+            (today.isoformat(), membership_id),
+        )
+
     async def end_memberships(self, member_id: int, today: date) -> None:
         await self.conn.execute(
             "UPDATE memberships SET ended_on = ? WHERE member_id = ? AND ended_on IS NULL",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.access import Role
 from bot.clock import Clock
@@ -121,6 +122,40 @@ class OrganisationService:
                 outcome="error",
                 detail={"problems": len(rejected.problems)},
             )
+
+    async def end_membership(
+        self, *, member_code: str, unit_code: str | None, on: date | None, actor: str
+    ) -> int:
+        """A member leaves one unit, or every unit: end-dated, never deleted, so past
+        records stay true. Returns how many memberships were ended."""
+        ended_on = on or self.clock.today()
+        async with self.db.write() as store:
+            member = await store.members.by_code(member_code)
+            if member is None:
+                raise NotFound(N_("No member has the code '{code}'."), code=member_code)
+            current = await store.members.memberships(member.id)
+            if unit_code is not None:
+                current = [m for m in current if m.unit.code == unit_code]
+                if not current:
+                    raise NotFound(
+                        N_("Member '{member}' is not in unit '{unit}'."),
+                        member=member_code,
+                        unit=unit_code,
+                    )
+            for membership in current:
+                if ended_on < membership.started_on:
+                    raise InvalidInput(
+                        N_("The leaving date is before the member joined ({date})."),
+                        date=membership.started_on.strftime("%d/%m/%Y"),
+                    )
+                await store.members.end_membership(membership.id, ended_on)
+            await store.audit.record(
+                actor=actor,
+                action="membership.end",
+                target=f"{member_code}@{unit_code or '*'}",
+                detail={"ended": len(current), "on": ended_on.isoformat()},
+            )
+        return len(current)
 
     async def set_role(
         self, *, member_code: str, role: str, unit_code: str, grant: bool, actor: str

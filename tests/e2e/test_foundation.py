@@ -30,7 +30,9 @@ async def test_admin_imports_an_organisation_and_members_are_recognised(org: Har
 
 async def test_help_differs_by_role_and_sets_the_menu(org: Harness) -> None:
     member, secretary, committee, admin = await asyncio.gather(
-        org.say(1002, "/help"), org.say(1001, "/help"), org.say(1007, "/help"),
+        org.say(1002, "/help"),
+        org.say(1001, "/help"),
+        org.say(1007, "/help"),
         org.say(ADMIN_ID, "/help"),
     )
     assert "/me" in member.text and "/invite" not in member.text
@@ -115,6 +117,7 @@ async def test_unit_invite_join_request_is_approved_by_the_secretary(org: Harnes
 
 async def test_a_secretary_of_another_cell_cannot_decide(org: Harness) -> None:
     code, out, _ = await org.cli("invite", "create", "--unit", "CB-1")
+    assert code == 0
     invite = out.strip().splitlines()[-1]
     org.server.add_user(2002, "Khoa", language_code="vi")
     await org.say(2002, f"/start {invite}")
@@ -141,9 +144,10 @@ async def test_a_stranger_is_refused_politely(org: Harness) -> None:
 
 
 async def test_expired_invite_gives_its_reason(org: Harness) -> None:
-    code, out, err = await org.cli("invite", "create", "--member", "DV004", "--expires",
-                                   "2020-01-01")
-    assert code != 0 and "đã qua" in err
+    code, out, err = await org.cli(
+        "invite", "create", "--member", "DV004", "--expires", "2020-01-01"
+    )
+    assert code != 0 and "đã qua" in err and not out
 
 
 async def test_language_switch_changes_the_replies(org: Harness) -> None:
@@ -160,6 +164,7 @@ async def test_language_switch_changes_the_replies(org: Harness) -> None:
 
 async def test_a_conversation_interrupted_by_a_restart_resumes(org: Harness) -> None:
     code, out, _ = await org.cli("invite", "create", "--unit", "CB-2")
+    assert code == 0
     invite = out.strip().splitlines()[-1]
     org.server.add_user(2003, "Lan", language_code="vi")
     ask = await org.say(2003, f"/start {invite}")

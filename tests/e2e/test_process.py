@@ -1,0 +1,123 @@
+"""The bot as a real process: graceful SIGTERM, and webhook mode checking the secret."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import httpx
+
+from fake_telegram import FakeTelegramServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(server: FakeTelegramServer, tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CADREBOT_", "TELEGRAM_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=server.token,
+        TELEGRAM_API_BASE_URL=server.base_url,
+        CADREBOT_DB=str(tmp_path / "bot.sqlite3"),
+        **extra,
+    )
+    return env
+
+
+async def _start(env: dict[str, str], tmp_path: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def test_sigterm_stops_the_bot_gracefully(server: FakeTelegramServer, tmp_path) -> None:
+    server.add_user(4242, "Someone", language_code="vi")
+    process = await _start(_env(server, tmp_path), tmp_path)
+    try:
+        await server.wait_for_request("getUpdates", timeout=30)
+        server.send_text(4242, "/start")
+        reply = await server.next_message(4242, timeout=15)
+        assert "mã mời" in reply.text
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.wait_for(process.wait(), timeout=20)
+    finally:
+        if process.returncode is None:
+            process.kill()
+    output = (await process.stdout.read()).decode()
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert server.token not in output
+
+
+async def test_webhook_mode_requires_the_secret_token(server: FakeTelegramServer, tmp_path) -> None:
+    port = _free_port()
+    env = _env(
+        server,
+        tmp_path,
+        CADREBOT_WEBHOOK_URL="https://bot.example.org/telegram",
+        CADREBOT_WEBHOOK_LISTEN="127.0.0.1",
+        CADREBOT_WEBHOOK_PORT=str(port),
+        CADREBOT_WEBHOOK_SECRET="s3cret-Value_1",
+    )
+    server.add_user(4343, "Someone", language_code="en")
+    process = await _start(env, tmp_path)
+    try:
+        await server.wait_for_request("setWebhook", timeout=30)
+        assert server.webhook["secret_token"] == "s3cret-Value_1"
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 1767225600,
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+                "chat": {"id": 4343, "type": "private", "first_name": "Someone"},
+                "from": {
+                    "id": 4343,
+                    "is_bot": False,
+                    "first_name": "Someone",
+                    "language_code": "en",
+                },
+            },
+        }
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with httpx.AsyncClient() as client:
+            for _ in range(100):  # the server may take a moment to listen
+                try:
+                    refused = await client.post(url, json=update)
+                    break
+                except httpx.ConnectError:
+                    await asyncio.sleep(0.1)
+            assert refused.status_code == 403
+            wrong = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"}
+            )
+            assert wrong.status_code == 403
+            await server.no_message(4343, wait=0.5)
+            accepted = await client.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Value_1"}
+            )
+            assert accepted.status_code == 200
+        reply = await server.next_message(4343, timeout=15)
+        assert "invite code" in reply.text
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=20) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
