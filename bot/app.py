@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY, CadreContext, Services, services_of
 from bot.menus import set_default_menus
 from bot.persistence import SQLitePersistence
+from bot.services.campaigns import CampaignService
 from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
@@ -39,6 +40,7 @@ def build_services(
         notifications=notifications,
         registration=RegistrationService(db, clock, notifications, settings.admin_ids),
         organisation=OrganisationService(db, clock),
+        campaigns=CampaignService(db, clock),
     )
 
 

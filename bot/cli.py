@@ -15,6 +15,7 @@ from bot.errors import UserFacingError
 from bot.imports import ImportRejected
 from bot.invites import deep_link
 from storage import Database
+from storage.records import Campaign
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 
@@ -71,6 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--unit", metavar="CODE", help="an invite for anyone joining this unit")
     create.add_argument("--uses", type=_positive, default=None, help="unit invites: uses")
     create.add_argument("--expires", type=_date, metavar="YYYY-MM-DD", help="last valid day")
+
+    campaign = commands.add_parser("campaign", help="yearly campaigns").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    campaign.add_parser("list", help="every campaign, newest first")
+    for action in ("create", "edit"):
+        sub = campaign.add_parser(action, help=f"{action} a year's campaign")
+        sub.add_argument("--year", type=int, required=True)
+        sub.add_argument("--topic", required=action == "create", help="the year's topic")
+        sub.add_argument(
+            "--commit-deadline", type=_date, metavar="YYYY-MM-DD", help="default: 31 March"
+        )
+        sub.add_argument(
+            "--study-deadline", type=_date, metavar="YYYY-MM-DD", help="default: 31 March"
+        )
+        sub.add_argument(
+            "--review-opens", type=_date, metavar="YYYY-MM-DD", help="default: 1 December"
+        )
+        sub.add_argument(
+            "--review-closes", type=_date, metavar="YYYY-MM-DD", help="default: 31 December"
+        )
 
     role = commands.add_parser("role", help="grant or revoke roles").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
@@ -173,6 +195,39 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print(invite.code)
         return EXIT_OK
 
+    def show_campaign(campaign: Campaign) -> None:
+        print(
+            f"{campaign.year}: {campaign.topic}\n"
+            f"  commitments by {campaign.commit_deadline}, study by {campaign.study_deadline}, "
+            f"review {campaign.review_opens} – {campaign.review_closes}"
+        )
+
+    async def campaign_list() -> int:
+        campaigns = await services.campaigns.all()
+        if not campaigns:
+            print("no campaigns yet: cadrebot campaign create --year Y --topic TEXT")
+        for campaign in campaigns:
+            show_campaign(campaign)
+        return EXIT_OK
+
+    async def campaign_save() -> int:
+        dates = {
+            "commit_deadline": args.commit_deadline,
+            "study_deadline": args.study_deadline,
+            "review_opens": args.review_opens,
+            "review_closes": args.review_closes,
+        }
+        if args.sub == "create":
+            campaign = await services.campaigns.create(
+                year=args.year, topic=args.topic, actor="cli", **dates
+            )
+        else:
+            campaign = await services.campaigns.edit(
+                year=args.year, actor="cli", topic=args.topic, **dates
+            )
+        show_campaign(campaign)
+        return EXIT_OK
+
     async def set_role() -> int:
         changed = await services.organisation.set_role(
             member_code=args.member,
@@ -192,6 +247,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("members", "import"): lambda: import_file("members"),
         ("members", "leave"): leave,
         ("invite", "create"): create_invite,
+        ("campaign", "list"): campaign_list,
+        ("campaign", "create"): campaign_save,
+        ("campaign", "edit"): campaign_save,
         ("role", "grant"): set_role,
         ("role", "revoke"): set_role,
     }

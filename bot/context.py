@@ -12,6 +12,7 @@ from bot.access import Actor
 if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import Settings
+    from bot.services.campaigns import CampaignService
     from bot.services.notifications import NotificationService
     from bot.services.organisation import OrganisationService
     from bot.services.registration import RegistrationService
@@ -26,6 +27,7 @@ class Services:
     notifications: NotificationService
     registration: RegistrationService
     organisation: OrganisationService
+    campaigns: CampaignService
 
 
 SERVICES_KEY = "services"

@@ -7,6 +7,10 @@ from collections.abc import Mapping
 from bot.i18n import gettext
 
 
+class Term(str):
+    """A parameter that is itself a message id, translated when the error is shown."""
+
+
 class UserFacingError(Exception):
     """Raised by services; handlers and the CLI show ``render()`` in the user's language."""
 
@@ -16,7 +20,11 @@ class UserFacingError(Exception):
         self.params: Mapping[str, object] = params
 
     def render(self) -> str:
-        return gettext(self.message).format(**self.params)
+        params = {
+            key: gettext(value) if isinstance(value, Term) else value
+            for key, value in self.params.items()
+        }
+        return gettext(self.message).format(**params)
 
 
 class NotFound(UserFacingError):

@@ -36,6 +36,7 @@ class Store:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         from storage.audit import AuditRepository
+        from storage.campaigns import CampaignRepository
         from storage.invites import InviteRepository
         from storage.kv import KeyValueRepository
         from storage.members import MemberRepository
@@ -51,6 +52,7 @@ class Store:
         self.audit = AuditRepository(conn)
         self.kv = KeyValueRepository(conn)
         self.persistence = PersistenceRepository(conn)
+        self.campaigns = CampaignRepository(conn)
 
 
 class Database:

@@ -115,3 +115,14 @@ class AuditEntry:
     target: str
     outcome: str
     detail: dict
+
+
+@dataclass(frozen=True, slots=True)
+class Campaign:
+    id: int
+    year: int
+    topic: str
+    commit_deadline: date
+    study_deadline: date
+    review_opens: date
+    review_closes: date

@@ -1,0 +1,86 @@
+"""Campaigns: one per year; history is never overwritten by another year."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import aiosqlite
+
+from storage.clock import to_db, utcnow
+from storage.records import Campaign
+
+_COLUMNS = "id, year, topic, commit_deadline, study_deadline, review_opens, review_closes"
+
+
+def _campaign(row: sqlite3.Row) -> Campaign:
+    return Campaign(
+        id=row["id"],
+        year=row["year"],
+        topic=row["topic"],
+        commit_deadline=date.fromisoformat(row["commit_deadline"]),
+        study_deadline=date.fromisoformat(row["study_deadline"]),
+        review_opens=date.fromisoformat(row["review_opens"]),
+        review_closes=date.fromisoformat(row["review_closes"]),
+    )
+
+
+class CampaignRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    async def by_year(self, year: int) -> Campaign | None:
+        cursor = await self.conn.execute(
+            f"SELECT {_COLUMNS} FROM campaigns WHERE year = ?", (year,)
+        )
+        row = await cursor.fetchone()
+        return _campaign(row) if row else None
+
+    async def get(self, campaign_id: int) -> Campaign | None:
+        cursor = await self.conn.execute(
+            f"SELECT {_COLUMNS} FROM campaigns WHERE id = ?", (campaign_id,)
+        )
+        row = await cursor.fetchone()
+        return _campaign(row) if row else None
+
+    async def all(self) -> list[Campaign]:
+        cursor = await self.conn.execute(f"SELECT {_COLUMNS} FROM campaigns ORDER BY year DESC")
+        return [_campaign(row) for row in await cursor.fetchall()]
+
+    async def create(self, campaign: Campaign) -> Campaign:
+        now = to_db(utcnow())
+        cursor = await self.conn.execute(
+            "INSERT INTO campaigns (year, topic, commit_deadline, study_deadline, review_opens, "
+            "review_closes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                campaign.year,
+                campaign.topic,
+                campaign.commit_deadline.isoformat(),
+                campaign.study_deadline.isoformat(),
+                campaign.review_opens.isoformat(),
+                campaign.review_closes.isoformat(),
+                now,
+                now,
+            ),
+        )
+        created = await self.get(cursor.lastrowid)
+        assert created is not None
+        return created
+
+    async def update(self, campaign: Campaign) -> Campaign:
+        await self.conn.execute(
+            "UPDATE campaigns SET topic = ?, commit_deadline = ?, study_deadline = ?, "
+            "review_opens = ?, review_closes = ?, updated_at = ? WHERE id = ?",
+            (
+                campaign.topic,
+                campaign.commit_deadline.isoformat(),
+                campaign.study_deadline.isoformat(),
+                campaign.review_opens.isoformat(),
+                campaign.review_closes.isoformat(),
+                to_db(utcnow()),
+                campaign.id,
+            ),
+        )
+        updated = await self.get(campaign.id)
+        assert updated is not None
+        return updated
