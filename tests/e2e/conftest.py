@@ -7,12 +7,15 @@ import asyncio
 import contextlib
 import io
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram.ext import Application
 
-from bot.app import build_application
+from bot.app import build_application, build_services
+from bot.clock import FixedClock
 from bot.cli import main as cli_main
 from bot.config import Settings, load_settings
 from bot.runner import start_application, stop_application
@@ -20,6 +23,7 @@ from fake_telegram import BotMessage, FakeTelegramServer
 from storage import Database
 
 ADMIN_ID = 9000
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 UNITS_CSV = """code,name,kind,parent_code
 TU,Thành ủy Cần Thơ,city_committee,
@@ -64,6 +68,9 @@ class Harness:
         self.tmp_path = tmp_path
         self.db_path = tmp_path / "data" / "cadrebot.sqlite3"
         self.app: Application | None = None
+        # Services read "now" from this clock; tests move it (``harness.clock.moment = ...``)
+        # to reach deadlines and windows. Telegram-side timestamps stay real.
+        self.clock = FixedClock(TZ, datetime(2026, 3, 10, 9, 0, tzinfo=TZ))
 
     @property
     def env(self) -> dict[str, str]:
@@ -78,7 +85,8 @@ class Harness:
         return load_settings(env_file=None, **self.env)
 
     async def start(self) -> None:
-        self.app = build_application(self.settings())
+        settings = self.settings()
+        self.app = build_application(settings, build_services(settings, clock=self.clock))
         await start_application(self.app, poll_timeout=1)
 
     async def stop(self) -> None:
