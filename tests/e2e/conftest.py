@@ -15,8 +15,8 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import build_application, build_services
-from bot.clock import FixedClock
 from bot.cli import main as cli_main
+from bot.clock import FixedClock
 from bot.config import Settings, load_settings
 from bot.runner import start_application, stop_application
 from fake_telegram import BotMessage, FakeTelegramServer
