@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -15,6 +16,7 @@ from bot.context import SERVICES_KEY, CadreContext, Services, services_of
 from bot.menus import set_default_menus
 from bot.persistence import SQLitePersistence
 from bot.services.campaigns import CampaignService
+from bot.services.commitments import CommitmentService
 from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
@@ -23,6 +25,9 @@ from handlers import register_handlers
 from storage import Database
 
 log = logging.getLogger(__name__)
+
+# Conversations mix text and buttons on purpose, so per_message=False is right for them.
+warnings.filterwarnings("ignore", message="If 'per_message=False'", module="handlers")
 
 BOT_USERNAME_KEY = "bot_username"
 
@@ -41,11 +46,18 @@ def build_services(
         registration=RegistrationService(db, clock, notifications, settings.admin_ids),
         organisation=OrganisationService(db, clock),
         campaigns=CampaignService(db, clock),
+        commitments=CommitmentService(db, clock, notifications),
     )
 
 
-def build_application(settings: Settings, services: Services | None = None) -> Application:
-    """Everything a running bot needs, wired once; nothing is sent before ``initialize``."""
+def build_application(
+    settings: Settings, services: Services | None = None, *, rate_limit: bool = True
+) -> Application:
+    """Everything a running bot needs, wired once; nothing is sent before ``initialize``.
+
+    ``rate_limit=False`` drops python-telegram-bot's limiter (30 messages/s overall), for
+    benchmarks that measure the bot itself rather than Telegram's limits.
+    """
     token = settings.require_token()
     services = services or build_services(settings)
     i18n.configure(settings.default_locale, settings.tz)
@@ -66,10 +78,11 @@ def build_application(settings: Settings, services: Services | None = None) -> A
         # Concurrent updates need a pool to match, or they queue for connections.
         .connection_pool_size(settings.max_concurrent_updates + 8)
         .pool_timeout(10.0)
-        .rate_limiter(AIORateLimiter(max_retries=2))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     if settings.api_base_url:
         builder = builder.base_url(f"{settings.api_base_url}/bot").base_file_url(
             f"{settings.api_base_url}/file/bot"
