@@ -88,6 +88,8 @@ async def guard(update: Update, context: CadreContext) -> None:
 
 
 async def _refuse_stranger(update: Update, context: CadreContext, what: str) -> None:
+    if what.startswith("/"):
+        await _audit_denial(context, what)
     if context.actor.pending:
         await reply(
             update,
@@ -102,6 +104,17 @@ async def _refuse_stranger(update: Update, context: CadreContext, what: str) -> 
 
 
 async def _deny(update: Update, context: CadreContext, what: str) -> None:
+    await _audit_denial(context, what)
+    await reply(
+        update,
+        gettext("Sorry, comrade, {command} is only for the roles that manage it.").format(
+            command=what
+        ),
+    )
+    raise ApplicationHandlerStop
+
+
+async def _audit_denial(context: CadreContext, what: str) -> None:
     actor = context.actor
     log.info("denied %s to telegram user %s", what, actor.telegram_id)
     async with context.services.db.write() as store:
@@ -112,13 +125,6 @@ async def _deny(update: Update, context: CadreContext, what: str) -> None:
             target=what,
             outcome="denied",
         )
-    await reply(
-        update,
-        gettext("Sorry, comrade, {command} is only for the roles that manage it.").format(
-            command=what
-        ),
-    )
-    raise ApplicationHandlerStop
 
 
 def register(application: Application) -> None:

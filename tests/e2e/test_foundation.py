@@ -141,6 +141,8 @@ async def test_a_stranger_is_refused_politely(org: Harness) -> None:
     assert "contact your cell secretary to get an invite code" in reply.text
     wrong = await org.say(3001, "/start NOTACODE")
     assert "Mã mời không đúng" in wrong.text
+    denied = [r for r in _rows(org.db_path, "audit_log") if r[6] == "denied"]
+    assert {r[2] for r in denied} == {"tg:3001"} and {r[5] for r in denied} == {"/me", "/invite"}
 
 
 async def test_expired_invite_gives_its_reason(org: Harness) -> None:
