@@ -20,6 +20,7 @@ from bot.services.commitments import CommitmentService
 from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
+from bot.services.sessions import SessionService
 from bot.update_processor import PerUserOrderedProcessor
 from handlers import register_handlers
 from storage import Database
@@ -47,6 +48,7 @@ def build_services(
         organisation=OrganisationService(db, clock),
         campaigns=CampaignService(db, clock),
         commitments=CommitmentService(db, clock, notifications),
+        sessions=SessionService(db, clock, notifications),
     )
 
 

@@ -106,6 +106,22 @@ def build_parser() -> argparse.ArgumentParser:
             choices=["secretary", "deputy", "committee", "propaganda", "admin"],
         )
         sub.add_argument("--unit", required=True, metavar="CODE")
+
+    # One group for every export; a feature adds its subcommand beside the others.
+    export = commands.add_parser("export", help="export records as CSV or XLSX").add_subparsers(
+        dest="sub", required=True, metavar="WHAT"
+    )
+    commitments = export.add_parser("commitments", help="one row per commitment action")
+    commitments.add_argument("--unit", metavar="CODE", help="this unit and below (default: all)")
+    commitments.add_argument("--year", type=int, help="the campaign year (default: current)")
+    commitments.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    commitments.add_argument("--out", type=Path, required=True, help="the file to write")
+    attendance = export.add_parser("attendance", help="one row per session and invitee")
+    attendance.add_argument("--unit", metavar="CODE", required=True, help="this unit and below")
+    attendance.add_argument("--from", dest="start", type=_date, required=True, metavar="YYYY-MM-DD")
+    attendance.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD")
+    attendance.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    attendance.add_argument("--out", type=Path, required=True, help="the file to write")
     return parser
 
 
@@ -228,6 +244,32 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         show_campaign(campaign)
         return EXIT_OK
 
+    async def export_commitments() -> int:
+        name, data = await services.commitments.export(
+            args.format, year=args.year, unit_code=args.unit
+        )
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_bytes(data)
+        except OSError as error:
+            print(f"cannot write {args.out}: {error.strerror}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{name}: {len(data)} bytes written to {args.out}")
+        return EXIT_OK
+
+    async def export_attendance() -> int:
+        name, data = await services.sessions.export_attendance(
+            None, args.unit, args.start, args.end, args.format
+        )
+        try:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_bytes(data)
+        except OSError as error:
+            print(f"cannot write {args.out}: {error.strerror}", file=sys.stderr)
+            return EXIT_FAILED
+        print(f"{name}: {len(data)} bytes written to {args.out}")
+        return EXIT_OK
+
     async def set_role() -> int:
         changed = await services.organisation.set_role(
             member_code=args.member,
@@ -252,6 +294,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("campaign", "edit"): campaign_save,
         ("role", "grant"): set_role,
         ("role", "revoke"): set_role,
+        ("export", "commitments"): export_commitments,
+        ("export", "attendance"): export_attendance,
     }
     key = (args.command, getattr(args, "db_command", None) or getattr(args, "sub", None))
     try:

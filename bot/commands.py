@@ -44,6 +44,28 @@ COMMANDS: tuple[CommandSpec, ...] = (
         roles=MONITORS,
         private_only=True,
     ),
+    CommandSpec(
+        "session",
+        N_("Meetings: create, invite, check in, close, minutes, reports"),
+        roles=MANAGERS | {Role.COMMITTEE},
+        private_only=True,
+    ),
+    CommandSpec("sessions", N_("My upcoming meetings"), private_only=True),
+    CommandSpec("attend", N_("Check in to a meeting, or report attendance"), private_only=True),
+    CommandSpec("commit", N_("File or revise my yearly commitment"), private_only=True),
+    CommandSpec("mycommitments", N_("My commitments and results, every year"), private_only=True),
+    CommandSpec("review", N_("Year-end self-assessment of my commitment"), private_only=True),
+    CommandSpec("pending", N_("Commitments waiting for review"), roles=MONITORS, private_only=True),
+    CommandSpec("grade", N_("Year-end grading of members"), roles=MONITORS, private_only=True),
+    CommandSpec(
+        "commitments",
+        N_("Commitment progress per unit, and export"),
+        roles=MONITORS,
+        private_only=True,
+    ),
+    CommandSpec(
+        "campaign", N_("Yearly campaigns: list, create, edit"), roles=frozenset({Role.ADMIN})
+    ),
 )
 
 BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}

@@ -42,7 +42,12 @@ class ConfigError(Exception):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        frozen=True,
+        # "KEY=" in .env (as in .env.example) means "use the default".
+        env_ignore_empty=True,
     )
 
     token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")

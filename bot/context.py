@@ -13,9 +13,11 @@ if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import Settings
     from bot.services.campaigns import CampaignService
+    from bot.services.commitments import CommitmentService
     from bot.services.notifications import NotificationService
     from bot.services.organisation import OrganisationService
     from bot.services.registration import RegistrationService
+    from bot.services.sessions import SessionService
     from storage import Database
 
 
@@ -28,6 +30,8 @@ class Services:
     registration: RegistrationService
     organisation: OrganisationService
     campaigns: CampaignService
+    commitments: CommitmentService
+    sessions: SessionService
 
 
 SERVICES_KEY = "services"

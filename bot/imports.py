@@ -136,7 +136,7 @@ def validate_units(text: str, existing_parents: Mapping[str, str | None]) -> lis
     for line, values in _read(text, UNIT_COLUMNS, problems):
         code, name, kind = values["code"], values["name"], values["kind"]
         parent = values["parent_code"] or None
-        if parent is not None:
+        if parent is not None and parent != code:  # a self-parent is reported below
             parent_refs.append((line, parent))
         ok = _check_code(line, "code", code, problems)
         if ok and code in seen:
@@ -183,22 +183,22 @@ def validate_units(text: str, existing_parents: Mapping[str, str | None]) -> lis
 
 
 def _cycles(rows: list[UnitRow], parents: Mapping[str, str | None]) -> list[Problem]:
+    """Rows that lie on a cycle; a row merely below a cycle is not itself at fault."""
     found = []
     for row in rows:
-        node: str | None = row.code
-        visited = set()
-        while node is not None and node in parents:
-            if node in visited:
-                found.append(
-                    Problem(
-                        row.line,
-                        N_("unit '{code}' would be its own ancestor (a cycle)"),
-                        {"code": row.code},
-                    )
-                )
-                break
+        node = parents.get(row.code)
+        visited = {row.code}
+        while node is not None and node in parents and node not in visited:
             visited.add(node)
             node = parents[node]
+        if node == row.code:
+            found.append(
+                Problem(
+                    row.line,
+                    N_("unit '{code}' would be its own ancestor (a cycle)"),
+                    {"code": row.code},
+                )
+            )
     return found
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import common, errors, gate, registration
+from handlers import campaigns, commitments, common, errors, gate, registration, sessions
 
 
 def register_handlers(application: Application) -> None:
     gate.register(application)
     registration.register(application)
+    sessions.register(application)
+    commitments.register(application)
+    campaigns.register(application)
     common.register(application)
     errors.register(application)

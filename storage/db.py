@@ -24,11 +24,30 @@ async def open_connection(path: Path | str) -> aiosqlite.Connection:
     """Open a connection with the pragmas every connection must have."""
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     conn.row_factory = sqlite3.Row
-    await conn.execute("PRAGMA journal_mode=WAL")
-    await conn.execute("PRAGMA foreign_keys=ON")
-    await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    await conn.execute("PRAGMA synchronous=NORMAL")
+    try:
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await _enable_wal(conn)
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+    except BaseException:
+        # Not a database, or unreadable: close, or the worker thread keeps the process alive.
+        await conn.close()
+        raise
     return conn
+
+
+async def _enable_wal(conn: aiosqlite.Connection) -> None:
+    # Switching a fresh file to WAL does not wait on the busy handler when another process
+    # is switching it at the same moment, so wait here, within the same time budget.
+    for _ in range(BUSY_TIMEOUT_MS // 50):
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            await asyncio.sleep(0.05)
+    await conn.execute("PRAGMA journal_mode=WAL")
 
 
 class Store:
@@ -37,11 +56,13 @@ class Store:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         from storage.audit import AuditRepository
         from storage.campaigns import CampaignRepository
+        from storage.commitments import CommitmentRepository
         from storage.invites import InviteRepository
         from storage.kv import KeyValueRepository
         from storage.members import MemberRepository
         from storage.persistence import PersistenceRepository
         from storage.roles import RoleRepository
+        from storage.sessions import SessionRepository
         from storage.units import UnitRepository
 
         self.conn = conn
@@ -53,6 +74,8 @@ class Store:
         self.kv = KeyValueRepository(conn)
         self.persistence = PersistenceRepository(conn)
         self.campaigns = CampaignRepository(conn)
+        self.commitments = CommitmentRepository(conn)
+        self.sessions = SessionRepository(conn)
 
 
 class Database:
@@ -68,10 +91,15 @@ class Database:
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await open_connection(self.path)
-        if migrate:
-            async with self._write_lock:
-                await apply_migrations(self._writer)
-        self._reader = await open_connection(self.path)
+        try:
+            if migrate:
+                async with self._write_lock:
+                    await apply_migrations(self._writer)
+            self._reader = await open_connection(self.path)
+        except BaseException:
+            # Close what was opened: a leftover connection thread keeps the process alive.
+            await self.close()
+            raise
 
     async def ensure_connected(self) -> None:
         """Connect on first use, inside whichever event loop runs the bot."""

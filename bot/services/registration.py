@@ -10,7 +10,7 @@ from html import escape
 
 from bot.access import MANAGERS, MONITORS, Actor, has_role_over, scope_units
 from bot.clock import Clock
-from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound, Term
 from bot.i18n import N_, gettext
 from bot.invites import invite_problem, new_code, normalise_code
 from bot.services.notifications import Button, NotificationService, Render
@@ -340,28 +340,33 @@ class RegistrationService:
     async def decide(self, request_id: int, approve: bool, actor: Actor) -> JoinRequest:
         """Approve or reject once; a second decision raises Conflict saying what happened."""
         today = self.clock.today()
-        async with self.db.write() as store:
+        async with self.db.read() as store:
             request = await store.invites.get_request(request_id)
             if request is None:
                 raise NotFound(N_("This request no longer exists."))
             unit = await store.units.get(request.unit_id)
-            assert unit is not None
-            if not has_role_over(actor, MANAGERS, unit):
+        assert unit is not None
+        if not has_role_over(actor, MANAGERS, unit):
+            async with self.db.write() as store:
                 await store.audit.record(
                     actor=actor_label(actor),
                     action="join.decide",
                     outcome="denied",
                     target=str(request_id),
                 )
-                raise AccessDenied(
-                    N_("Only the secretary of {unit} can decide this request."), unit=unit.name
-                )
+            raise AccessDenied(
+                N_("Only the secretary of {unit} can decide this request."), unit=unit.name
+            )
+        async with self.db.write() as store:
+            # Read again inside the transaction: another secretary may have decided meanwhile.
+            request = await store.invites.get_request(request_id)
+            assert request is not None
             if request.status != "pending":
                 raise Conflict(
                     N_("This request was already {decision}."),
-                    decision=gettext("approved")
-                    if request.status == "approved"
-                    else gettext("rejected"),
+                    decision=Term(
+                        N_("approved") if request.status == "approved" else N_("rejected")
+                    ),
                 )
             decider = actor.member.id if actor.member else None
             status = "approved" if approve else "rejected"

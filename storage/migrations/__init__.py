@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from importlib import resources
 
@@ -33,28 +34,52 @@ def available_migrations() -> list[Migration]:
     return found
 
 
+def split_statements(sql: str) -> list[str]:
+    """Split a migration into complete SQL statements (triggers included)."""
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not all(
+        part.strip().startswith("--") or not part.strip() for part in buffer.splitlines()
+    ):
+        raise RuntimeError(f"incomplete SQL statement at the end of a migration: {buffer!r}")
+    return statements
+
+
 async def apply_migrations(conn: aiosqlite.Connection) -> list[Migration]:
-    """Apply every migration newer than the recorded version; return those applied."""
+    """Apply, in order, every migration not yet recorded; return those applied.
+
+    The versions are read inside the same ``BEGIN IMMEDIATE`` transaction that applies
+    them, so two processes starting at once (the bot and ``cadrebot db upgrade``) never
+    apply one twice; and by "not yet recorded", not "newer than the highest", so a
+    migration merged late still runs. All pending migrations apply together or not at all.
+    """
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
-    cursor = await conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-    current = (await cursor.fetchone())[0]
-    applied = []
-    for migration in available_migrations():
-        if migration.version <= current:
-            continue
-        record = (
-            "INSERT INTO schema_migrations (version, name, applied_at) "
-            f"VALUES ({migration.version}, '{migration.name}', '{to_db(utcnow())}');"
-        )
-        try:
-            # executescript runs the whole file; the explicit BEGIN makes it all-or-nothing.
-            await conn.executescript(f"BEGIN IMMEDIATE;\n{migration.sql}\n{record}\nCOMMIT;")
-        except Exception:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
-        applied.append(migration)
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        cursor = await conn.execute("SELECT version FROM schema_migrations")
+        recorded = {row[0] for row in await cursor.fetchall()}
+        applied = []
+        for migration in available_migrations():
+            if migration.version in recorded:
+                continue
+            for statement in split_statements(migration.sql):
+                await conn.execute(statement)
+            await conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, to_db(utcnow())),
+            )
+            applied.append(migration)
+        await conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
     return applied

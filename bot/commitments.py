@@ -1,0 +1,281 @@
+"""Commitment rules: headings, the status machine, validation, lateness and grading.
+
+Pure functions only: no Telegram, no database. The service applies them inside its
+transactions; the unit tests exercise them alone.
+
+The status machine of one member's commitment for one campaign::
+
+    draft ──submit──▶ submitted ──approve──▶ approved ──revise──▶ draft (approved version kept)
+                          │                                        │
+                          └──return──▶ returned ──submit──▶ submitted (a new version)
+
+Every submission freezes the working copy as a numbered version; versions are never
+changed or deleted, so a revision after approval or return keeps the whole history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from bot.campaigns import is_late
+from bot.errors import Conflict, InvalidInput, Term
+from bot.i18n import N_
+from storage.records import Campaign
+
+ACTION_MIN, ACTION_MAX = 10, 1000
+COMMENT_MIN, COMMENT_MAX = 3, 1000
+EVIDENCE_MIN, EVIDENCE_MAX = 3, 500
+MAX_ACTIONS = 40  # per commitment: a printable form, not a diary
+EXCELLENT_SHARE_OF_GOOD = 0.2
+
+
+class Heading(StrEnum):
+    IDEOLOGY = "ideology"
+    ETHICS = "ethics"
+    DISCIPLINE = "discipline"
+    TASKS = "tasks"
+    EXAMPLE = "example"  # heads of agencies and units only
+
+
+HEADING_LABELS = {
+    Heading.IDEOLOGY: N_("Political ideology"),
+    Heading.ETHICS: N_("Ethics and lifestyle"),
+    Heading.DISCIPLINE: N_("Organisational discipline"),
+    Heading.TASKS: N_("Results of assigned duties"),
+    Heading.EXAMPLE: N_("A leader's duty to set an example"),
+}
+
+
+def headings_for(is_head: bool) -> list[Heading]:
+    """The four self-review headings, plus setting an example for a head."""
+    base = [Heading.IDEOLOGY, Heading.ETHICS, Heading.DISCIPLINE, Heading.TASKS]
+    return [*base, Heading.EXAMPLE] if is_head else base
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
+STATUS_LABELS = {
+    Status.DRAFT: N_("Draft"),
+    Status.SUBMITTED: N_("Submitted"),
+    Status.RETURNED: N_("Returned for revision"),
+    Status.APPROVED: N_("Approved"),
+}
+MISSING_LABEL = N_("Not filed")
+LATE_LABEL = N_("Late")
+
+
+class Event(StrEnum):
+    SUBMIT = "submit"
+    APPROVE = "approve"
+    RETURN = "return"
+    REVISE = "revise"  # open an approved commitment for a new version
+    EDIT = "edit"  # change the working copy
+
+
+TRANSITIONS: dict[tuple[Status, Event], Status] = {
+    (Status.DRAFT, Event.SUBMIT): Status.SUBMITTED,
+    (Status.RETURNED, Event.SUBMIT): Status.SUBMITTED,
+    (Status.SUBMITTED, Event.APPROVE): Status.APPROVED,
+    (Status.SUBMITTED, Event.RETURN): Status.RETURNED,
+    (Status.APPROVED, Event.REVISE): Status.DRAFT,
+    (Status.DRAFT, Event.EDIT): Status.DRAFT,
+    (Status.RETURNED, Event.EDIT): Status.RETURNED,
+}
+
+_REFUSALS = {
+    Status.SUBMITTED: N_(
+        "The commitment has been submitted and is waiting for review; it cannot be changed now."
+    ),
+    Status.APPROVED: N_("The commitment is already approved."),
+    Status.DRAFT: N_("The commitment has not been submitted yet."),
+    Status.RETURNED: N_("The commitment was returned for revision."),
+}
+
+
+def transition(status: Status | str, event: Event) -> Status:
+    """The next status, or Conflict explaining why the event does not apply now."""
+    current = Status(status)
+    found = TRANSITIONS.get((current, event))
+    if found is None:
+        raise Conflict(_REFUSALS[current])
+    return found
+
+
+def may_edit(status: Status | str) -> bool:
+    return (Status(status), Event.EDIT) in TRANSITIONS
+
+
+def monitoring_bucket(status: Status | str, approved_version: int | None) -> Status:
+    """How a commitment counts in monitoring: a draft revising an approved one counts as
+    approved, since the approved version stands until a new one replaces it."""
+    current = Status(status)
+    if current is Status.DRAFT and approved_version:
+        return Status.APPROVED
+    return current
+
+
+# Validation --------------------------------------------------------------------------------
+
+
+def clean_text(text: str, *, low: int = ACTION_MIN, high: int = ACTION_MAX) -> str:
+    """Trim and collapse spaces on each line; InvalidInput when empty, too short or long."""
+    lines = [" ".join(line.split()) for line in (text or "").strip().splitlines()]
+    cleaned = "\n".join(line for line in lines if line)
+    if not cleaned:
+        raise InvalidInput(
+            N_("The text is empty. Please write {low} to {high} characters."), low=low, high=high
+        )
+    if cleaned.startswith("/"):
+        raise InvalidInput(N_("Please write the text itself, not a command."))
+    if len(cleaned) < low:
+        raise InvalidInput(
+            N_("The text is too short ({count} characters). Please write {low} to {high}."),
+            count=len(cleaned),
+            low=low,
+            high=high,
+        )
+    if len(cleaned) > high:
+        raise InvalidInput(
+            N_("The text is too long ({count} characters). Please write {low} to {high}."),
+            count=len(cleaned),
+            low=low,
+            high=high,
+        )
+    return cleaned
+
+
+def clean_action_text(text: str) -> str:
+    return clean_text(text, low=ACTION_MIN, high=ACTION_MAX)
+
+
+def check_target_date(campaign: Campaign, target: date) -> date:
+    if target.year != campaign.year:
+        raise InvalidInput(N_("The target date must fall within {year}."), year=campaign.year)
+    return target
+
+
+def check_heading(heading: str, is_head: bool) -> Heading:
+    try:
+        found = Heading(heading)
+    except ValueError:
+        raise InvalidInput(N_("Unknown heading.")) from None
+    if found not in headings_for(is_head):
+        raise InvalidInput(N_("Only heads of agencies and units fill the example section."))
+    return found
+
+
+@dataclass(frozen=True)
+class ActionDraft:
+    heading: str
+    text: str
+
+
+def check_complete(actions: list[ActionDraft], is_head: bool) -> None:
+    """At least one action; a head must also fill the example section."""
+    if not actions:
+        raise InvalidInput(N_("Please add at least one action before submitting."))
+    if is_head and not any(a.heading == Heading.EXAMPLE for a in actions):
+        raise InvalidInput(
+            N_(
+                "As the head of your agency or unit, please add at least one action under "
+                "\u201c{heading}\u201d before submitting."
+            ),
+            heading=Term(HEADING_LABELS[Heading.EXAMPLE]),
+        )
+
+
+def submission_is_late(campaign: Campaign, submitted_on: date) -> bool:
+    return is_late(campaign, submitted_on)
+
+
+# Year end ----------------------------------------------------------------------------------
+
+
+class Rating(StrEnum):
+    DONE = "done"
+    PARTLY = "partly"
+    NOT_DONE = "not_done"
+
+
+RATING_LABELS = {
+    Rating.DONE: N_("Done"),
+    Rating.PARTLY: N_("Partly done"),
+    Rating.NOT_DONE: N_("Not done"),
+}
+
+
+class Grade(StrEnum):
+    EXCELLENT = "excellent"
+    GOOD = "good"
+    FULFILLED = "fulfilled"
+    NOT_FULFILLED = "not_fulfilled"
+
+
+GRADE_LABELS = {
+    Grade.EXCELLENT: N_("Excellent"),
+    Grade.GOOD: N_("Good"),
+    Grade.FULFILLED: N_("Fulfilled"),
+    Grade.NOT_FULFILLED: N_("Not fulfilled"),
+}
+
+# Inclusive point bands of the 100-point scale (since 2025).
+GRADE_BANDS = {
+    Grade.EXCELLENT: (90, 100),
+    Grade.GOOD: (70, 89),
+    Grade.FULFILLED: (50, 69),
+    Grade.NOT_FULFILLED: (0, 49),
+}
+
+
+def grade_for_points(points: int) -> Grade:
+    for grade, (low, high) in GRADE_BANDS.items():
+        if low <= points <= high:
+            return grade
+    raise InvalidInput(N_("Points must be a whole number from 0 to 100."))
+
+
+def check_points(grade: Grade | str, points: int | None) -> int | None:
+    """Optional points must lie in the grade's band."""
+    if points is None:
+        return None
+    if not 0 <= points <= 100:
+        raise InvalidInput(N_("Points must be a whole number from 0 to 100."))
+    low, high = GRADE_BANDS[Grade(grade)]
+    if not low <= points <= high:
+        raise InvalidInput(
+            N_("For \u201c{grade}\u201d the points must be from {low} to {high}."),
+            grade=Term(GRADE_LABELS[Grade(grade)]),
+            low=low,
+            high=high,
+        )
+    return points
+
+
+def parse_points(text: str) -> int:
+    value = text.strip()
+    if not value.isdigit():
+        raise InvalidInput(N_("Points must be a whole number from 0 to 100."))
+    return int(value)
+
+
+def excellent_exceeds_quota(excellent: int, good: int) -> bool:
+    """True when "excellent" would be more than 20% of those graded "good"."""
+    return excellent > EXCELLENT_SHARE_OF_GOOD * good
+
+
+def quota_after(grades: list[str], new_grade: Grade | str, replacing: str | None = None) -> bool:
+    """Whether giving ``new_grade`` (instead of ``replacing``) would break the 20% rule."""
+    counted = list(grades)
+    if replacing is not None and replacing in counted:
+        counted.remove(replacing)
+    counted.append(str(new_grade))
+    if Grade(new_grade) is not Grade.EXCELLENT:
+        return False
+    return excellent_exceeds_quota(counted.count(Grade.EXCELLENT), counted.count(Grade.GOOD))

@@ -1,0 +1,433 @@
+"""Session and attendance rules. Pure functions: no Telegram, no database.
+
+- the check-in window and the short code read out in the room;
+- attendance marks, the paper-style summary line, and the bulk-edit parser ("3 V ốm", "5 P");
+- attendance rates, which leave exempt members out;
+- the cadence rule: one regular session every month, one thematic session every quarter;
+- the study cascade: which units have studied the campaign topic before their deadline.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from bot.errors import InvalidInput
+from bot.i18n import N_, gettext
+
+
+class Kind(StrEnum):
+    REGULAR = "regular"
+    THEMATIC = "thematic"
+    CONFERENCE = "conference"
+
+
+KIND_NAMES = {
+    Kind.REGULAR: N_("Regular monthly meeting"),
+    Kind.THEMATIC: N_("Thematic meeting"),
+    Kind.CONFERENCE: N_("(Online) conference"),
+}
+
+
+class Mark(StrEnum):
+    PRESENT = "present"
+    EXCUSED = "excused"  # absent with a reason
+    ABSENT = "absent"  # absent without a reason
+
+
+MARK_NAMES = {
+    Mark.PRESENT: N_("Present"),
+    Mark.EXCUSED: N_("Absent with reason"),
+    Mark.ABSENT: N_("Absent without reason"),
+}
+MARK_ICONS = {Mark.PRESENT: "✅", Mark.EXCUSED: "🟡", Mark.ABSENT: "❌"}
+# The next mark when a secretary taps a line's button.
+NEXT_MARK = {Mark.PRESENT: Mark.EXCUSED, Mark.EXCUSED: Mark.ABSENT, Mark.ABSENT: Mark.PRESENT}
+
+EXEMPT = "exempt"
+
+# Check-in -----------------------------------------------------------------------------------
+
+CHECKIN_BEFORE = timedelta(minutes=30)
+CHECKIN_AFTER = timedelta(hours=2)
+CODE_LENGTH = 6
+# Members may report "I attended" this long after the start (with confirmation).
+REPORT_WITHIN = timedelta(days=14)
+
+
+class Window(StrEnum):
+    EARLY = "early"
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+def checkin_window(
+    starts_at: datetime,
+    before: timedelta = CHECKIN_BEFORE,
+    after: timedelta = CHECKIN_AFTER,
+) -> tuple[datetime, datetime]:
+    """From ``before`` the start to ``after`` it (by default 30 minutes and 2 hours)."""
+    return starts_at - before, starts_at + after
+
+
+def window_state(now: datetime, opens: datetime, closes: datetime) -> Window:
+    if now < opens:
+        return Window.EARLY
+    if now > closes:
+        return Window.CLOSED
+    return Window.OPEN
+
+
+def new_checkin_code() -> str:
+    """Six digits: easy to read out in a room and to type on a phone."""
+    return "".join(secrets.choice("0123456789") for _ in range(CODE_LENGTH))
+
+
+def normalise_checkin_code(text: str) -> str:
+    """``"482 913"``, ``"482-913"`` → ``"482913"``; anything else is InvalidInput."""
+    code = re.sub(r"[\s\-.]", "", text)
+    if not (len(code) == CODE_LENGTH and code.isdigit()):
+        raise InvalidInput(
+            N_(
+                "'{text}' is not a check-in code. The code has {length} digits, for "
+                "example: /attend 482913"
+            ),
+            text=text.strip()[:20],
+            length=CODE_LENGTH,
+        )
+    return code
+
+
+def format_code(code: str) -> str:
+    """``482913`` → ``482 913``, as it is read out."""
+    return f"{code[:3]} {code[3:]}" if len(code) == CODE_LENGTH else code
+
+
+# Attendance marks ---------------------------------------------------------------------------
+
+
+def derive_mark(
+    *,
+    checked_in: bool,
+    rsvp: str | None,
+    rsvp_reason: str | None,
+    mark: str | None,
+    reason: str | None,
+) -> tuple[Mark, str]:
+    """The mark a line shows: the secretary's correction first, then the check-in, then a
+    declined invitation with its reason; otherwise absent without a reason."""
+    if mark:
+        return Mark(mark), reason or ""
+    if checked_in:
+        return Mark.PRESENT, ""
+    if rsvp == "no" and rsvp_reason:
+        return Mark.EXCUSED, rsvp_reason
+    return Mark.ABSENT, ""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of the attendance list."""
+
+    number: int
+    member_id: int
+    name: str
+    status: str  # official / probationary / temporary / exempt
+    mark: Mark
+    reason: str = ""
+
+    @property
+    def exempt(self) -> bool:
+        return self.status == EXEMPT
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int  # the headcount that counts: every invitee but the exempt
+    present: int
+    excused: int
+    absent: int
+    exempt: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.present / self.total if self.total else None
+
+
+def count_lines(lines: Iterable[Line]) -> Counts:
+    counted = [line for line in lines]
+    regular = [line for line in counted if not line.exempt]
+    return Counts(
+        total=len(regular),
+        present=sum(line.mark is Mark.PRESENT for line in regular),
+        excused=sum(line.mark is Mark.EXCUSED for line in regular),
+        absent=sum(line.mark is Mark.ABSENT for line in regular),
+        exempt=len(counted) - len(regular),
+    )
+
+
+def summary_line(counts: Counts) -> str:
+    """ "Sĩ số 12 · Có mặt 9 · Vắng có lý do 2 · Vắng không lý do 1" in the current locale."""
+    text = gettext(
+        "Headcount {total} · Present {present} · Absent with reason {excused} · "
+        "Absent without reason {absent}"
+    ).format(
+        total=counts.total, present=counts.present, excused=counts.excused, absent=counts.absent
+    )
+    if counts.exempt:
+        text += " · " + gettext("Exempt {count}").format(count=counts.exempt)
+    return text
+
+
+def format_line(line: Line) -> str:
+    """ "3. Lê Hoàng Cường — 🟡 Vắng có lý do: ốm" (the name is not escaped here)."""
+    text = f"{line.number}. {line.name} — {MARK_ICONS[line.mark]} {gettext(MARK_NAMES[line.mark])}"
+    if line.reason:
+        text += f": {line.reason}"
+    if line.exempt:
+        text += " " + gettext("(exempt)")
+    return text
+
+
+def format_rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{round(rate * 100)}%"
+
+
+# Bulk edits: "3 V ốm", "5 P", "2,4 C", "6-8 K" --------------------------------------------
+
+_PRESENT = {"C", "CM", "X", "+", "CÓ"}
+_EXCUSED = {"P", "CP", "VP"}
+_ABSENT = {"K", "KP", "KL", "VK"}
+_ABSENT_OR_REASON = {"V", "VẮNG", "VANG"}
+_BULK = re.compile(r"^(?P<numbers>\d+(?:\s*[-,]\s*\d+)*)\s+(?P<letter>\S+)(?:\s+(?P<reason>.+))?$")
+
+
+@dataclass(frozen=True)
+class Change:
+    number: int
+    mark: Mark
+    reason: str = ""
+
+
+def parse_bulk(text: str, line_count: int) -> list[Change]:
+    """Corrections by line number, one per line or separated by ';'.
+
+    ``C`` present; ``P [reason]`` absent with a reason; ``V reason`` absent with that
+    reason; ``V`` or ``K`` absent without a reason. ``2,4 C`` and ``6-8 K`` change several
+    lines. Raises InvalidInput naming the first part it could not read.
+    """
+    changes: dict[int, Change] = {}
+    parts = [p.strip() for p in re.split(r"[;\n]", text) if p.strip()]
+    if not parts:
+        raise InvalidInput(N_("Please send corrections such as: 3 V ốm"))
+    for part in parts:
+        match = _BULK.match(part)
+        if not match:
+            raise InvalidInput(
+                N_(
+                    "I could not read '{part}'. Write the line number, then C (present), "
+                    "P or V with a reason (absent with reason), or K (absent without "
+                    "reason), for example: 3 V ốm"
+                ),
+                part=part[:60],
+            )
+        letter = match["letter"].upper()
+        reason = " ".join((match["reason"] or "").split())[:200]
+        if letter in _PRESENT:
+            mark, reason = Mark.PRESENT, ""
+        elif letter in _EXCUSED:
+            mark = Mark.EXCUSED
+        elif letter in _ABSENT_OR_REASON:
+            mark = Mark.EXCUSED if reason else Mark.ABSENT
+        elif letter in _ABSENT:
+            mark, reason = Mark.ABSENT, ""
+        else:
+            raise InvalidInput(
+                N_(
+                    "'{letter}' is not a mark. Use C (present), P or V with a reason (absent "
+                    "with reason) or K (absent without reason)."
+                ),
+                letter=match["letter"][:10],
+            )
+        for number in _numbers(match["numbers"]):
+            if not 1 <= number <= line_count:
+                raise InvalidInput(
+                    N_("There is no line {number}: the list has lines 1 to {count}."),
+                    number=number,
+                    count=line_count,
+                )
+            changes[number] = Change(number, mark, reason)
+    return [changes[n] for n in sorted(changes)]
+
+
+def _numbers(text: str) -> list[int]:
+    found: list[int] = []
+    for piece in re.split(r"\s*,\s*", text):
+        if "-" in piece:
+            low, high = (int(x) for x in re.split(r"\s*-\s*", piece))
+            if high < low or high - low > 500:
+                raise InvalidInput(N_("The range {low}-{high} is not valid."), low=low, high=high)
+            found.extend(range(low, high + 1))
+        else:
+            found.append(int(piece))
+    return found
+
+
+def apply_changes(lines: Sequence[Line], changes: Iterable[Change]) -> list[Line]:
+    by_number = {change.number: change for change in changes}
+    result = []
+    for line in lines:
+        change = by_number.get(line.number)
+        if change is None:
+            result.append(line)
+        else:
+            result.append(
+                Line(
+                    line.number, line.member_id, line.name, line.status, change.mark, change.reason
+                )
+            )
+    return result
+
+
+# Rates ----------------------------------------------------------------------------------------
+
+
+def attendance_rate(marks: Iterable[tuple[str, Mark]]) -> tuple[int, int, float | None]:
+    """(present, counted, rate) over (member status, mark) pairs; exempt members are left out."""
+    present = counted = 0
+    for status, mark in marks:
+        if status == EXEMPT:
+            continue
+        counted += 1
+        present += mark is Mark.PRESENT
+    return present, counted, (present / counted if counted else None)
+
+
+# Cadence: one regular session a month, one thematic session a quarter -------------------------
+
+
+def months_between(start: date, end: date) -> list[tuple[int, int]]:
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    return day.year, (day.month - 1) // 3 + 1
+
+
+@dataclass(frozen=True)
+class Cadence:
+    regular_by_month: dict[tuple[int, int], int]
+    thematic_by_quarter: dict[tuple[int, int], int]
+    missing_months: list[tuple[int, int]]
+    missing_quarters: list[tuple[int, int]]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing_months and not self.missing_quarters
+
+
+def cadence(held: Iterable[tuple[str, date]], start: date, end: date, today: date) -> Cadence:
+    """Check held (closed) sessions, as (kind, local date), against the rule over a period.
+
+    A month or a quarter that has not ended yet by ``today`` is not missing yet.
+    """
+    months = months_between(start, end)
+    quarters = sorted({(y, (m - 1) // 3 + 1) for y, m in months})
+    regular = dict.fromkeys(months, 0)
+    thematic = dict.fromkeys(quarters, 0)
+    for kind, day in held:
+        if not start <= day <= end:
+            continue
+        if kind == Kind.REGULAR:
+            regular[(day.year, day.month)] += 1
+        elif kind == Kind.THEMATIC:
+            thematic[quarter_of(day)] += 1
+    current_month = (today.year, today.month)
+    missing_months = [m for m in months if regular[m] == 0 and m < current_month]
+    missing_quarters = [q for q in quarters if thematic[q] == 0 and q < quarter_of(today)]
+    return Cadence(regular, thematic, missing_months, missing_quarters)
+
+
+# Study cascade --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudyUnit:
+    id: int
+    parent_id: int | None
+    deadline: date
+    held_on: tuple[date, ...]  # local dates of the unit's own closed campaign-topic sessions
+
+
+@dataclass(frozen=True)
+class StudyState:
+    unit_id: int
+    deadline: date
+    done_on: date | None  # the date the unit finished, None when not done
+    leaves_done: int
+    leaves_total: int
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+
+def study_states(units: Sequence[StudyUnit]) -> dict[int, StudyState]:
+    """A unit without children has studied when it held and closed a session on the campaign
+    topic on or before its deadline; a unit with children, when all of them have."""
+    children: dict[int | None, list[StudyUnit]] = {}
+    for unit in units:
+        children.setdefault(unit.parent_id, []).append(unit)
+    ids = {unit.id for unit in units}
+    states: dict[int, StudyState] = {}
+
+    def visit(unit: StudyUnit) -> StudyState:
+        kids = children.get(unit.id, [])
+        if not kids:
+            in_time = sorted(d for d in unit.held_on if d <= unit.deadline)
+            done_on = in_time[0] if in_time else None
+            state = StudyState(unit.id, unit.deadline, done_on, int(bool(done_on)), 1)
+        else:
+            kid_states = [visit(kid) for kid in kids]
+            all_done = all(s.done for s in kid_states)
+            done_on = max(s.done_on for s in kid_states) if all_done else None  # type: ignore[type-var]
+            state = StudyState(
+                unit.id,
+                unit.deadline,
+                done_on,
+                sum(s.leaves_done for s in kid_states),
+                sum(s.leaves_total for s in kid_states),
+            )
+        states[unit.id] = state
+        return state
+
+    for unit in units:
+        if unit.parent_id is None or unit.parent_id not in ids:
+            visit(unit)
+    return states
+
+
+def effective_deadline(
+    path_ids: Sequence[int], set_deadlines: dict[int, date], default: date
+) -> date:
+    """The deadline a unit works to: the nearest one set on it or above it, else the default.
+
+    ``path_ids`` runs from the root down to the unit itself.
+    """
+    for unit_id in reversed(path_ids):
+        if unit_id in set_deadlines:
+            return set_deadlines[unit_id]
+    return default
+
+
+def path_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]

@@ -1,0 +1,222 @@
+"""/campaign for administrators: list, create and edit the yearly campaigns, guided.
+
+The rules and the writes are CampaignService's, shared with ``cadrebot campaign``.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.context import CadreContext
+from bot.errors import InvalidInput, UserFacingError
+from bot.i18n import N_, format_date, gettext
+from bot.parsing import parse_date
+from handlers import flow
+from handlers.replies import h, reply
+from storage.records import Campaign
+
+NAME = "campaign_admin"
+CA_MENU, CA_YEAR, CA_TOPIC, CA_VALUE = range(40, 44)
+DRAFT_KEY = "ca_draft"
+
+FIELDS = {
+    "topic": N_("Topic"),
+    "commit_deadline": N_("Commitment deadline"),
+    "study_deadline": N_("Study deadline"),
+    "review_opens": N_("Review opens"),
+    "review_closes": N_("Review closes"),
+}
+
+
+def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+def describe(campaign: Campaign) -> str:
+    return gettext(
+        "<b>{year}</b>: <i>{topic}</i>\nCommitments by {commit}, study by {study}; year-end "
+        "review {opens} – {closes}"
+    ).format(
+        year=campaign.year,
+        topic=h(campaign.topic),
+        commit=format_date(campaign.commit_deadline),
+        study=format_date(campaign.study_deadline),
+        opens=format_date(campaign.review_opens),
+        closes=format_date(campaign.review_closes),
+    )
+
+
+async def _answer(update: Update, text: str | None = None) -> None:
+    if update.callback_query is not None:
+        await update.callback_query.answer(text, show_alert=bool(text))
+
+
+def _actor_label(context: CadreContext) -> str:
+    return f"tg:{context.actor.telegram_id}"
+
+
+async def start(update: Update, context: CadreContext) -> int:
+    if await flow.refuse_if_busy(update, context, NAME):
+        return ConversationHandler.END
+    campaigns = await context.services.campaigns.all()
+    lines = [gettext("<b>Campaigns</b>")]
+    lines += [describe(c) for c in campaigns] or [gettext("No campaigns yet.")]
+    rows = [[(gettext("Create a campaign"), "ca:new")]]
+    rows += [
+        [(gettext("Edit {year}").format(year=c.year), f"ca:edit:{c.year}")] for c in campaigns[:6]
+    ]
+    rows.append([(gettext("Cancel"), "ca:cancel")])
+    await reply(update, "\n\n".join(lines), reply_markup=_kb(rows))
+    return CA_MENU
+
+
+async def pressed_new(update: Update, context: CadreContext) -> int:
+    await _answer(update)
+    context.user_data[DRAFT_KEY] = {}
+    await reply(update, gettext("Send the year of the new campaign, e.g. 2027."))
+    return CA_YEAR
+
+
+async def got_year(update: Update, context: CadreContext) -> int:
+    text = (update.effective_message.text or "").strip()
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        await reply(update, gettext("The year must be between 2000 and 2100."))
+        return CA_YEAR
+    if await context.services.campaigns.for_year(int(text)) is not None:
+        await reply(
+            update,
+            gettext("A campaign for {year} already exists. Edit it instead.").format(year=text),
+        )
+        return CA_YEAR
+    context.user_data[DRAFT_KEY] = {"year": int(text)}
+    await reply(update, gettext("Send the year's topic."))
+    return CA_TOPIC
+
+
+async def got_topic(update: Update, context: CadreContext) -> int:
+    draft = context.user_data.get(DRAFT_KEY) or {}
+    if "year" not in draft:
+        return await start(update, context)
+    try:
+        campaign = await context.services.campaigns.create(
+            year=draft["year"],
+            topic=update.effective_message.text or "",
+            actor=_actor_label(context),
+        )
+    except UserFacingError as error:
+        await reply(update, error.render())
+        return CA_TOPIC
+    context.user_data.pop(DRAFT_KEY, None)
+    await reply(
+        update,
+        gettext("Campaign created with the default dates:")
+        + "\n"
+        + describe(campaign)
+        + "\n"
+        + gettext("Send /campaign to change a date."),
+    )
+    return flow.close(context, NAME)
+
+
+async def pressed_edit(update: Update, context: CadreContext) -> int:
+    year = int((update.callback_query.data or "").split(":")[2])
+    campaign = await context.services.campaigns.for_year(year)
+    if campaign is None:
+        await _answer(update, gettext("There is no campaign for {year}.").format(year=year))
+        return CA_MENU
+    await _answer(update)
+    rows = [[(gettext(label), f"ca:f:{year}:{field}")] for field, label in FIELDS.items()]
+    rows.append([(gettext("Back"), "ca:back")])
+    await reply(
+        update,
+        describe(campaign) + "\n\n" + gettext("What do you want to change?"),
+        reply_markup=_kb(rows),
+    )
+    return CA_MENU
+
+
+async def pressed_field(update: Update, context: CadreContext) -> int:
+    _, _, year, field = (update.callback_query.data or "").split(":")
+    if field not in FIELDS:
+        await _answer(update, gettext("This button is no longer active."))
+        return CA_MENU
+    await _answer(update)
+    context.user_data[DRAFT_KEY] = {"year": int(year), "field": field}
+    prompt = (
+        gettext("Send the new topic.")
+        if field == "topic"
+        else gettext("Send the new date, e.g. 31/03/{year}.").format(year=year)
+    )
+    await reply(update, f"{gettext(FIELDS[field])}: {prompt}")
+    return CA_VALUE
+
+
+async def got_value(update: Update, context: CadreContext) -> int:
+    draft = context.user_data.get(DRAFT_KEY) or {}
+    if "field" not in draft:
+        return await start(update, context)
+    text = update.effective_message.text or ""
+    try:
+        value: object = (
+            text if draft["field"] == "topic" else parse_date(text, default_year=draft["year"])
+        )
+        campaign = await context.services.campaigns.edit(
+            year=draft["year"], actor=_actor_label(context), **{draft["field"]: value}
+        )
+    except InvalidInput as error:
+        await reply(update, error.render())
+        return CA_VALUE
+    except UserFacingError as error:
+        await reply(update, error.render())
+        return flow.close(context, NAME)
+    context.user_data.pop(DRAFT_KEY, None)
+    await reply(update, gettext("Saved.") + "\n" + describe(campaign))
+    return flow.close(context, NAME)
+
+
+async def back(update: Update, context: CadreContext) -> int:
+    await _answer(update)
+    return await start(update, context)
+
+
+async def cancel(update: Update, context: CadreContext) -> int:
+    await _answer(update)
+    context.user_data.pop(DRAFT_KEY, None)
+    await reply(update, gettext("Cancelled. Nothing was changed."))
+    return flow.close(context, NAME)
+
+
+def register(application: Application) -> None:
+    text = filters.TEXT & ~filters.COMMAND
+    buttons = [
+        CallbackQueryHandler(pressed_new, pattern=r"^ca:new$"),
+        CallbackQueryHandler(pressed_edit, pattern=r"^ca:edit:\d{4}$"),
+        CallbackQueryHandler(pressed_field, pattern=r"^ca:f:\d{4}:\w+$"),
+        CallbackQueryHandler(back, pattern=r"^ca:back$"),
+        CallbackQueryHandler(cancel, pattern=r"^ca:cancel$"),
+    ]
+    conversation = ConversationHandler(
+        entry_points=[CommandHandler("campaign", start)],
+        states={
+            CA_MENU: buttons,
+            CA_YEAR: [*buttons, MessageHandler(text, got_year)],
+            CA_TOPIC: [*buttons, MessageHandler(text, got_topic)],
+            CA_VALUE: [*buttons, MessageHandler(text, got_value)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel)],
+        name=NAME,
+        persistent=True,
+        allow_reentry=True,
+        per_message=False,
+    )
+    application.add_handler(flow.track(conversation))

@@ -1,0 +1,418 @@
+"""Commitments, their working copy of actions and their frozen versions. SQL only."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.clock import from_db, to_db, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentRecord:
+    id: int
+    member_id: int
+    campaign_id: int
+    filed_unit_id: int | None
+    status: str
+    last_version: int
+    approved_version: int | None
+    late: bool
+    self_review_at: datetime | None
+    grade: str | None
+    points: int | None
+    grade_comment: str | None
+    graded_by: int | None
+    graded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    id: int
+    owner_id: int  # the commitment (working copy) or the version it belongs to
+    heading: str
+    position: int
+    text: str
+    target_date: date | None
+    self_rating: str | None = None
+    evidence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRecord:
+    id: int
+    commitment_id: int
+    number: int
+    unit_id: int | None
+    submitted_at: datetime
+    submitted_on: date
+    late: bool
+    decision: str
+    decided_by: int | None
+    decided_by_name: str | None
+    decided_at: datetime | None
+    comment: str | None
+
+
+_C = (
+    "c.id, c.member_id, c.campaign_id, c.filed_unit_id, c.status, c.last_version, "
+    "c.approved_version, c.late, c.self_review_at, c.grade, c.points, c.grade_comment, "
+    "c.graded_by, c.graded_at"
+)
+_V = (
+    "id, commitment_id, number, unit_id, submitted_at, submitted_on, late, decision, "
+    "decided_by, decided_by_name, decided_at, comment"
+)
+
+
+def _commitment(row: sqlite3.Row) -> CommitmentRecord:
+    return CommitmentRecord(
+        id=row["id"],
+        member_id=row["member_id"],
+        campaign_id=row["campaign_id"],
+        filed_unit_id=row["filed_unit_id"],
+        status=row["status"],
+        last_version=row["last_version"],
+        approved_version=row["approved_version"],
+        late=bool(row["late"]),
+        self_review_at=from_db(row["self_review_at"]),
+        grade=row["grade"],
+        points=row["points"],
+        grade_comment=row["grade_comment"],
+        graded_by=row["graded_by"],
+        graded_at=from_db(row["graded_at"]),
+    )
+
+
+def _version(row: sqlite3.Row) -> VersionRecord:
+    return VersionRecord(
+        id=row["id"],
+        commitment_id=row["commitment_id"],
+        number=row["number"],
+        unit_id=row["unit_id"],
+        submitted_at=from_db(row["submitted_at"]),  # type: ignore[arg-type]
+        submitted_on=date.fromisoformat(row["submitted_on"]),
+        late=bool(row["late"]),
+        decision=row["decision"],
+        decided_by=row["decided_by"],
+        decided_by_name=row["decided_by_name"],
+        decided_at=from_db(row["decided_at"]),
+        comment=row["comment"],
+    )
+
+
+def _action(row: sqlite3.Row, owner: str) -> ActionRecord:
+    keys = row.keys()
+    return ActionRecord(
+        id=row["id"],
+        owner_id=row[owner],
+        heading=row["heading"],
+        position=row["position"],
+        text=row["text"],
+        target_date=date.fromisoformat(row["target_date"]) if row["target_date"] else None,
+        self_rating=row["self_rating"] if "self_rating" in keys else None,
+        evidence=row["evidence"] if "evidence" in keys else None,
+    )
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class CommitmentRepository:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+
+    # Commitments -------------------------------------------------------------------------
+
+    async def get(self, commitment_id: int) -> CommitmentRecord | None:
+        cursor = await self.conn.execute(
+            f"SELECT {_C} FROM commitments c WHERE c.id = ?", (commitment_id,)
+        )
+        row = await cursor.fetchone()
+        return _commitment(row) if row else None
+
+    async def find(self, member_id: int, campaign_id: int) -> CommitmentRecord | None:
+        cursor = await self.conn.execute(
+            f"SELECT {_C} FROM commitments c WHERE c.member_id = ? AND c.campaign_id = ?",
+            (member_id, campaign_id),
+        )
+        row = await cursor.fetchone()
+        return _commitment(row) if row else None
+
+    async def for_member(self, member_id: int) -> list[CommitmentRecord]:
+        cursor = await self.conn.execute(
+            f"SELECT {_C} FROM commitments c JOIN campaigns k ON k.id = c.campaign_id "
+            "WHERE c.member_id = ? ORDER BY k.year DESC",
+            (member_id,),
+        )
+        return [_commitment(row) for row in await cursor.fetchall()]
+
+    async def create(
+        self, member_id: int, campaign_id: int, unit_id: int | None
+    ) -> CommitmentRecord:
+        now = to_db(utcnow())
+        cursor = await self.conn.execute(
+            "INSERT INTO commitments (member_id, campaign_id, filed_unit_id, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(member_id, campaign_id) DO NOTHING",
+            (member_id, campaign_id, unit_id, now, now),
+        )
+        del cursor
+        found = await self.find(member_id, campaign_id)
+        assert found is not None
+        return found
+
+    async def set_status(
+        self, commitment_id: int, status: str, *, expect: str | tuple[str, ...], **extra: object
+    ) -> bool:
+        """A conditional update: only when the status is still one of ``expect``.
+
+        Returns False when someone else changed it first (nothing is written then).
+        """
+        expected = (expect,) if isinstance(expect, str) else expect
+        columns = ", ".join(f"{name} = ?" for name in extra)
+        sets = f"status = ?, updated_at = ?{', ' + columns if columns else ''}"
+        marks = ",".join("?" * len(expected))
+        cursor = await self.conn.execute(
+            f"UPDATE commitments SET {sets} WHERE id = ? AND status IN ({marks})",
+            (status, to_db(utcnow()), *extra.values(), commitment_id, *expected),
+        )
+        return cursor.rowcount == 1
+
+    async def touch(self, commitment_id: int) -> None:
+        await self.conn.execute(
+            "UPDATE commitments SET updated_at = ? WHERE id = ?", (to_db(utcnow()), commitment_id)
+        )
+
+    async def set_grade(
+        self,
+        commitment_id: int,
+        *,
+        grade: str,
+        points: int | None,
+        comment: str,
+        graded_by: int | None,
+        at: datetime,
+    ) -> bool:
+        """Grade once: False when someone graded it first."""
+        cursor = await self.conn.execute(
+            "UPDATE commitments SET grade = ?, points = ?, grade_comment = ?, graded_by = ?, "
+            "graded_at = ?, updated_at = ? WHERE id = ? AND grade IS NULL",
+            (grade, points, comment, graded_by, to_db(at), to_db(utcnow()), commitment_id),
+        )
+        return cursor.rowcount == 1
+
+    async def mark_self_reviewed(self, commitment_id: int, at: datetime) -> None:
+        await self.conn.execute(
+            "UPDATE commitments SET self_review_at = COALESCE(self_review_at, ?), updated_at = ? "
+            "WHERE id = ?",
+            (to_db(at), to_db(utcnow()), commitment_id),
+        )
+
+    # Scope queries -----------------------------------------------------------------------
+
+    async def in_subtree(
+        self, campaign_id: int, path: str | None, statuses: tuple[str, ...] | None = None
+    ) -> list[CommitmentRecord]:
+        """Commitments of members whose CURRENT primary unit lies in the subtree at ``path``
+        (every unit when ``path`` is None)."""
+        params: list[object] = [campaign_id]
+        where = ""
+        if path is not None:
+            where += " AND u.path >= ? AND u.path < ?"
+            params += [path, path + "\uffff"]
+        if statuses:
+            where += f" AND c.status IN ({','.join('?' * len(statuses))})"
+            params += list(statuses)
+        cursor = await self.conn.execute(
+            f"SELECT {_C} FROM commitments c "
+            "JOIN memberships ms ON ms.member_id = c.member_id AND ms.ended_on IS NULL "
+            "AND ms.is_primary = 1 JOIN units u ON u.id = ms.unit_id "
+            f"JOIN members m ON m.id = c.member_id WHERE c.campaign_id = ?{where} "
+            "ORDER BY u.path, m.full_name, c.id",
+            params,
+        )
+        return [_commitment(row) for row in await cursor.fetchall()]
+
+    async def primary_members_in_subtree(self, path: str | None) -> list[tuple[int, int]]:
+        """(member id, unit id) of active members by their current primary unit."""
+        params: list[object] = []
+        where = ""
+        if path is not None:
+            where = " AND u.path >= ? AND u.path < ?"
+            params = [path, path + "\uffff"]
+        cursor = await self.conn.execute(
+            "SELECT m.id AS member_id, u.id AS unit_id FROM members m "
+            "JOIN memberships ms ON ms.member_id = m.id AND ms.ended_on IS NULL "
+            "AND ms.is_primary = 1 JOIN units u ON u.id = ms.unit_id "
+            f"WHERE m.registration = 'active'{where} ORDER BY u.path, m.full_name, m.id",
+            params,
+        )
+        return [(row["member_id"], row["unit_id"]) for row in await cursor.fetchall()]
+
+    # Working copy ------------------------------------------------------------------------
+
+    async def actions(self, commitment_id: int) -> list[ActionRecord]:
+        cursor = await self.conn.execute(
+            "SELECT id, commitment_id, heading, position, text, target_date "
+            "FROM commitment_actions WHERE commitment_id = ? ORDER BY position, id",
+            (commitment_id,),
+        )
+        return [_action(row, "commitment_id") for row in await cursor.fetchall()]
+
+    async def action(self, action_id: int) -> ActionRecord | None:
+        cursor = await self.conn.execute(
+            "SELECT id, commitment_id, heading, position, text, target_date "
+            "FROM commitment_actions WHERE id = ?",
+            (action_id,),
+        )
+        row = await cursor.fetchone()
+        return _action(row, "commitment_id") if row else None
+
+    async def add_action(
+        self, commitment_id: int, heading: str, text: str, target: date | None
+    ) -> ActionRecord:
+        cursor = await self.conn.execute(
+            "SELECT COALESCE(MAX(position), 0) + 1 FROM commitment_actions WHERE commitment_id = ?",
+            (commitment_id,),
+        )
+        position = (await cursor.fetchone())[0]
+        cursor = await self.conn.execute(
+            "INSERT INTO commitment_actions (commitment_id, heading, position, text, target_date) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (commitment_id, heading, position, text, _day(target)),
+        )
+        await self.touch(commitment_id)
+        found = await self.action(cursor.lastrowid)  # type: ignore[arg-type]
+        assert found is not None
+        return found
+
+    async def update_action(
+        self, action_id: int, *, text: str | None = None, target: date | bool | None = False
+    ) -> None:
+        """Change the text and/or the target date (``target=None`` clears it)."""
+        if text is not None:
+            await self.conn.execute(
+                "UPDATE commitment_actions SET text = ? WHERE id = ?", (text, action_id)
+            )
+        if target is not False:
+            await self.conn.execute(
+                "UPDATE commitment_actions SET target_date = ? WHERE id = ?",
+                (_day(target) if isinstance(target, date) else None, action_id),
+            )
+
+    async def delete_action(self, action_id: int) -> bool:
+        cursor = await self.conn.execute(
+            "DELETE FROM commitment_actions WHERE id = ?", (action_id,)
+        )
+        return cursor.rowcount == 1
+
+    # Versions ----------------------------------------------------------------------------
+
+    async def freeze_version(
+        self,
+        commitment: CommitmentRecord,
+        *,
+        unit_id: int | None,
+        at: datetime,
+        on: date,
+        late: bool,
+    ) -> VersionRecord:
+        """Copy the working actions into version ``last_version + 1``."""
+        number = commitment.last_version + 1
+        cursor = await self.conn.execute(
+            "INSERT INTO commitment_versions (commitment_id, number, unit_id, submitted_at, "
+            "submitted_on, late) VALUES (?, ?, ?, ?, ?, ?)",
+            (commitment.id, number, unit_id, to_db(at), on.isoformat(), int(late)),
+        )
+        version_id = cursor.lastrowid
+        await self.conn.execute(
+            "INSERT INTO commitment_version_actions (version_id, heading, position, text, "
+            "target_date) SELECT ?, heading, position, text, target_date "
+            "FROM commitment_actions WHERE commitment_id = ? ORDER BY position, id",
+            (version_id, commitment.id),
+        )
+        found = await self.version(commitment.id, number)
+        assert found is not None
+        return found
+
+    async def version(self, commitment_id: int, number: int) -> VersionRecord | None:
+        cursor = await self.conn.execute(
+            f"SELECT {_V} FROM commitment_versions WHERE commitment_id = ? AND number = ?",
+            (commitment_id, number),
+        )
+        row = await cursor.fetchone()
+        return _version(row) if row else None
+
+    async def versions(self, commitment_id: int) -> list[VersionRecord]:
+        cursor = await self.conn.execute(
+            f"SELECT {_V} FROM commitment_versions WHERE commitment_id = ? ORDER BY number",
+            (commitment_id,),
+        )
+        return [_version(row) for row in await cursor.fetchall()]
+
+    async def decide_version(
+        self,
+        version_id: int,
+        decision: str,
+        *,
+        by: int | None,
+        by_name: str,
+        at: datetime,
+        comment: str | None,
+    ) -> bool:
+        cursor = await self.conn.execute(
+            "UPDATE commitment_versions SET decision = ?, decided_by = ?, decided_by_name = ?, "
+            "decided_at = ?, comment = ? WHERE id = ? AND decision = 'pending'",
+            (decision, by, by_name, to_db(at), comment, version_id),
+        )
+        return cursor.rowcount == 1
+
+    async def version_actions(self, version_id: int) -> list[ActionRecord]:
+        cursor = await self.conn.execute(
+            "SELECT id, version_id, heading, position, text, target_date, self_rating, evidence "
+            "FROM commitment_version_actions WHERE version_id = ? ORDER BY position, id",
+            (version_id,),
+        )
+        return [_action(row, "version_id") for row in await cursor.fetchall()]
+
+    async def version_action(self, action_id: int) -> ActionRecord | None:
+        cursor = await self.conn.execute(
+            "SELECT id, version_id, heading, position, text, target_date, self_rating, evidence "
+            "FROM commitment_version_actions WHERE id = ?",
+            (action_id,),
+        )
+        row = await cursor.fetchone()
+        return _action(row, "version_id") if row else None
+
+    async def rate_action(
+        self,
+        action_id: int,
+        *,
+        rating: str | None = None,
+        evidence: str | None = None,
+        at: datetime,
+    ) -> None:
+        if rating is not None:
+            await self.conn.execute(
+                "UPDATE commitment_version_actions SET self_rating = ?, rated_at = ? WHERE id = ?",
+                (rating, to_db(at), action_id),
+            )
+        if evidence is not None:
+            await self.conn.execute(
+                "UPDATE commitment_version_actions SET evidence = ?, rated_at = ? WHERE id = ?",
+                (evidence, to_db(at), action_id),
+            )
+
+    async def grades_in_unit(self, campaign_id: int, unit_id: int) -> list[str]:
+        """The grades given this campaign to members whose current primary unit is ``unit_id``."""
+        cursor = await self.conn.execute(
+            "SELECT c.grade FROM commitments c JOIN memberships ms ON ms.member_id = c.member_id "
+            "AND ms.ended_on IS NULL AND ms.is_primary = 1 "
+            "WHERE c.campaign_id = ? AND ms.unit_id = ? AND c.grade IS NOT NULL",
+            (campaign_id, unit_id),
+        )
+        return [row[0] for row in await cursor.fetchall()]

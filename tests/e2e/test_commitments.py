@@ -1,0 +1,485 @@
+"""Commitments end to end: several members and secretaries at once, over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import sqlite3
+from datetime import datetime
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from fake_telegram import BotMessage
+from tests.e2e.conftest import ADMIN_ID, TZ, Harness
+
+BICH, AN, EM, GIANG = 1002, 1001, 1005, 1007  # member, CB-1 secretary, CB-2 secretary, committee
+IDEOLOGY = "Về tư tưởng chính trị"
+ETHICS = "Về phẩm chất đạo đức, lối sống"
+EXAMPLE = "Trách nhiệm nêu gương"
+ACTION_1 = "Học tập và viết thu hoạch chuyên đề năm 2026 về tinh thần trách nhiệm"
+ACTION_2 = "Giữ gìn lối sống giản dị, gần gũi nhân dân nơi cư trú"
+
+
+def _rows(db_path, sql: str, params: tuple = ()) -> list[tuple]:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+@pytest.fixture
+async def campaign(org: Harness) -> Harness:
+    code, _, err = await org.cli(
+        "campaign",
+        "create",
+        "--year",
+        "2026",
+        "--topic",
+        "Tinh thần trách nhiệm, năng động, sáng tạo",
+    )
+    assert code == 0, err
+    return org
+
+
+async def add_action(
+    h: Harness, user: int, menu: BotMessage, heading: str, text: str, date: str | None = None
+) -> BotMessage:
+    """From the menu: add one action (and its target date); returns the next menu."""
+    prompt = await h.press(user, menu, heading)
+    assert "ký tự" in prompt.text
+    ask_date = await h.say(user, text)
+    assert "Đã lưu" in ask_date.text
+    if date is None:
+        return await h.press(user, ask_date, "Bỏ qua")
+    saved = await h.say(user, date)
+    assert date in saved.text
+    return await h.next_new(user)
+
+
+async def file_and_submit(h: Harness, user: int, actions: list[tuple[str, str]]) -> BotMessage:
+    menu = await h.say(user, "/commit")
+    for heading, text in actions:
+        menu = await add_action(h, user, menu, heading, text)
+    confirm = await h.press(user, menu, "Gửi")
+    assert "Gửi bản cam kết này" in confirm.text
+    return await h.press(user, confirm, "Xác nhận")
+
+
+async def test_member_files_is_returned_revises_and_is_approved(campaign: Harness) -> None:
+    h = campaign
+    menu = await h.say(BICH, "/commit")
+    assert "Bản cam kết năm 2026" in menu.text and "Tinh thần trách nhiệm" in menu.text
+    assert "Hạn nộp: 31/03/2026" in menu.text
+    # A non-head has the four headings only.
+    assert [t for t, _ in menu.buttons if "Trách nhiệm nêu gương" in t] == []
+    prompt = await h.press(BICH, menu, IDEOLOGY)
+    assert "từ 10 đến 1000 ký tự" in prompt.text
+    for bad, reason in (("ngắn quá", "quá ngắn"), ("x" * 1001, "quá dài")):
+        assert reason in (await h.say(BICH, bad)).text
+    ask_date = await h.say(BICH, f"  {ACTION_1}  ")
+    assert "thời hạn" in ask_date.text.lower()
+    assert "nằm trong năm 2026" in (await h.say(BICH, "15/01/2027")).text
+    assert "Không đọc được ngày" in (await h.say(BICH, "sớm nhất có thể")).text
+    saved = await h.say(BICH, "30/06/2026")
+    assert "30/06/2026" in saved.text
+    menu = await h.next_new(BICH)
+    assert "(1)" in next(t for t, _ in menu.buttons if IDEOLOGY in t)
+
+    # Meanwhile another cell's secretary files her own commitment, at the same time.
+    em_task = asyncio.create_task(file_and_submit(h, EM, [(ETHICS, ACTION_2)]))
+
+    preview = await h.press(BICH, menu, "Xem trước")
+    assert "Bí thư chi bộ sẽ thấy" in preview.text
+    assert ACTION_1 in preview.text and "(thời hạn 30/06/2026)" in preview.text
+    assert "Đồng chí: <b>Trần Thị Bích</b>" in preview.text
+    confirm = await h.press(BICH, preview, "Gửi")
+    done = await h.press(BICH, confirm, "Xác nhận")
+    assert "đã nộp bản cam kết năm 2026 (phiên bản 1)" in done.text
+    assert "muộn" not in done.text
+    em_done = await em_task
+    assert "phiên bản 1" in em_done.text
+
+    alert = await h.server.next_message(AN)
+    assert "Trần Thị Bích đã nộp" in alert.text
+    header = await h.say(AN, "/pending")
+    assert "chờ duyệt: 1" in header.text  # Em's is CB-2's, not An's
+    pending = await h.next_new(AN)
+    assert ACTION_1 in pending.text and "Đã nộp" in pending.text
+
+    # The secretary sees what the member previewed: same header and actions; only the
+    # status line (now "submitted", with its version) differs.
+    def body(text: str) -> str:
+        return text[text.index("<b>1. ") :]
+
+    def head(text: str) -> list[str]:
+        start = text.index("<b>Bản cam kết")
+        return text[start:].split("\n")[:4]
+
+    assert body(pending.text) == body(preview.text) and head(pending.text) == head(preview.text)
+    ask = await h.press(AN, pending, "Trả lại")
+    assert "nhận xét cho đồng chí Trần Thị Bích" in ask.text
+    assert "quá ngắn" in (await h.say(AN, "ok")).text
+    returned = await h.say(AN, "Cần ghi rõ kết quả <cụ thể> & thời gian")
+    assert "Đã trả lại" in returned.text
+    note = await h.server.next_message(BICH)
+    assert "trả lại để chỉnh sửa" in note.text
+    assert "Cần ghi rõ kết quả &lt;cụ thể&gt; &amp; thời gian" in note.text
+
+    # A stale "Approve" on the old message: polite, and nothing changes.
+    query = h.server.press_button(AN, pending.message_id, pending.button_data("Duyệt"))
+    answer = await h.server.wait_callback_answer(query)
+    assert "đã được đồng chí Nguyễn Văn An trả lại" in answer.text
+
+    # The member revises: edit the action, add one, submit again.
+    menu = await h.say(BICH, "/commit")
+    assert "Trả lại để chỉnh sửa" in menu.text and "Cần ghi rõ" in menu.text
+    listing = await h.press(BICH, menu, "Sửa")
+    detail = await h.press(BICH, listing, "1.1.")
+    ask_text = await h.press(BICH, detail, "Sửa")
+    assert "nội dung mới" in ask_text.text
+    await h.say(BICH, ACTION_1 + ", nộp trước 30/06")
+    menu = await h.next_new(BICH)
+    menu = await add_action(h, BICH, menu, ETHICS, ACTION_2, "31/12/2026")
+    confirm = await h.press(BICH, menu, "Gửi")
+    done = await h.press(BICH, confirm, "Xác nhận")
+    assert "phiên bản 2" in done.text
+    assert "đã nộp" in (await h.next_new(AN)).text  # the alert (after the stale tap's edit)
+
+    await h.say(AN, "/pending")
+    pending2 = await h.next_new(AN)
+    assert "nộp trước 30/06" in pending2.text and ACTION_2 in pending2.text
+    h.server.press_button(AN, pending2, button_text="Duyệt")
+    edited = await h.server.next_message(AN)
+    assert edited.edited and "Đã duyệt" in edited.text
+    approved = await h.server.next_message(BICH)
+    assert "đã được đồng chí Nguyễn Văn An duyệt" in approved.text
+    # Approving again (the committee above, from the same old message): a clear answer.
+    query = h.server.press_button(
+        GIANG, pending2.message_id, pending2.button_data("Duyệt"), chat_id=AN
+    )
+    answer = await h.server.wait_callback_answer(query)
+    assert "đã được đồng chí Nguyễn Văn An duyệt" in answer.text
+
+    versions = _rows(
+        h.db_path,
+        "SELECT number, decision, comment FROM commitment_versions "
+        "v JOIN commitments c ON c.id = v.commitment_id JOIN members m "
+        "ON m.id = c.member_id WHERE m.code = 'DV002' ORDER BY number",
+    )
+    assert versions == [
+        (1, "returned", "Cần ghi rõ kết quả <cụ thể> & thời gian"),
+        (2, "approved", None),
+    ]
+    # Locked: /commit shows it approved and offers a new version only.
+    shown = await h.say(BICH, "/commit")
+    assert "Đã duyệt" in shown.text
+    offer = await h.next_new(BICH)
+    assert "đã được duyệt và khóa" in offer.text
+    assert "lưu thành bản nháp" in (await h.say(BICH, "/cancel")).text
+
+
+async def test_a_draft_survives_a_restart_and_one_flow_at_a_time(campaign: Harness) -> None:
+    h = campaign
+    menu = await h.say(BICH, "/commit")
+    prompt = await h.press(BICH, menu, ETHICS)
+    assert "ký tự" in prompt.text
+    await h.restart()
+    ask_date = await h.say(BICH, ACTION_2)  # the step is remembered across the restart
+    assert "Đã lưu" in ask_date.text
+    await h.restart()
+    # Another conversation while this one is open: a clear refusal.
+    busy = await h.say(BICH, "/review")
+    assert "đang lập bản cam kết (/commit)" in busy.text
+    stopped = await h.say(BICH, "/cancel")
+    assert "lưu thành bản nháp" in stopped.text
+    menu = await h.say(BICH, "/commit")
+    assert "Bản nháp" in menu.text
+    assert "(1)" in next(t for t, _ in menu.buttons if ETHICS in t)
+    # /commit again while open: it resumes (re-entry), no duplicate draft.
+    again = await h.say(BICH, "/commit")
+    assert "Bản nháp" in again.text
+    assert _rows(h.db_path, "SELECT COUNT(*) FROM commitments")[0][0] == 1
+    assert _rows(h.db_path, "SELECT COUNT(*) FROM commitment_actions")[0][0] == 1
+    # Delete it through the buttons; a stale delete is answered politely.
+    listing = await h.press(BICH, again, "Sửa")
+    detail = await h.press(BICH, listing, "2.1.")
+    confirm = await h.press(BICH, detail, "Xóa")
+    menu = await h.press(BICH, confirm, "Xác nhận")
+    assert "(1)" not in " ".join(t for t, _ in menu.buttons)
+    query = h.server.press_button(BICH, confirm.message_id, confirm.button_data("Xác nhận"))
+    answer = await h.server.wait_callback_answer(query)
+    assert "không còn" in answer.text
+    # Submitting with nothing: refused.
+    query = h.server.press_button(BICH, menu, button_text="Gửi")
+    answer = await h.server.wait_callback_answer(query)
+    assert "ít nhất một nội dung" in answer.text
+
+
+async def test_a_head_must_set_an_example_and_a_late_submission_is_marked(
+    campaign: Harness,
+) -> None:
+    h = campaign
+    h.clock.moment = datetime(2026, 4, 3, 10, 0, tzinfo=TZ)
+    menu = await h.say(AN, "/commit")  # An is the head of CB-1
+    assert "nêu gương" in menu.text
+    menu = await add_action(h, AN, menu, IDEOLOGY, ACTION_1)
+    query = h.server.press_button(AN, menu, button_text="Gửi")
+    confirm = await h.next_new(AN)
+    await h.server.wait_callback_answer(query)
+    query = h.server.press_button(AN, confirm, button_text="Xác nhận")
+    answer = await h.server.wait_callback_answer(query)
+    assert "Trách nhiệm nêu gương của người đứng đầu" in answer.text
+    menu = await h.say(AN, "/commit")
+    menu = await add_action(h, AN, menu, EXAMPLE, "Gương mẫu đi đầu trong cải cách hành chính")
+    confirm = await h.press(AN, menu, "Gửi")
+    done = await h.press(AN, confirm, "Xác nhận")
+    assert "nộp muộn" in done.text
+    # An's own commitment goes to the committee above; not to An.
+    assert "Không có bản cam kết nào chờ duyệt" in (await h.say(AN, "/pending")).text
+    await h.say(GIANG, "/pending")
+    pending = await h.next_new(GIANG)
+    assert "Nguyễn Văn An" in pending.text and "Nộp muộn" in pending.text
+    assert _rows(h.db_path, "SELECT late FROM commitments")[0][0] == 1
+
+
+async def test_a_member_moved_mid_year_keeps_the_commitment(campaign: Harness, tmp_path) -> None:
+    h = campaign
+    await file_and_submit(h, BICH, [(IDEOLOGY, ACTION_1)])
+    await h.server.next_message(AN)
+    # The roster moves Bích to CB-2.
+    moved = tmp_path / "moved.csv"
+    moved.write_text(
+        "code,full_name,unit_code,status,position,is_head,language,telegram_id\n"
+        "DV002,Trần Thị Bích,CB-2,official,Đảng viên,false,,1002\n",
+        encoding="utf-8",
+    )
+    assert (await h.cli("members", "import", str(moved)))[0] == 0
+    assert "Không có bản cam kết" in (await h.say(AN, "/pending")).text
+    await h.say(EM, "/pending")
+    pending = await h.next_new(EM)
+    assert ACTION_1 in pending.text and "Chi bộ Khu vực 2" in pending.text
+    h.server.press_button(EM, pending, button_text="Duyệt")
+    assert "Đã duyệt" in (await h.server.next_message(EM)).text
+    filed = _rows(
+        h.db_path, "SELECT u.code FROM commitments c JOIN units u ON u.id = c.filed_unit_id"
+    )
+    assert filed == [("CB-1",)]  # history stays: it was filed in CB-1
+
+
+async def test_self_assessment_grading_and_the_member_history(campaign: Harness) -> None:
+    h = campaign
+    await file_and_submit(h, BICH, [(IDEOLOGY, ACTION_1), (ETHICS, ACTION_2)])
+    await h.server.next_message(AN)
+    await h.say(AN, "/pending")
+    pending = await h.next_new(AN)
+    h.server.press_button(AN, pending, button_text="Duyệt")
+    await h.server.next_message(AN)
+    await h.server.next_message(BICH)
+    closed = await h.say(BICH, "/review")
+    assert "diễn ra từ 01/12/2026 đến 31/12/2026" in closed.text
+
+    h.clock.moment = datetime(2026, 12, 10, 9, 0, tzinfo=TZ)
+    first = await h.say(BICH, "/review")
+    assert "Nội dung 1/2" in first.text and ACTION_1 in first.text
+    ask = await h.press(BICH, first, "Đã hoàn thành")
+    assert "minh chứng" in ask.text
+    # Another flow while the self-assessment waits for text: refused.
+    busy = await h.say(BICH, "/commit")
+    assert "tự đánh giá cuối năm (/review)" in busy.text
+    assert "quá ngắn" in (await h.say(BICH, "ok")).text
+    second = await h.say(BICH, "Đã nộp bài thu hoạch ngày 15/5")
+    assert "Nội dung 2/2" in second.text
+    await h.press(BICH, second, "Hoàn thành một phần")
+    summary = await h.say(BICH, "Còn một số buổi chưa tham gia")
+    assert "hoàn thành tự đánh giá" in summary.text
+    assert "Hoàn thành một phần" in summary.text
+
+    listing = await h.say(AN, "/grade")
+    assert "cần xếp loại: 1" in listing.text
+    card = await h.next_new(AN)
+    assert "Đã nộp bài thu hoạch" in card.text
+    ask_points = await h.press(AN, card, "Hoàn thành xuất sắc nhiệm vụ")
+    assert "90–100" in ask_points.text
+    assert "từ 90 đến 100" in (await h.say(AN, "85")).text
+    assert "số nguyên" in (await h.say(AN, "chín mươi")).text
+    ask_comment = await h.say(AN, "95")
+    assert "nhận xét" in ask_comment.text
+    confirm = await h.say(AN, "Gương mẫu, hoàn thành tốt các nội dung")
+    # No one is graded "good" in CB-1 yet: excellent would exceed 20% of good.
+    assert "vượt quá 20%" in confirm.text
+    saved = await h.press(AN, confirm, "Xác nhận")
+    assert "Trần Thị Bích — Hoàn thành xuất sắc nhiệm vụ" in saved.text
+    graded = await h.server.next_message(BICH)
+    assert "Hoàn thành xuất sắc nhiệm vụ" in graded.text and "95" in graded.text
+    # The old card again: already graded, said clearly.
+    query = h.server.press_button(AN, card.message_id, card.button_data("Hoàn thành tốt"))
+    answer = await h.server.wait_callback_answer(query)
+    assert "đã được đồng chí Nguyễn Văn An xếp loại" in answer.text
+
+    history = await h.say(BICH, "/mycommitments")
+    assert "Bản cam kết năm 2026" in history.text
+    assert "Xếp loại cuối năm: <b>Hoàn thành xuất sắc nhiệm vụ</b> (95)" in history.text
+    assert "Đã hoàn thành" in history.text
+    h.server.press_button(BICH, history, button_text="DOCX")
+    doc_message = await h.next_new(BICH)
+    assert doc_message.kind == "document" and doc_message.file_name.endswith(".docx")
+    document = Document(io.BytesIO(doc_message.file_bytes))
+    texts = [p.text for p in document.paragraphs]
+    header = [p.text for cell in document.tables[0].rows[0].cells for p in cell.paragraphs]
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header and "CHI BỘ KHU VỰC 1" in header
+    assert any(t.startswith("Cần Thơ, ngày 10 tháng 12 năm 2026") for t in header)
+    assert "BẢN CAM KẾT" in texts
+    assert "1. Về tư tưởng chính trị" in texts and f"- {ACTION_1}" in texts
+    assert "XÁC NHẬN CỦA CHI BỘ" in texts
+    fonts = {r.font.name for p in document.paragraphs for r in p.runs}
+    assert fonts == {"Times New Roman"}
+
+
+async def test_monitoring_and_exports_cell_by_cell(campaign: Harness, tmp_path) -> None:
+    h = campaign
+    await file_and_submit(h, BICH, [(IDEOLOGY, ACTION_1), (ETHICS, ACTION_2)])
+    progress = await h.say(GIANG, "/commitments")
+    assert "<b>Chi bộ Khu vực 1</b>" in progress.text
+    # CB-1: An, Bích, Cường, Dung expected; Bích submitted. CB-2: Phúc is exempt.
+    assert "Phải nộp 4 · bản nháp 0 · đã nộp 1 · đã duyệt 0" in progress.text
+    assert "Chưa nộp: Lê Hoàng Cường, Nguyễn Văn An, Phạm Thu Dung" in progress.text
+    assert "Đặng Văn Phúc" not in progress.text
+    assert "Phải nộp 1" in progress.text  # CB-2: Em only
+    # A plain member may not.
+    assert "chỉ dành cho" in (await h.say(BICH, "/commitments")).text
+
+    h.server.press_button(GIANG, progress, button_text="XLSX")
+    sent = await h.next_new(GIANG)
+    assert sent.kind == "document" and sent.file_name == "commitments-2026-all.xlsx"
+    sheet = load_workbook(io.BytesIO(sent.file_bytes)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == [
+        "Năm",
+        "Mã đảng viên",
+        "Đảng viên",
+        "Đơn vị",
+        "Nội dung",
+        "STT",
+        "Nội dung cam kết",
+        "Thời hạn",
+        "Trạng thái",
+        "Nộp muộn",
+        "Phiên bản",
+        "Tự đánh giá",
+        "Minh chứng",
+        "Xếp loại",
+        "Điểm",
+    ]
+    bich = [r for r in rows if r[1] == "DV002"]
+    assert bich == [
+        [
+            2026,
+            "DV002",
+            "Trần Thị Bích",
+            "Chi bộ Khu vực 1",
+            IDEOLOGY,
+            1,
+            ACTION_1,
+            None,
+            "Đã nộp",
+            None,
+            1,
+            None,
+            None,
+            None,
+            None,
+        ],
+        [
+            2026,
+            "DV002",
+            "Trần Thị Bích",
+            "Chi bộ Khu vực 1",
+            ETHICS,
+            1,
+            ACTION_2,
+            None,
+            "Đã nộp",
+            None,
+            1,
+            None,
+            None,
+            None,
+            None,
+        ],
+    ]
+    missing = [r for r in rows if r[1] == "DV003"]
+    assert missing == [
+        [
+            2026,
+            "DV003",
+            "Lê Hoàng Cường",
+            "Chi bộ Khu vực 1",
+            None,
+            None,
+            None,
+            None,
+            "Chưa nộp",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ]
+    ]
+
+    out = tmp_path / "out" / "cb1.csv"
+    code, _stdout, err = await h.cli(
+        "export",
+        "commitments",
+        "--unit",
+        "CB-1",
+        "--year",
+        "2026",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
+    assert code == 0, err
+    text = out.read_bytes().decode("utf-8-sig")
+    lines = text.splitlines()
+    assert len(lines) == 1 + 2 + 3  # header, Bích's two actions, three missing members
+    assert f"2026,DV002,Trần Thị Bích,Chi bộ Khu vực 1,{IDEOLOGY},1,{ACTION_1},,Đã nộp" in text
+    code, _, err = await h.cli(
+        "export",
+        "commitments",
+        "--unit",
+        "NOPE",
+        "--year",
+        "2026",
+        "--format",
+        "csv",
+        "--out",
+        str(out),
+    )
+    assert code == 1 and "NOPE" in err
+
+
+async def test_admin_manages_campaigns_in_the_bot(campaign: Harness) -> None:
+    h = campaign
+    listing = await h.say(ADMIN_ID, "/campaign")
+    assert "2026" in listing.text and "31/03/2026" in listing.text
+    ask_year = await h.press(ADMIN_ID, listing, "Tạo kế hoạch mới")
+    assert "năm" in ask_year.text
+    assert "Đã có kế hoạch năm 2026" in (await h.say(ADMIN_ID, "2026")).text
+    ask_topic = await h.say(ADMIN_ID, "2027")
+    assert "chuyên đề" in ask_topic.text
+    assert "10 đến 1000" in (await h.say(ADMIN_ID, "ngắn")).text
+    created = await h.say(ADMIN_ID, "Đổi mới sáng tạo, hiệu quả thiết thực")
+    assert "31/03/2027" in created.text
+    listing = await h.say(ADMIN_ID, "/campaign")
+    fields = await h.press(ADMIN_ID, listing, "Sửa năm 2027")
+    ask = await h.press(ADMIN_ID, fields, "Hạn nộp bản cam kết")
+    assert "31/03/2027" in ask.text
+    assert "nằm trong năm 2027" in (await h.say(ADMIN_ID, "15/04/2028")).text
+    saved = await h.say(ADMIN_ID, "15/04/2027")
+    assert "Đã lưu" in saved.text and "15/04/2027" in saved.text
+    years = _rows(h.db_path, "SELECT year, commit_deadline FROM campaigns ORDER BY year")
+    assert years == [(2026, "2026-03-31"), (2027, "2027-04-15")]
+    assert "chỉ dành cho" in (await h.say(BICH, "/campaign")).text

@@ -1,0 +1,82 @@
+"""bot/persistence.py: python-telegram-bot persistence on the SQLite file survives a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.persistence import SQLitePersistence
+from storage import Database
+
+
+async def _reopen(path: Path) -> tuple[Database, SQLitePersistence]:
+    """A fresh Database and persistence on the same file, as after a restart."""
+    database = Database(path)
+    return database, SQLitePersistence(database)
+
+
+async def test_user_chat_and_conversation_data_survive_a_restart(db_path: Path) -> None:
+    first_db, first = await _reopen(db_path)
+    await first_db.connect()
+    try:
+        user_data = {"language": "vi", "join_name": "Trần Thị Bích", "menu": "vi:start,help"}
+        await first.update_user_data(1001, user_data)
+        user_data["language"] = "en"  # a later change in memory is not what was stored
+        await first.update_user_data(1002, {"nested": {"list": [1, 2, 3]}, "flag": True})
+        await first.update_chat_data(-5001, {"topic": "Học tập và làm theo"})
+        await first.update_conversation("join", (1001, 1001), 1)
+        await first.update_conversation("join", (1002, 1002), 0)
+        await first.update_conversation("invite", (1001,), {"step": "uses"})
+        await first.update_conversation("join", (1002, 1002), None)  # conversation ended
+    finally:
+        await first_db.close()
+
+    second_db, second = await _reopen(db_path)
+    try:
+        # The persistence connects the database itself on first use.
+        assert await second.get_user_data() == {
+            1001: {"language": "vi", "join_name": "Trần Thị Bích", "menu": "vi:start,help"},
+            1002: {"nested": {"list": [1, 2, 3]}, "flag": True},
+        }
+        assert await second.get_chat_data() == {-5001: {"topic": "Học tập và làm theo"}}
+        assert await second.get_conversations("join") == {(1001, 1001): 1}
+        assert await second.get_conversations("invite") == {(1001,): {"step": "uses"}}
+        assert await second.get_conversations("unknown") == {}
+        assert await second.get_bot_data() == {}
+        assert await second.get_callback_data() is None
+    finally:
+        await second_db.close()
+
+
+async def test_updates_overwrite_and_drops_remove(db: Database) -> None:
+    persistence = SQLitePersistence(db)
+    await persistence.update_user_data(1001, {"a": 1})
+    await persistence.update_user_data(1001, {"a": 2})
+    await persistence.update_user_data(1002, {"b": 1})
+    await persistence.update_chat_data(-1, {"c": 1})
+    await persistence.update_chat_data(-2, {"d": 1})
+    assert await persistence.get_user_data() == {1001: {"a": 2}, 1002: {"b": 1}}
+    await persistence.drop_user_data(1001)
+    await persistence.drop_chat_data(-1)
+    await persistence.drop_user_data(424242)  # dropping what is not there is harmless
+    assert await persistence.get_user_data() == {1002: {"b": 1}}
+    assert await persistence.get_chat_data() == {-2: {"d": 1}}
+    restarted = SQLitePersistence(Database(db.path))
+    try:
+        assert await restarted.get_user_data() == {1002: {"b": 1}}
+        assert await restarted.get_chat_data() == {-2: {"d": 1}}
+    finally:
+        await restarted.db.close()
+
+
+async def test_bot_data_and_callback_data_are_not_persisted(db: Database, table_dump) -> None:
+    persistence = SQLitePersistence(db)
+    before = await table_dump(db)
+    await persistence.update_bot_data({"services": object()})
+    await persistence.update_callback_data(([], {}))
+    await persistence.refresh_user_data(1, {})
+    await persistence.refresh_chat_data(1, {})
+    await persistence.refresh_bot_data({})
+    await persistence.flush()
+    assert await table_dump(db) == before
+    assert persistence.store_data.user_data and persistence.store_data.chat_data
+    assert not persistence.store_data.bot_data and not persistence.store_data.callback_data

@@ -1,0 +1,158 @@
+"""The pure session rules: windows, codes, marks, the summary line, bulk edits, rates,
+the meeting cadence and the study cascade."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot import sessions as rules
+from bot.errors import InvalidInput
+from bot.i18n import use_locale
+from bot.services.sessions import parse_period
+from handlers.sessions import parse_speakers
+
+START = datetime(2026, 3, 20, 12, 30, tzinfo=UTC)
+
+
+def test_checkin_window_is_30_minutes_before_to_2_hours_after() -> None:
+    opens, closes = rules.checkin_window(START)
+    assert opens == START - timedelta(minutes=30)
+    assert closes == START + timedelta(hours=2)
+    assert rules.window_state(opens - timedelta(seconds=1), opens, closes) is rules.Window.EARLY
+    assert rules.window_state(opens, opens, closes) is rules.Window.OPEN
+    assert rules.window_state(closes, opens, closes) is rules.Window.OPEN
+    assert rules.window_state(closes + timedelta(seconds=1), opens, closes) is rules.Window.CLOSED
+
+
+def test_codes_are_six_digits_and_normalise() -> None:
+    code = rules.new_checkin_code()
+    assert len(code) == 6 and code.isdigit()
+    assert rules.normalise_checkin_code(" 482 913 ") == "482913"
+    assert rules.normalise_checkin_code("482-913") == "482913"
+    assert rules.format_code("482913") == "482 913"
+    for bad in ("48291", "4829130", "ABCDEF", ""):
+        with pytest.raises(InvalidInput):
+            rules.normalise_checkin_code(bad)
+
+
+def test_derive_mark_prefers_correction_then_checkin_then_reason() -> None:
+    base = {"rsvp": None, "rsvp_reason": None, "mark": None, "reason": None}
+    assert rules.derive_mark(checked_in=True, **base) == (rules.Mark.PRESENT, "")
+    assert rules.derive_mark(checked_in=False, **base) == (rules.Mark.ABSENT, "")
+    declined = {**base, "rsvp": "no", "rsvp_reason": "ốm"}
+    assert rules.derive_mark(checked_in=False, **declined) == (rules.Mark.EXCUSED, "ốm")
+    corrected = {**base, "mark": "excused", "reason": "công tác"}
+    assert rules.derive_mark(checked_in=True, **corrected) == (rules.Mark.EXCUSED, "công tác")
+
+
+def _lines() -> list[rules.Line]:
+    marks = [rules.Mark.PRESENT] * 9 + [rules.Mark.EXCUSED] * 2 + [rules.Mark.ABSENT]
+    lines = [
+        rules.Line(n, n, f"Người {n}", "official", mark, "ốm" if mark is rules.Mark.EXCUSED else "")
+        for n, mark in enumerate(marks, start=1)
+    ]
+    lines.append(rules.Line(13, 13, "Người 13", "exempt", rules.Mark.ABSENT))
+    return lines
+
+
+def test_summary_line_reads_like_the_paper_list_and_leaves_out_the_exempt() -> None:
+    counts = rules.count_lines(_lines())
+    assert (counts.total, counts.present, counts.excused, counts.absent) == (12, 9, 2, 1)
+    assert counts.exempt == 1
+    with use_locale("vi"):
+        line = rules.summary_line(counts)
+        assert line.startswith("Sĩ số 12 · Có mặt 9 · Vắng có lý do 2 · Vắng không lý do 1")
+        assert "Miễn sinh hoạt 1" in line
+        assert rules.format_line(_lines()[9]) == "10. Người 10 — 🟡 Vắng có lý do: ốm"
+    with use_locale("en"):
+        assert rules.summary_line(counts).startswith("Headcount 12 · Present 9")
+
+
+def test_bulk_edits_by_number() -> None:
+    changes = rules.parse_bulk("3 V ốm\n5 P; 6 K\n7 c\n8 V", 12)
+    assert changes == [
+        rules.Change(3, rules.Mark.EXCUSED, "ốm"),
+        rules.Change(5, rules.Mark.EXCUSED, ""),
+        rules.Change(6, rules.Mark.ABSENT, ""),
+        rules.Change(7, rules.Mark.PRESENT, ""),
+        rules.Change(8, rules.Mark.ABSENT, ""),
+    ]
+    assert [c.number for c in rules.parse_bulk("2,4 C; 9-11 K", 12)] == [2, 4, 9, 10, 11]
+    updated = rules.apply_changes(_lines(), rules.parse_bulk("12 P đi viện", 13))
+    assert updated[11].mark is rules.Mark.EXCUSED and updated[11].reason == "đi viện"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [("13 C", "no line 13"), ("0 C", "no line 0"), ("3 Z", "not a mark"), ("ba V", "could not")],
+)
+def test_bulk_edit_errors_say_what_is_wrong(text: str, fragment: str) -> None:
+    with pytest.raises(InvalidInput) as caught, use_locale("en"):
+        rules.parse_bulk(text, 12)
+    with use_locale("en"):
+        assert fragment in caught.value.render()
+
+
+def test_rates_leave_out_exempt_members() -> None:
+    pairs = [("official", rules.Mark.PRESENT), ("official", rules.Mark.ABSENT)]
+    pairs.append(("exempt", rules.Mark.ABSENT))
+    assert rules.attendance_rate(pairs) == (1, 2, 0.5)
+    assert rules.attendance_rate([("exempt", rules.Mark.PRESENT)]) == (0, 0, None)
+    assert rules.format_rate(0.75) == "75%" and rules.format_rate(None) == "—"
+
+
+def test_cadence_one_regular_a_month_one_thematic_a_quarter() -> None:
+    held = [("regular", date(2026, 1, 5)), ("thematic", date(2026, 2, 10))]
+    held.append(("regular", date(2026, 3, 3)))
+    result = rules.cadence(held, date(2026, 1, 1), date(2026, 6, 30), today=date(2026, 5, 15))
+    assert result.missing_months == [(2026, 2), (2026, 4)]  # May is not over yet
+    assert result.missing_quarters == []  # Q2 is not over yet
+    late = rules.cadence(held, date(2026, 1, 1), date(2026, 6, 30), today=date(2026, 7, 2))
+    assert late.missing_quarters == [(2026, 2)]
+    conference_only = rules.cadence(
+        [("conference", date(2026, 1, 9))], date(2026, 1, 1), date(2026, 1, 31), date(2026, 2, 1)
+    )
+    assert conference_only.missing_months == [(2026, 1)]
+
+
+def test_study_cascade_leaves_and_parents() -> None:
+    deadline = date(2026, 3, 31)
+    units = [
+        rules.StudyUnit(1, None, deadline, ()),
+        rules.StudyUnit(2, 1, deadline, ()),
+        rules.StudyUnit(3, 2, deadline, (date(2026, 3, 20),)),
+        rules.StudyUnit(4, 2, deadline, (date(2026, 4, 2),)),  # after the deadline
+        rules.StudyUnit(5, 1, date(2026, 3, 15), (date(2026, 3, 14),)),
+    ]
+    states = rules.study_states(units)
+    assert states[3].done and states[3].done_on == date(2026, 3, 20)
+    assert not states[4].done
+    assert not states[2].done and (states[2].leaves_done, states[2].leaves_total) == (1, 2)
+    assert states[5].done
+    assert (states[1].leaves_done, states[1].leaves_total) == (2, 3)
+    assert rules.effective_deadline([1, 2, 4], {2: date(2026, 3, 15)}, deadline) == date(
+        2026, 3, 15
+    )
+    assert rules.effective_deadline([1, 5], {}, deadline) == deadline
+
+
+def test_periods() -> None:
+    today = date(2026, 5, 15)
+    assert parse_period(None, today) == (date(2026, 4, 1), today)
+    assert parse_period("3/2026", today) == (date(2026, 3, 1), date(2026, 3, 31))
+    assert parse_period("Q1/2026", today) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert parse_period("2026", today) == (date(2026, 1, 1), date(2026, 12, 31))
+    assert parse_period("1/1/2026-15/2/2026", today) == (date(2026, 1, 1), date(2026, 2, 15))
+    with pytest.raises(InvalidInput):
+        parse_period("soon", today)
+
+
+def test_speakers_are_read_one_per_line() -> None:
+    assert parse_speakers("Trần Thị Bích: Đồng ý\n- Lê Văn C: Cần thêm tài liệu") == [
+        ("Trần Thị Bích", "Đồng ý"),
+        ("Lê Văn C", "Cần thêm tài liệu"),
+    ]
+    with pytest.raises(InvalidInput):
+        parse_speakers("no colon here")
