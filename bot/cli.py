@@ -62,6 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
             leave.add_argument("code", help="the member's roster code")
             leave.add_argument("--unit", metavar="CODE", help="only this unit (default: all)")
             leave.add_argument("--on", type=_date, metavar="YYYY-MM-DD", help="default: today")
+            unlink = group.add_parser(
+                "unlink", help="detach the Telegram account from a member (e.g. a wrong id)"
+            )
+            unlink.add_argument("code", help="the member's roster code")
 
     invite = commands.add_parser("invite", help="invite codes").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
@@ -194,6 +198,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{args.code}: {ended} membership(s) ended")
         return EXIT_OK
 
+    async def unlink() -> int:
+        changed = await services.organisation.unlink_telegram(member_code=args.code, actor="cli")
+        state = "Telegram account detached" if changed else "no Telegram account was linked"
+        print(f"{args.code}: {state}")
+        return EXIT_OK
+
     async def create_invite() -> int:
         uses = args.uses if args.uses is not None else (1 if args.member else 30)
         invite = await services.registration.create_invite(
@@ -288,6 +298,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("units", "import"): lambda: import_file("units"),
         ("members", "import"): lambda: import_file("members"),
         ("members", "leave"): leave,
+        ("members", "unlink"): unlink,
         ("invite", "create"): create_invite,
         ("campaign", "list"): campaign_list,
         ("campaign", "create"): campaign_save,

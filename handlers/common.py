@@ -15,6 +15,7 @@ from bot.commands import visible_commands
 from bot.context import CadreContext
 from bot.i18n import N_, SUPPORTED_LOCALES, current_locale, gettext, set_locale
 from bot.menus import refresh_menu
+from handlers.flow import FLOW_KEY
 from handlers.gate import JOINING_KEY
 from handlers.replies import h, is_private, reply, stranger_text
 
@@ -126,8 +127,10 @@ async def _switch_language(update: Update, context: CadreContext, wanted: str) -
 
 
 async def cancel_nothing(update: Update, context: CadreContext) -> None:
+    # No conversation holds this person: clear any stale "open flow" marks as well.
     if context.user_data is not None:
         context.user_data.pop(JOINING_KEY, None)
+        context.user_data.pop(FLOW_KEY, None)
     await reply(update, gettext("There is nothing to cancel."))
 
 

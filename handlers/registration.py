@@ -283,7 +283,12 @@ async def list_unreached(update: Update, context: CadreContext) -> None:
     ]
     for index, person in enumerate(people, start=1):
         state = gettext("blocked the bot") if person.blocked else gettext("not started yet")
-        link = deep_link(context.bot.username, person.invite.code) or person.invite.code
+        if person.invite is not None:
+            link = deep_link(context.bot.username, person.invite.code) or person.invite.code
+        else:
+            # Already linked to their Telegram account: opening the bot and pressing Start
+            # (or unblocking it) is all they need.
+            link = f"https://t.me/{context.bot.username}"
         lines.append(
             f"{index}. <b>{h(person.member.full_name)}</b> ({h(person.unit.name)}) — {state}\n"
             f"   {link}"

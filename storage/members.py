@@ -136,6 +136,14 @@ class MemberRepository:
             (telegram_id, now, now, member_id),
         )
 
+    async def unlink_telegram(self, member_id: int) -> bool:
+        cursor = await self.conn.execute(
+            "UPDATE members SET telegram_id = NULL, started_bot_at = NULL, blocked_at = NULL, "
+            "updated_at = ? WHERE id = ? AND telegram_id IS NOT NULL",
+            (to_db(utcnow()), member_id),
+        )
+        return cursor.rowcount > 0
+
     async def set_language(self, member_id: int, language: str) -> None:
         await self.conn.execute(
             "UPDATE members SET language = ?, updated_at = ? WHERE id = ?",

@@ -157,6 +157,21 @@ class OrganisationService:
             )
         return len(current)
 
+    async def unlink_telegram(self, *, member_code: str, actor: str) -> bool:
+        """Detach a Telegram account given to the wrong member; they redeem an invite again."""
+        async with self.db.write() as store:
+            member = await store.members.by_code(member_code)
+            if member is None:
+                raise NotFound(N_("No member has the code '{code}'."), code=member_code)
+            changed = await store.members.unlink_telegram(member.id)
+            await store.audit.record(
+                actor=actor,
+                action="member.unlink",
+                target=member_code,
+                detail={"telegram_id": member.telegram_id},
+            )
+        return changed
+
     async def set_role(
         self, *, member_code: str, role: str, unit_code: str, grant: bool, actor: str
     ) -> bool:

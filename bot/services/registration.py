@@ -39,7 +39,7 @@ class RedeemResult:
 class UnreachedMember:
     member: Member
     unit: Unit
-    invite: Invite
+    invite: Invite | None  # None: already linked, only needs to start the bot
     blocked: bool
 
 
@@ -394,8 +394,8 @@ class RegistrationService:
     # Reachability --------------------------------------------------------------------------
 
     async def unreached(self, actor: Actor) -> list[UnreachedMember]:
-        """Members in the actor's units who have not started the bot, or blocked it, each
-        with a personal invite to forward (reusing an open one)."""
+        """Members in the actor's units who have not started the bot, or blocked it. Those
+        not yet linked get a personal invite to forward (an open one is reused)."""
         today = self.clock.today()
         result = []
         async with self.db.write() as store:
@@ -411,6 +411,13 @@ class RegistrationService:
                         if member.id in seen or member.reachable:
                             continue
                         seen.add(member.id)
+                        if member.telegram_id is not None:
+                            # Already linked (imported with a Telegram id, or blocked the
+                            # bot): a code would be refused; they only need to press Start.
+                            result.append(
+                                UnreachedMember(member, unit, None, member.blocked_at is not None)
+                            )
+                            continue
                         invite = await store.invites.open_for_member(member.id, today)
                         if invite is None:
                             invite = await self._new_invite(

@@ -252,6 +252,10 @@ async def test_blocking_the_bot_is_recorded_for_the_secretary(org: Harness) -> N
         await asyncio.sleep(0.05)
     listing = await org.say(1001, "/unreached")
     assert "Trần Thị Bích" in listing.text and "đã chặn bot" in listing.text
+    # Already linked: she needs to unblock the bot, not a new code.
+    line = next(chunk for chunk in listing.text.split("\n\n") if "Trần Thị Bích" in chunk)
+    bich = listing.text[listing.text.index("Trần Thị Bích") :].split("\n")[1].strip()
+    assert bich == f"https://t.me/{org.server.bot_username}", line
 
 
 async def test_an_unexpected_error_gets_an_apology_in_the_users_language(

@@ -283,6 +283,21 @@ def test_members_leave(cli, loaded: Path) -> None:
     assert query(loaded, "SELECT COUNT(*) FROM memberships WHERE ended_on IS NOT NULL") == [(1,)]
 
 
+def test_members_unlink_detaches_a_wrong_telegram_id(cli, loaded: Path) -> None:
+    assert query(loaded, "SELECT telegram_id FROM members WHERE code = 'DV002'") == [(700002,)]
+    assert cli("members", "unlink", "DV002") == (
+        EXIT_OK,
+        "DV002: Telegram account detached\n",
+        "",
+    )
+    assert query(loaded, "SELECT telegram_id FROM members WHERE code = 'DV002'") == [(None,)]
+    assert cli("members", "unlink", "DV002")[1] == "DV002: no Telegram account was linked\n"
+    audit = query(loaded, "SELECT action, target FROM audit_log WHERE action = 'member.unlink'")
+    assert audit == [("member.unlink", "DV002"), ("member.unlink", "DV002")]
+    code, _, err = cli("members", "unlink", "DV999")
+    assert code == EXIT_FAILED and "DV999" in err
+
+
 # Database upkeep -----------------------------------------------------------------------------
 
 
@@ -358,6 +373,15 @@ def test_a_config_error_exits_with_the_key(cli, cli_db: Path, monkeypatch) -> No
     assert not cli_db.exists()
 
 
+def _threads_left(before: set[threading.Thread]) -> list[threading.Thread]:
+    """New threads still alive after a moment: a closed connection's worker thread
+    finishes just after close() returns, a leaked one never does."""
+    new = [t for t in threading.enumerate() if t not in before]
+    for thread in new:
+        thread.join(timeout=5)
+    return [t for t in new if t.is_alive()]
+
+
 @pytest.fixture
 def unopenable(tmp_path: Path, monkeypatch, clean_env) -> str:
     monkeypatch.chdir(tmp_path)
@@ -377,8 +401,7 @@ def test_an_unopenable_database_leaves_no_thread_behind(
     cli, unopenable: str, thread_guard: set[threading.Thread]
 ) -> None:
     assert cli("db", "upgrade")[0] == EXIT_FAILED
-    leaked = [t for t in threading.enumerate() if t not in thread_guard and t.is_alive()]
-    assert leaked == []
+    assert _threads_left(thread_guard) == []
 
 
 def test_a_database_the_migrations_cannot_apply_to_leaves_no_thread(
@@ -393,8 +416,7 @@ def test_a_database_the_migrations_cannot_apply_to_leaves_no_thread(
     code, _, err = cli("db", "upgrade")
     assert code == EXIT_FAILED
     assert err.startswith("cannot open the database clash.sqlite3: table units already exists")
-    leaked = [t for t in threading.enumerate() if t not in thread_guard and t.is_alive()]
-    assert leaked == []
+    assert _threads_left(thread_guard) == []
 
 
 # --help ----------------------------------------------------------------------------------------
