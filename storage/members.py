@@ -51,6 +51,13 @@ class MemberRepository:
     async def by_telegram_id(self, telegram_id: int) -> Member | None:
         return await self._one("m.telegram_id = ?", (telegram_id,))
 
+    async def telegram_owners(self) -> dict[int, str | None]:
+        """Telegram id → member code, for every linked member."""
+        cursor = await self.conn.execute(
+            "SELECT telegram_id, code FROM members WHERE telegram_id IS NOT NULL"
+        )
+        return {row[0]: row[1] for row in await cursor.fetchall()}
+
     async def upsert(
         self,
         *,

@@ -76,10 +76,7 @@ class OrganisationService:
             today = self.clock.today()
             async with self.db.write() as store:
                 units = {u.code: u for u in await store.units.all()}
-                cursor = await store.conn.execute(
-                    "SELECT telegram_id, code FROM members WHERE telegram_id IS NOT NULL"
-                )
-                owners = {row[0]: row[1] for row in await cursor.fetchall()}
+                owners = await store.members.telegram_owners()
                 rows = validate_members(text, units.__contains__, owners)
                 created = updated = 0
                 for row in rows:
