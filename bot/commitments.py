@@ -265,6 +265,12 @@ def parse_points(text: str) -> int:
     return int(value)
 
 
+def may_change_grade(campaign: Campaign, today: date) -> bool:
+    """A grade may be changed (a mistake corrected, an appeal upheld) until the year-end
+    review window closes; after that it stands, as the year's record."""
+    return today <= campaign.review_closes
+
+
 def excellent_exceeds_quota(excellent: int, good: int) -> bool:
     """True when "excellent" would be more than 20% of those graded "good"."""
     return excellent > EXCELLENT_SHARE_OF_GOOD * good

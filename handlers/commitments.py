@@ -45,6 +45,7 @@ from bot.i18n import format_date, gettext
 from bot.services.commitments import CommitmentView
 from handlers import flow
 from handlers.replies import MAX_MESSAGE, h, reply, split_message
+from storage.commitments import ActionRecord
 
 FILING = "commitment_filing"
 RETURNING = "commitment_return"
@@ -90,6 +91,22 @@ def status_text(view: CommitmentView) -> str:
     return text
 
 
+def _returned_note(view: CommitmentView) -> list[str]:
+    """The reviewer's comment when the latest version was returned."""
+    latest = view.latest
+    if latest is None or latest.decision != "returned" or not latest.comment:
+        return []
+    return [
+        gettext("Returned by comrade {name}: <i>{comment}</i>").format(
+            name=h(latest.decided_by_name or ""), comment=h(latest.comment)
+        )
+    ]
+
+
+def _grade_label(grade: str, points: int | None) -> str:
+    return gettext(GRADE_LABELS[Grade(grade)]) + (f" ({points})" if points is not None else "")
+
+
 def render_commitment(view: CommitmentView, *, ratings: bool = False) -> list[str]:
     """The commitment as its reviewer sees it; the member's preview is the same text."""
     member = view.member
@@ -107,13 +124,7 @@ def render_commitment(view: CommitmentView, *, ratings: bool = False) -> list[st
                 number=view.version.number, date=format_date(view.version.submitted_at)
             )
         )
-    latest = view.latest
-    if latest is not None and latest.decision == "returned" and latest.comment:
-        lines.append(
-            gettext("Returned by comrade {name}: <i>{comment}</i>").format(
-                name=h(latest.decided_by_name or ""), comment=h(latest.comment)
-            )
-        )
+    lines += _returned_note(view)
     for index, heading in enumerate(headings_for(member.is_head), start=1):
         lines.append("")
         lines.append(f"<b>{index}. {gettext(HEADING_LABELS[heading])}</b>")
@@ -140,6 +151,14 @@ def render_commitment(view: CommitmentView, *, ratings: bool = False) -> list[st
             )
             + (f" ({record.points})" if record.points is not None else "")
         )
+        for earlier in view.grades[:-1]:  # every grade given is kept; the last is in force
+            lines.append(
+                gettext("Earlier grade: {grade}, by comrade {name}, {date}").format(
+                    grade=_grade_label(earlier.grade, earlier.points),
+                    name=h(earlier.graded_by_name or "—"),
+                    date=format_date(earlier.graded_at),
+                )
+            )
     return lines
 
 
@@ -174,6 +193,29 @@ def _arg(update: Update, index: int) -> str:
     return (update.callback_query.data or "").split(":")[index]
 
 
+async def _own_action(update: Update, context: CadreContext) -> ActionRecord | None:
+    """The member's action named by the pressed button, or None after a polite alert
+    (deleted meanwhile, or the commitment is no longer editable)."""
+    try:
+        action = await context.services.commitments.action(context.actor, int(_arg(update, 2)))
+    except UserFacingError as error:
+        await _answer(update, error.render(), alert=True)
+        return None
+    await _answer(update)
+    return action
+
+
+async def _stop(update: Update, context: CadreContext, name: str, *keys: str) -> int:
+    """/cancel inside a conversation: forget its keys, say nothing changed, close it."""
+    _forget(context, *keys)
+    await reply(update, gettext("Cancelled. Nothing was changed."))
+    return flow.close(context, name)
+
+
+async def _use_buttons(update: Update) -> None:
+    await reply(update, gettext("Please choose one of the buttons above, or send /cancel."))
+
+
 # Filing: /commit -----------------------------------------------------------------------
 
 
@@ -201,13 +243,8 @@ async def _show_menu(update: Update, context: CadreContext) -> int:
     ]
     if view is not None:
         lines.append(gettext("Status: {status}").format(status=status_text(view)))
-        latest = view.latest
-        if view.status is Status.RETURNED and latest is not None and latest.comment:
-            lines.append(
-                gettext("Returned by comrade {name}: <i>{comment}</i>").format(
-                    name=h(latest.decided_by_name or ""), comment=h(latest.comment)
-                )
-            )
+        if view.status is Status.RETURNED:
+            lines += _returned_note(view)
     if view is not None and not may_edit(view.commitment.status):  # type: ignore[union-attr]
         await send_lines(update, render_commitment(view))
         if view.status is Status.APPROVED:
@@ -236,15 +273,23 @@ async def _show_menu(update: Update, context: CadreContext) -> int:
     return MENU
 
 
-async def commit_start(update: Update, context: CadreContext) -> int:
-    if await flow.refuse_if_busy(update, context, FILING):
+async def _open(
+    update: Update, context: CadreContext, name: str, first: Callable, *keys: str
+) -> int:
+    """Start conversation ``name`` unless another is open; a refusal from the service
+    (no campaign, window closed, …) is said and closes it again."""
+    if await flow.refuse_if_busy(update, context, name):
         return ConversationHandler.END
-    _forget(context, HEADING_KEY, ACTION_KEY)
+    _forget(context, *keys)
     try:
-        return await _show_menu(update, context)
+        return await first(update, context)
     except UserFacingError as error:
         await reply(update, error.render())
-        return flow.close(context, FILING)
+        return flow.close(context, name)
+
+
+async def commit_start(update: Update, context: CadreContext) -> int:
+    return await _open(update, context, FILING, _show_menu, HEADING_KEY, ACTION_KEY)
 
 
 async def filing_text_in_menu(update: Update, context: CadreContext) -> int:
@@ -382,13 +427,9 @@ async def pressed_list(update: Update, context: CadreContext) -> int:
 
 
 async def pressed_action(update: Update, context: CadreContext) -> int:
-    action_id = int(_arg(update, 2))
-    try:
-        action = await context.services.commitments.action(context.actor, action_id)
-    except UserFacingError as error:
-        await _answer(update, error.render(), alert=True)
+    action = await _own_action(update, context)
+    if action is None:
         return MENU
-    await _answer(update)
     text = f"<b>{gettext(HEADING_LABELS[action.heading])}</b>\n{h(action.text)}"  # type: ignore[index]
     if action.target_date:
         text += "\n" + gettext("Target date: {date}").format(date=format_date(action.target_date))
@@ -409,14 +450,10 @@ async def pressed_action(update: Update, context: CadreContext) -> int:
 
 
 async def pressed_edit(update: Update, context: CadreContext) -> int:
-    action_id = int(_arg(update, 2))
-    try:
-        await context.services.commitments.action(context.actor, action_id)
-    except UserFacingError as error:
-        await _answer(update, error.render(), alert=True)
+    action = await _own_action(update, context)
+    if action is None:
         return MENU
-    await _answer(update)
-    context.user_data[ACTION_KEY] = action_id
+    context.user_data[ACTION_KEY] = action.id
     await reply(
         update,
         gettext("Send the new text, {low} to {high} characters.").format(
@@ -446,35 +483,27 @@ async def edited_text(update: Update, context: CadreContext) -> int:
 
 
 async def pressed_date(update: Update, context: CadreContext) -> int:
-    action_id = int(_arg(update, 2))
-    try:
-        await context.services.commitments.action(context.actor, action_id)
-    except UserFacingError as error:
-        await _answer(update, error.render(), alert=True)
+    action = await _own_action(update, context)
+    if action is None:
         return MENU
-    await _answer(update)
-    context.user_data[ACTION_KEY] = action_id
+    context.user_data[ACTION_KEY] = action.id
     await reply(
         update,
         gettext("Send the target date (e.g. 30/06/2026), or press Skip to remove it."),
-        reply_markup=_kb([[(gettext("Skip"), f"cf:nodate:{action_id}")]]),
+        reply_markup=_kb([[(gettext("Skip"), f"cf:nodate:{action.id}")]]),
     )
     return ADD_DATE
 
 
 async def pressed_delete(update: Update, context: CadreContext) -> int:
-    action_id = int(_arg(update, 2))
-    try:
-        action = await context.services.commitments.action(context.actor, action_id)
-    except UserFacingError as error:
-        await _answer(update, error.render(), alert=True)
+    action = await _own_action(update, context)
+    if action is None:
         return MENU
-    await _answer(update)
     await reply(
         update,
         gettext("Delete this action?\n<i>{text}</i>").format(text=h(action.text)),
         reply_markup=_kb(
-            [[(gettext("Confirm"), f"cf:delok:{action_id}"), (gettext("Back"), "cf:menu")]]
+            [[(gettext("Confirm"), f"cf:delok:{action.id}"), (gettext("Back"), "cf:menu")]]
         ),
     )
     return MENU
@@ -574,7 +603,7 @@ def _decision_markup(view: CommitmentView) -> Markup:
     return _kb(
         [
             [(gettext("Approve"), f"cd:ok:{key}"), (gettext("Return"), f"cd:ret:{key}")],
-            [(gettext("Document (DOCX)"), f"cx:doc:{record.id}")],
+            [(gettext("Document (DOCX)"), f"cx:doc:{key}")],
         ]
     )
 
@@ -609,14 +638,18 @@ async def pressed_approve(update: Update, context: CadreContext) -> None:
 
 
 async def _mark_decided(update: Update, view: CommitmentView, what: str) -> None:
+    """The card becomes the decision; the decided version's form stays a tap away."""
     query = update.callback_query
+    record, version = view.commitment, view.version
+    assert record is not None and version is not None
     text = gettext("{status}: <b>{name}</b> ({year})").format(
         status=what, name=h(view.member.full_name), year=view.campaign.year
     )
+    markup = _kb([[(gettext("Document (DOCX)"), f"cx:doc:{record.id}:{version.number}")]])
     try:
-        await query.edit_message_text(text)
+        await query.edit_message_text(text, reply_markup=markup)
     except BadRequest:
-        await reply(update, text)
+        await reply(update, text, reply_markup=markup)
 
 
 async def pressed_return(update: Update, context: CadreContext) -> int:
@@ -676,9 +709,7 @@ async def return_comment(update: Update, context: CadreContext) -> int:
 
 
 async def return_cancel(update: Update, context: CadreContext) -> int:
-    context.user_data.pop(DECISION_KEY, None)
-    await reply(update, gettext("Cancelled. Nothing was changed."))
-    return flow.close(context, RETURNING)
+    return await _stop(update, context, RETURNING, DECISION_KEY)
 
 
 # The member's history, documents -------------------------------------------------------
@@ -706,9 +737,12 @@ async def my_commitments(update: Update, context: CadreContext) -> None:
 
 
 async def pressed_document(update: Update, context: CadreContext) -> None:
-    commitment_id = int(_arg(update, 2))
+    parts = (update.callback_query.data or "").split(":")
+    version = int(parts[3]) if len(parts) > 3 else None
     try:
-        name, data = await context.services.commitments.document(context.actor, commitment_id)
+        name, data = await context.services.commitments.document(
+            context.actor, int(parts[2]), version
+        )
     except UserFacingError as error:
         await _answer(update, error.render(), alert=True)
         return
@@ -831,13 +865,7 @@ async def _next_rating(update: Update, context: CadreContext) -> int:
 
 
 async def review_start(update: Update, context: CadreContext) -> int:
-    if await flow.refuse_if_busy(update, context, SELF_REVIEW):
-        return ConversationHandler.END
-    try:
-        return await _next_rating(update, context)
-    except UserFacingError as error:
-        await reply(update, error.render())
-        return flow.close(context, SELF_REVIEW)
+    return await _open(update, context, SELF_REVIEW, _next_rating)
 
 
 async def pressed_rating(update: Update, context: CadreContext) -> int:
@@ -874,7 +902,7 @@ async def evidence_text(update: Update, context: CadreContext) -> int:
 
 
 async def rate_text(update: Update, context: CadreContext) -> int:
-    await reply(update, gettext("Please choose one of the buttons above, or send /cancel."))
+    await _use_buttons(update)
     return RATE
 
 
@@ -889,48 +917,107 @@ async def review_cancel(update: Update, context: CadreContext) -> int:
 # Grading: /grade -------------------------------------------------------------------------
 
 
+def _grade_markup(view: CommitmentView) -> Markup:
+    """The four labels; each carries the grade in force (its revision, 0 for none), so a
+    press after someone else graded or changed it is refused instead of overwriting."""
+    record = view.commitment
+    assert record is not None
+    key = f"{record.id}:{record.grade_revision}"
+    return _kb([[(gettext(GRADE_LABELS[g]), f"cg:{key}:{g.value}")] for g in Grade])
+
+
 async def list_gradable(update: Update, context: CadreContext) -> None:
     year = int(context.args[0]) if context.args and context.args[0].isdigit() else None
+    service = context.services.commitments
     try:
-        views = await context.services.commitments.gradable(context.actor, year)
+        views = await service.gradable(context.actor, year)
+        graded = await service.gradable(context.actor, year, graded=True)
     except UserFacingError as error:
         await reply(update, error.render())
         return
     if not views:
         await reply(update, gettext("Nobody is waiting for a grade."))
-        return
-    bands = ", ".join(
-        f"{gettext(GRADE_LABELS[g])} {low}–{high}" for g, (low, high) in GRADE_BANDS.items()
-    )
-    await reply(
-        update,
-        gettext("Members to grade: {count}\nPoints: {bands}").format(count=len(views), bands=bands),
-    )
+    else:
+        bands = ", ".join(
+            f"{gettext(GRADE_LABELS[g])} {low}–{high}" for g, (low, high) in GRADE_BANDS.items()
+        )
+        await reply(
+            update,
+            gettext("Members to grade: {count}\nPoints: {bands}").format(
+                count=len(views), bands=bands
+            ),
+        )
     for view in views[:30]:
         record = view.commitment
         assert record is not None
         lines = render_commitment(view, ratings=True)
         if record.self_review_at is None:
             lines.append(gettext("(The member has not finished the self-assessment.)"))
-        markup = _kb([[(gettext(GRADE_LABELS[g]), f"cg:{record.id}:{g.value}")] for g in Grade])
-        await send_lines(update, lines, reply_markup=markup)
+        await send_lines(update, lines, reply_markup=_grade_markup(view))
+    if graded:
+        rows = []
+        for view in graded[:30]:
+            record = view.commitment
+            assert record is not None and record.grade is not None
+            label = f"{view.member.full_name} — {_grade_label(record.grade, record.points)}"
+            rows.append([(label, f"cgx:{record.id}")])
+        await reply(
+            update,
+            gettext(
+                "Already graded: {count}. A grade can be changed until the year-end review "
+                "closes on {date}; the earlier grade stays on record. Choose a member to change:"
+            ).format(count=len(graded), date=format_date(graded[0].campaign.review_closes)),
+            reply_markup=_kb(rows),
+        )
+
+
+async def pressed_change(update: Update, context: CadreContext) -> None:
+    """A graded member's card again, with the labels, to change the grade."""
+    try:
+        view = await context.services.commitments.view_for_reviewer(
+            context.actor, int(_arg(update, 1))
+        )
+    except UserFacingError as error:
+        await _answer(update, error.render(), alert=True)
+        return
+    await _answer(update)
+    record = view.commitment
+    assert record is not None
+    lines = render_commitment(view, ratings=True)
+    lines += ["", gettext("Choose the new grade:")]
+    await send_lines(update, lines, reply_markup=_grade_markup(view))
+
+
+def _grade_args(update: Update) -> tuple[int, int, str]:
+    """(commitment id, revision, grade) from cg:ID:REV:GRADE, or the older cg:ID:GRADE."""
+    parts = (update.callback_query.data or "").split(":")
+    if len(parts) == 3:
+        return int(parts[1]), 0, parts[2]
+    return int(parts[1]), int(parts[2]), parts[3]
 
 
 async def pressed_grade(update: Update, context: CadreContext) -> int:
-    _, raw_id, grade = (update.callback_query.data or "").split(":")
+    commitment_id, revision, grade = _grade_args(update)
     if grade not in {g.value for g in Grade}:
         await _answer(update, gettext("This button is no longer active."), alert=True)
         return ConversationHandler.END
     if await flow.refuse_if_busy(update, context, GRADING):
         return ConversationHandler.END
     try:
-        warn = await context.services.commitments.grade_warning(context.actor, int(raw_id), grade)
+        warn = await context.services.commitments.grade_warning(
+            context.actor, commitment_id, grade, revision
+        )
     except UserFacingError as error:
         await _answer(update, error.render(), alert=True)
         await _drop_markup(update)
         return flow.close(context, GRADING)
     await _answer(update)
-    context.user_data[GRADE_KEY] = {"id": int(raw_id), "grade": grade, "warn": warn}
+    context.user_data[GRADE_KEY] = {
+        "id": commitment_id,
+        "rev": revision,
+        "grade": grade,
+        "warn": warn,
+    }
     low, high = GRADE_BANDS[Grade(grade)]
     await reply(
         update,
@@ -1003,8 +1090,8 @@ async def grade_confirm(update: Update, context: CadreContext) -> int:
     await _drop_markup(update)
     if not target or (update.callback_query.data or "") == "cg:no":
         await _answer(update)
-        await reply(update, gettext("Cancelled. Nothing was changed."))
-        return flow.close(context, GRADING)
+        return await _stop(update, context, GRADING)
+    revision = int(target.get("rev", 0))
     try:
         view = await context.services.commitments.grade(
             context.actor,
@@ -1012,15 +1099,21 @@ async def grade_confirm(update: Update, context: CadreContext) -> int:
             target["grade"],
             points=target.get("points"),
             comment=target.get("comment", ""),
+            revision=revision,
         )
     except UserFacingError as error:
         await _answer(update, error.render(), alert=True)
         await reply(update, error.render())
         return flow.close(context, GRADING)
     await _answer(update)
+    saved = (
+        gettext("Changed: comrade {name} — {grade}. The earlier grade stays on record.")
+        if revision
+        else gettext("Saved: comrade {name} — {grade}.")
+    )
     await reply(
         update,
-        gettext("Saved: comrade {name} — {grade}.").format(
+        saved.format(
             name=h(view.member.full_name), grade=gettext(GRADE_LABELS[Grade(target["grade"])])
         ),
     )
@@ -1028,13 +1121,11 @@ async def grade_confirm(update: Update, context: CadreContext) -> int:
 
 
 async def grade_cancel(update: Update, context: CadreContext) -> int:
-    context.user_data.pop(GRADE_KEY, None)
-    await reply(update, gettext("Cancelled. Nothing was changed."))
-    return flow.close(context, GRADING)
+    return await _stop(update, context, GRADING, GRADE_KEY)
 
 
 async def use_buttons(update: Update, context: CadreContext) -> int:
-    await reply(update, gettext("Please choose one of the buttons above, or send /cancel."))
+    await _use_buttons(update)
     return GRADE_CONFIRM
 
 
@@ -1063,73 +1154,79 @@ def _filing_buttons() -> list[CallbackQueryHandler]:
     return [CallbackQueryHandler(callback, pattern=pattern) for pattern, callback in pairs]
 
 
+def _conversation(
+    name: str,
+    entry: CommandHandler | CallbackQueryHandler,
+    states: dict[object, list],
+    cancel: Callable,
+) -> ConversationHandler:
+    """A named, persistent conversation (text and buttons mixed), tracked by ``flow``."""
+    return flow.track(
+        ConversationHandler(
+            entry_points=[entry],
+            states=states,
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+            per_message=False,
+        )
+    )
+
+
 def register(application: Application) -> None:
     buttons = _filing_buttons()
-    filing = ConversationHandler(
-        entry_points=[CommandHandler("commit", commit_start)],
-        states={
-            MENU: [*buttons, MessageHandler(TEXT, filing_text_in_menu)],
-            ADD_TEXT: [*buttons, MessageHandler(TEXT, action_text)],
-            ADD_DATE: [*buttons, MessageHandler(TEXT, action_date)],
-            EDIT_TEXT: [*buttons, MessageHandler(TEXT, edited_text)],
-        },
-        fallbacks=[CommandHandler("cancel", filing_cancel)],
-        name=FILING,
-        persistent=True,
-        allow_reentry=True,
-        per_message=False,
-    )
-    returning = ConversationHandler(
-        entry_points=[CallbackQueryHandler(pressed_return, pattern=r"^cd:ret:\d+:\d+$")],
-        states={ASK_COMMENT: [MessageHandler(TEXT, return_comment)]},
-        fallbacks=[CommandHandler("cancel", return_cancel)],
-        name=RETURNING,
-        persistent=True,
-        allow_reentry=True,
-        per_message=False,
-    )
-    reviewing = ConversationHandler(
-        entry_points=[CommandHandler("review", review_start)],
-        states={
-            RATE: [
-                CallbackQueryHandler(pressed_rating, pattern=r"^cr:\d+:\w+$"),
-                MessageHandler(TEXT, rate_text),
-            ],
-            EVIDENCE: [
-                CallbackQueryHandler(pressed_rating, pattern=r"^cr:\d+:\w+$"),
-                MessageHandler(TEXT, evidence_text),
-            ],
-        },
-        fallbacks=[CommandHandler("cancel", review_cancel)],
-        name=SELF_REVIEW,
-        persistent=True,
-        allow_reentry=True,
-        per_message=False,
-    )
-    grading = ConversationHandler(
-        entry_points=[CallbackQueryHandler(pressed_grade, pattern=r"^cg:\d+:\w+$")],
-        states={
-            POINTS: [
-                CallbackQueryHandler(grade_skip_points, pattern=r"^cg:skip$"),
-                MessageHandler(TEXT, grade_points),
-            ],
-            GRADE_COMMENT: [MessageHandler(TEXT, grade_comment)],
-            GRADE_CONFIRM: [
-                CallbackQueryHandler(grade_confirm, pattern=r"^cg:(ok|no)$"),
-                MessageHandler(TEXT, use_buttons),
-            ],
-        },
-        fallbacks=[CommandHandler("cancel", grade_cancel)],
-        name=GRADING,
-        persistent=True,
-        allow_reentry=True,
-        per_message=False,
-    )
-    for conversation in (filing, returning, reviewing, grading):
-        application.add_handler(flow.track(conversation))
+    rating = CallbackQueryHandler(pressed_rating, pattern=r"^cr:\d+:\w+$")
+    conversations = [
+        _conversation(
+            FILING,
+            CommandHandler("commit", commit_start),
+            {
+                MENU: [*buttons, MessageHandler(TEXT, filing_text_in_menu)],
+                ADD_TEXT: [*buttons, MessageHandler(TEXT, action_text)],
+                ADD_DATE: [*buttons, MessageHandler(TEXT, action_date)],
+                EDIT_TEXT: [*buttons, MessageHandler(TEXT, edited_text)],
+            },
+            filing_cancel,
+        ),
+        _conversation(
+            RETURNING,
+            CallbackQueryHandler(pressed_return, pattern=r"^cd:ret:\d+:\d+$"),
+            {ASK_COMMENT: [MessageHandler(TEXT, return_comment)]},
+            return_cancel,
+        ),
+        _conversation(
+            SELF_REVIEW,
+            CommandHandler("review", review_start),
+            {
+                RATE: [rating, MessageHandler(TEXT, rate_text)],
+                EVIDENCE: [rating, MessageHandler(TEXT, evidence_text)],
+            },
+            review_cancel,
+        ),
+        _conversation(
+            GRADING,
+            CallbackQueryHandler(pressed_grade, pattern=r"^cg:\d+:(\d+:)?[a-z_]+$"),
+            {
+                POINTS: [
+                    CallbackQueryHandler(grade_skip_points, pattern=r"^cg:skip$"),
+                    MessageHandler(TEXT, grade_points),
+                ],
+                GRADE_COMMENT: [MessageHandler(TEXT, grade_comment)],
+                GRADE_CONFIRM: [
+                    CallbackQueryHandler(grade_confirm, pattern=r"^cg:(ok|no)$"),
+                    MessageHandler(TEXT, use_buttons),
+                ],
+            },
+            grade_cancel,
+        ),
+    ]
+    for conversation in conversations:
+        application.add_handler(conversation)
     application.add_handler(CallbackQueryHandler(pressed_approve, pattern=r"^cd:ok:\d+:\d+$"))
-    application.add_handler(CallbackQueryHandler(pressed_document, pattern=r"^cx:doc:\d+$"))
+    application.add_handler(CallbackQueryHandler(pressed_document, pattern=r"^cx:doc:\d+(:\d+)?$"))
     application.add_handler(CallbackQueryHandler(pressed_export, pattern=r"^cx:(csv|xlsx):\d{4}$"))
+    application.add_handler(CallbackQueryHandler(pressed_change, pattern=r"^cgx:\d+$"))
     application.add_handler(CommandHandler("pending", list_pending))
     application.add_handler(CommandHandler("mycommitments", my_commitments))
     application.add_handler(CommandHandler("commitments", show_progress))

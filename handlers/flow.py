@@ -29,6 +29,8 @@ FLOW_NAMES: dict[str, str] = {
     "commitment_self_review": N_("your year-end self-assessment (/review)"),
     "commitment_grade": N_("grading a member (/grade)"),
     "campaign_admin": N_("editing a campaign (/campaign)"),
+    "session": N_("a meeting step (/session)"),
+    "session_absence": N_("giving the reason you can't attend a meeting"),
 }
 
 _handlers: dict[str, ConversationHandler] = {}

@@ -1,15 +1,23 @@
 """/session for secretaries and committees; /sessions and /attend for members; invitation
 answers, check-in, late reports, closing with the paper-style list, minutes, bridge points,
-the study cascade and reports. Telegram only: every rule lives in the session service."""
+the study cascade and reports. Telegram only: every rule lives in the session service.
+
+Two guided conversations take free text: ``session`` (the /session subcommands that ask
+questions: new, edit, close, minutes) and ``session_absence`` (the reason for "I can't
+attend"). Both take part in handlers/flow.py, so one person has one open conversation.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.error import BadRequest
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -20,20 +28,27 @@ from telegram.ext import (
 )
 
 from bot import sessions as rules
-from bot.context import CadreContext
-from bot.errors import InvalidInput, UserFacingError
-from bot.i18n import N_, format_date, format_datetime, gettext
+from bot.context import CadreContext, services_of
+from bot.errors import InvalidInput, NotFound, UserFacingError
+from bot.i18n import N_, current_locale, format_date, format_datetime, gettext, use_locale
 from bot.parsing import parse_date
 from bot.services.sessions import (
     Draft,
+    SessionOver,
     SessionView,
+    check_field,
     describe,
+    detail_lines,
     lines_of,
 )
+from handlers import flow
 from handlers.replies import h, reply, reply_lines, split_message
-from storage.sessions import Minutes
+from storage.sessions import Minutes, Session
 
 log = logging.getLogger(__name__)
+
+FLOW = "session"
+ABSENCE_FLOW = "session_absence"
 
 # Conversation states (one conversation for every /session subcommand that asks questions).
 (
@@ -71,6 +86,12 @@ MINUTES_KEY = "session_minutes"
 BRIDGE_KEY = "session_bridge"
 DEADLINE_KEY = "session_deadline"
 REASON_KEY = "session_absence"
+# bot_data: the /session show messages kept up to date as members answer (session id ->
+# chat id -> (message id, Telegram user id, locale)), and the redraws under way. UI state
+# only: after a restart the Refresh button still works.
+WATCH_KEY = "session_watchers"
+REDRAW_KEY = "session_redrawing"
+WATCHERS_PER_SESSION = 5
 
 SUBCOMMANDS = (
     ("new", N_("create a meeting and invite the members")),
@@ -94,6 +115,11 @@ EDIT_FIELDS = (
 )
 MINUTES_LIST_LIMIT = 40
 
+Step = Callable[..., Awaitable[Any]]
+
+
+# Small helpers ------------------------------------------------------------------------------
+
 
 def _kb(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
@@ -105,11 +131,46 @@ def _confirm_kb(ok: str, edit: str) -> InlineKeyboardMarkup:
     return _kb([(gettext("Confirm"), ok), (gettext("Edit"), edit)])
 
 
+def _refresh_kb(session_id: int) -> InlineKeyboardMarkup:
+    return _kb([(gettext("Refresh"), f"ses:show:{session_id}")])
+
+
+def _answer_kb(session_id: int) -> InlineKeyboardMarkup:
+    return _kb(
+        [
+            (gettext("I will attend"), f"ses:yes:{session_id}"),
+            (gettext("I can't attend"), f"ses:no:{session_id}"),
+        ]
+    )
+
+
 async def _drop_markup(update: Update) -> None:
     query = update.callback_query
     if query is not None:
         with contextlib.suppress(BadRequest):
             await query.edit_message_reply_markup(reply_markup=None)
+
+
+async def _pressed(update: Update) -> CallbackQuery:
+    """Answer a pressed button and take the buttons off its message: it has done its job."""
+    query = update.callback_query
+    await query.answer()
+    await _drop_markup(update)
+    return query
+
+
+async def _refuse(update: Update, error: UserFacingError | str) -> None:
+    """Say why a pressed button did nothing. A session that is closed, cancelled or gone
+    will never take the button again, so its buttons come off."""
+    text = error.render() if isinstance(error, UserFacingError) else error
+    await update.callback_query.answer(text, show_alert=True)
+    if isinstance(error, SessionOver | NotFound):
+        await _drop_markup(update)
+
+
+def _data_int(update: Update, index: int = -1) -> int:
+    """A number from the pressed button's data, by default the last one: ``ses:yes:12``."""
+    return int((update.callback_query.data or "").split(":")[index])
 
 
 def _id(text: str) -> int:
@@ -126,6 +187,40 @@ def _forget(context: CadreContext, *keys: str) -> None:
         context.user_data.pop(key, None)
 
 
+def _end(context: CadreContext) -> int:
+    """Forget the conversation's data, clear the open-flow mark and end."""
+    _forget(context)
+    return flow.close(context, FLOW)
+
+
+async def _expired(update: Update, context: CadreContext) -> int:
+    await reply(update, gettext("This step has expired. Please send the command again."))
+    return _end(context)
+
+
+def _step(key: str, *, button: bool = False) -> Callable[[Step], Step]:
+    """A conversation step: for a button, answer it and take it off; then fetch the data the
+    conversation keeps under ``key`` and pass it on, or end politely when it is gone."""
+
+    def wrap(func: Step) -> Step:
+        @functools.wraps(func)
+        async def run(update: Update, context: CadreContext) -> int:
+            if button:
+                await _pressed(update)
+            data = context.user_data.get(key)
+            if data is None:
+                return await _expired(update, context)
+            return await func(update, context, data)
+
+        return run
+
+    return wrap
+
+
+def _text(update: Update) -> str:
+    return update.effective_message.text or ""
+
+
 def _kind_name(kind: str) -> str:
     return gettext(rules.KIND_NAMES[rules.Kind(kind)])
 
@@ -133,27 +228,35 @@ def _kind_name(kind: str) -> str:
 # /session: the router ---------------------------------------------------------------------
 
 
-async def route(update: Update, context: CadreContext) -> int:
+async def route(update: Update, context: CadreContext) -> int | None:
+    """Subcommands that ask questions start (or restart) the conversation; the others answer
+    at once and leave an open conversation where it was (returning None keeps its state)."""
     args = context.args or []
     sub = args[0].lower() if args else ""
     rest = args[1:]
+    starters = {
+        "new": new_start,
+        "edit": edit_start,
+        "close": close_start,
+        "minutes": minutes_start,
+    }
+    if sub in starters:
+        if await flow.refuse_if_busy(update, context, FLOW):
+            return None
+        try:
+            return await starters[sub](update, context, rest)
+        except UserFacingError as error:
+            await reply(update, error.render())
+            return _end(context)
     try:
-        if sub == "new":
-            return await new_start(update, context, rest)
         if sub == "list":
             await show_list(update, context)
         elif sub == "show":
             await show_one(update, context, _need_id(rest))
-        elif sub == "edit":
-            return await edit_start(update, context, _need_id(rest))
         elif sub == "cancel":
             await cancel_ask(update, context, _need_id(rest))
         elif sub == "checkin":
             await open_checkin(update, context, _need_id(rest))
-        elif sub == "close":
-            return await close_start(update, context, _need_id(rest))
-        elif sub == "minutes":
-            return await minutes_start(update, context, _need_id(rest))
         elif sub == "bridge":
             await bridge_ask(update, context, rest)
         elif sub == "deadline":
@@ -164,7 +267,7 @@ async def route(update: Update, context: CadreContext) -> int:
             await show_menu(update)
     except UserFacingError as error:
         await reply(update, error.render())
-    return ConversationHandler.END
+    return None
 
 
 def _need_id(rest: list[str]) -> int:
@@ -179,6 +282,11 @@ async def show_menu(update: Update) -> None:
     await reply(update, "\n".join(lines))
 
 
+async def cancel_conversation(update: Update, context: CadreContext) -> int:
+    await reply(update, gettext("Cancelled. Nothing was saved."))
+    return _end(context)
+
+
 # /session new -----------------------------------------------------------------------------
 
 
@@ -186,13 +294,12 @@ async def new_start(update: Update, context: CadreContext, rest: list[str]) -> i
     service = context.services.sessions
     _forget(context)
     if rest:
-        unit = await service.unit_for(context.actor, rest[0])
-        units = [unit]
+        units = [await service.unit_for(context.actor, rest[0])]
     else:
         units = await service.managed_units(context.actor)
     if not units:
         await reply(update, gettext("You do not manage any unit's meetings."))
-        return ConversationHandler.END
+        return _end(context)
     context.user_data[DRAFT_KEY] = {}
     if len(units) > 1:
         await reply(
@@ -204,16 +311,13 @@ async def new_start(update: Update, context: CadreContext, rest: list[str]) -> i
     return await _ask_kind(update, context, units[0].id, units[0].name)
 
 
-async def new_unit(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    unit_id = int((query.data or "").rsplit(":", 1)[1])
+@_step(DRAFT_KEY, button=True)
+async def new_unit(update: Update, context: CadreContext, draft: dict) -> int:
+    unit_id = _data_int(update)
     for unit in await context.services.sessions.managed_units(context.actor):
         if unit.id == unit_id:
             return await _ask_kind(update, context, unit.id, unit.name)
-    await reply(update, gettext("This button is no longer active. Please send the command again."))
-    return ConversationHandler.END
+    return await _expired(update, context)
 
 
 async def _ask_kind(update: Update, context: CadreContext, unit_id: int, name: str) -> int:
@@ -233,13 +337,10 @@ async def _ask_kind(update: Update, context: CadreContext, unit_id: int, name: s
     return NEW_KIND
 
 
-async def new_kind(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    kind = (query.data or "").rsplit(":", 1)[1]
-    draft = context.user_data.get(DRAFT_KEY)
-    if draft is None or kind not in {k.value for k in rules.Kind}:
+@_step(DRAFT_KEY, button=True)
+async def new_kind(update: Update, context: CadreContext, draft: dict) -> int:
+    kind = (update.callback_query.data or "").rsplit(":", 1)[1]
+    if kind not in {k.value for k in rules.Kind}:
         return await _expired(update, context)
     draft["kind"] = kind
     await reply(
@@ -249,20 +350,24 @@ async def new_kind(update: Update, context: CadreContext) -> int:
     return NEW_TOPIC
 
 
-async def new_topic(update: Update, context: CadreContext) -> int:
-    draft = context.user_data.get(DRAFT_KEY)
-    if draft is None:
-        return await _expired(update, context)
-    text = " ".join((update.effective_message.text or "").split())
-    if not 5 <= len(text) <= 500:
-        await reply(update, gettext("The topic must be 5 to 500 characters. Please send it again."))
+async def _take(update: Update, draft: dict, field: str) -> bool:
+    """Check a free-text answer and keep it; say what is wrong otherwise."""
+    try:
+        draft[field] = check_field(field, _text(update))
+    except UserFacingError as error:
+        await reply(update, error.render())
+        return False
+    return True
+
+
+@_step(DRAFT_KEY)
+async def new_topic(update: Update, context: CadreContext, draft: dict) -> int:
+    if not await _take(update, draft, "topic"):
         return NEW_TOPIC
-    draft["topic"] = text
     campaign = await context.services.sessions.campaign()
     if campaign is None:
         draft["on_campaign"] = False
-        await _ask_when(update)
-        return NEW_WHEN
+        return await _ask_when(update)
     await reply(
         update,
         gettext("Is this meeting on the campaign topic of {year}?\n<i>{topic}</i>").format(
@@ -275,19 +380,13 @@ async def new_topic(update: Update, context: CadreContext) -> int:
     return NEW_CAMPAIGN
 
 
-async def new_campaign(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    draft = context.user_data.get(DRAFT_KEY)
-    if draft is None:
-        return await _expired(update, context)
-    draft["on_campaign"] = query.data == "sesn:camp:yes"
-    await _ask_when(update)
-    return NEW_WHEN
+@_step(DRAFT_KEY, button=True)
+async def new_campaign(update: Update, context: CadreContext, draft: dict) -> int:
+    draft["on_campaign"] = update.callback_query.data == "sesn:camp:yes"
+    return await _ask_when(update)
 
 
-async def _ask_when(update: Update) -> None:
+async def _ask_when(update: Update, state: int = NEW_WHEN) -> int:
     await reply(
         update,
         gettext(
@@ -295,63 +394,58 @@ async def _ask_when(update: Update) -> None:
             "25/3 19:30."
         ),
     )
+    return state
 
 
-async def new_when(update: Update, context: CadreContext) -> int:
-    draft = context.user_data.get(DRAFT_KEY)
-    if draft is None:
-        return await _expired(update, context)
+async def _read_when(
+    update: Update, context: CadreContext, keep: dict, again: int, ok: str, edit: str
+) -> int | None:
+    """Parse a start time, keep it and echo it for confirmation; None (after saying why)
+    when it cannot be read or is past."""
     try:
-        moment = context.services.sessions.parse_start(update.effective_message.text or "")
+        moment = context.services.sessions.parse_start(_text(update))
     except UserFacingError as error:
         await reply(update, error.render())
-        return NEW_WHEN
-    draft["starts_at"] = moment.isoformat()
+        return again
+    keep["starts_at"] = moment.isoformat()
     await reply(
         update,
         gettext("Start: <b>{time}</b> ({day}). Is this correct?").format(
             time=format_datetime(moment), day=format_date(moment, "long")
         ),
-        reply_markup=_confirm_kb("sesn:when:ok", "sesn:when:edit"),
+        reply_markup=_confirm_kb(ok, edit),
     )
-    return NEW_WHEN_OK
+    return None
 
 
-async def new_when_ok(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    if query.data == "sesn:when:edit":
-        await _ask_when(update)
-        return NEW_WHEN
+@_step(DRAFT_KEY)
+async def new_when(update: Update, context: CadreContext, draft: dict) -> int:
+    retry = await _read_when(update, context, draft, NEW_WHEN, "sesn:when:ok", "sesn:when:edit")
+    return NEW_WHEN_OK if retry is None else retry
+
+
+@_step(DRAFT_KEY, button=True)
+async def new_when_ok(update: Update, context: CadreContext, draft: dict) -> int:
+    if update.callback_query.data == "sesn:when:edit" or "starts_at" not in draft:
+        return await _ask_when(update)
     await reply(update, gettext("Where? Send the place, or the link of the online meeting."))
     return NEW_PLACE
 
 
-async def new_place(update: Update, context: CadreContext) -> int:
-    draft = context.user_data.get(DRAFT_KEY)
-    if draft is None:
-        return await _expired(update, context)
-    text = " ".join((update.effective_message.text or "").split())
-    if not 2 <= len(text) <= 300:
-        await reply(update, gettext("The place must be 2 to 300 characters. Please send it again."))
+@_step(DRAFT_KEY)
+async def new_place(update: Update, context: CadreContext, draft: dict) -> int:
+    if not await _take(update, draft, "place"):
         return NEW_PLACE
-    draft["place"] = text
     if draft.get("kind") == rules.Kind.THEMATIC:
         await reply(update, gettext("Who presents the topic? Send the presenter's full name."))
         return NEW_PRESENTER
-    return await _summary(update, context)
+    return await _summary(update, draft)
 
 
-async def new_presenter(update: Update, context: CadreContext) -> int:
-    draft = context.user_data.get(DRAFT_KEY)
-    if draft is None:
-        return await _expired(update, context)
-    text = " ".join((update.effective_message.text or "").split())
-    if not 4 <= len(text) <= 100:
-        await reply(update, gettext("Please send the presenter's full name, 4 to 100 characters."))
+@_step(DRAFT_KEY)
+async def new_presenter(update: Update, context: CadreContext, draft: dict) -> int:
+    if not await _take(update, draft, "presenter"):
         return NEW_PRESENTER
-    draft["presenter"] = text
     await reply(
         update,
         gettext(
@@ -362,41 +456,30 @@ async def new_presenter(update: Update, context: CadreContext) -> int:
     return NEW_LEADIN
 
 
-async def new_leadin(update: Update, context: CadreContext) -> int:
-    draft = context.user_data.get(DRAFT_KEY)
-    if draft is None:
-        return await _expired(update, context)
-    text = (update.effective_message.text or "").strip()
-    if not 10 <= len(text) <= 3000:
-        await reply(
-            update, gettext("The lead-in must be 10 to 3000 characters. Please send it again.")
-        )
+@_step(DRAFT_KEY)
+async def new_leadin(update: Update, context: CadreContext, draft: dict) -> int:
+    if not await _take(update, draft, "lead_in"):
         return NEW_LEADIN
-    draft["lead_in"] = text
-    return await _summary(update, context)
+    return await _summary(update, draft)
 
 
-async def _summary(update: Update, context: CadreContext) -> int:
-    draft = context.user_data[DRAFT_KEY]
-    moment = datetime.fromisoformat(draft["starts_at"])
+async def _summary(update: Update, draft: dict) -> int:
     lines = [
         gettext("Please check the meeting before the invitations go out:"),
         gettext("Unit: {unit}").format(unit=h(draft["unit_name"])),
         gettext("Kind: {kind}").format(kind=_kind_name(draft["kind"])),
-        gettext("Topic: {topic}").format(topic=h(draft["topic"])),
-        gettext("Time: {time}").format(time=format_datetime(moment)),
-        gettext("Place: {place}").format(place=h(draft["place"])),
+        *detail_lines(
+            topic=draft["topic"],
+            starts_at=datetime.fromisoformat(draft["starts_at"]),
+            place=draft["place"],
+            on_campaign=bool(draft.get("on_campaign")),
+            presenter=draft.get("presenter", ""),
+            lead_in=draft.get("lead_in", ""),
+        ),
     ]
-    if draft.get("on_campaign"):
-        lines.append(gettext("On the campaign topic of the year."))
-    if draft.get("presenter"):
-        lines.append(gettext("Presenter: {name}").format(name=h(draft["presenter"])))
-    if draft.get("lead_in"):
-        lines.append(gettext("Lead-in:") + "\n<i>" + h(draft["lead_in"]) + "</i>")
-    text = "\n".join(lines)
     await reply(
         update,
-        split_message([text], 3500)[0],
+        split_message(["\n".join(lines)], 3500)[0],
         reply_markup=_kb(
             [(gettext("Confirm and invite"), "sesn:save"), (gettext("Start again"), "sesn:redo")]
         ),
@@ -404,14 +487,9 @@ async def _summary(update: Update, context: CadreContext) -> int:
     return NEW_CONFIRM
 
 
-async def new_save(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    draft = context.user_data.get(DRAFT_KEY)
-    if draft is None:
-        return await _expired(update, context)
-    if query.data == "sesn:redo":
+@_step(DRAFT_KEY, button=True)
+async def new_save(update: Update, context: CadreContext, draft: dict) -> int:
+    if update.callback_query.data == "sesn:redo":
         return await _ask_kind(update, context, draft["unit_id"], draft["unit_name"])
     service = context.services.sessions
     try:
@@ -430,12 +508,9 @@ async def new_save(update: Update, context: CadreContext) -> int:
         )
     except UserFacingError as error:
         await reply(update, error.render())
-        if isinstance(error, InvalidInput):
-            await _ask_when(update)
-            return NEW_WHEN
-        _forget(context)
-        return ConversationHandler.END
-    _forget(context)
+        if isinstance(error, InvalidInput):  # the time has passed while confirming
+            return await _ask_when(update)
+        return _end(context)
     await reply(
         update,
         gettext(
@@ -447,22 +522,10 @@ async def new_save(update: Update, context: CadreContext) -> int:
     context.application.create_task(
         service.send_invitations(session.id), update=update, name=f"invite-session-{session.id}"
     )
-    return ConversationHandler.END
+    return _end(context)
 
 
-async def _expired(update: Update, context: CadreContext) -> int:
-    _forget(context)
-    await reply(update, gettext("This step has expired. Please send the command again."))
-    return ConversationHandler.END
-
-
-async def cancel_conversation(update: Update, context: CadreContext) -> int:
-    _forget(context)
-    await reply(update, gettext("Cancelled. Nothing was saved."))
-    return ConversationHandler.END
-
-
-# list / show ------------------------------------------------------------------------------
+# list / show, kept live ---------------------------------------------------------------------
 
 
 async def show_list(update: Update, context: CadreContext) -> None:
@@ -525,76 +588,150 @@ def _show_lines(view: SessionView, now: datetime) -> list[str]:
             )
         )
     if view.bridges:
-        lines.append("")
-        lines.append(gettext("<b>Bridge points</b>"))
-        total_reported = 0
-        for row in view.bridges:
-            if row.report is not None:
-                total_reported += row.report.present
-                reported = gettext("reported {count} present").format(count=row.report.present)
-                if row.report.names:
-                    reported += f" ({h(row.report.names[:300])})"
-            else:
-                reported = gettext("not reported yet")
-            lines.append(
-                gettext("{unit}: {invited} invited, {checked} checked in, {reported}").format(
-                    unit=h(row.unit.name),
-                    invited=row.invited,
-                    checked=row.checked_in,
-                    reported=reported,
-                )
-            )
-        lines.append(
-            gettext(
-                "Total: {invited} invited, {checked} checked in, {reported} reported present"
-            ).format(
-                invited=sum(r.invited for r in view.bridges),
-                checked=sum(r.checked_in for r in view.bridges),
-                reported=total_reported,
-            )
-        )
+        lines += ["", *_bridge_lines(view)]
     if view.minutes is not None:
         lines.append(gettext("Minutes recorded: /session minutes {id}").format(id=session.id))
+    return lines
+
+
+def _bridge_lines(view: SessionView) -> list[str]:
+    lines = [gettext("<b>Bridge points</b>")]
+    total_reported = 0
+    for row in view.bridges:
+        if row.report is not None:
+            total_reported += row.report.present
+            reported = gettext("reported {count} present").format(count=row.report.present)
+            if row.report.names:
+                reported += f" ({h(row.report.names[:300])})"
+        else:
+            reported = gettext("not reported yet")
+        lines.append(
+            gettext("{unit}: {invited} invited, {checked} checked in, {reported}").format(
+                unit=h(row.unit.name),
+                invited=row.invited,
+                checked=row.checked_in,
+                reported=reported,
+            )
+        )
+    lines.append(
+        gettext(
+            "Total: {invited} invited, {checked} checked in, {reported} reported present"
+        ).format(
+            invited=sum(r.invited for r in view.bridges),
+            checked=sum(r.checked_in for r in view.bridges),
+            reported=total_reported,
+        )
+    )
     return lines
 
 
 async def show_one(update: Update, context: CadreContext, session_id: int) -> None:
     view = await context.services.sessions.view(context.actor, session_id)
     chunks = split_message(_show_lines(view, context.services.clock.now()))
-    for index, chunk in enumerate(chunks):
-        markup = (
-            _kb([(gettext("Refresh"), f"ses:show:{session_id}")])
-            if index == len(chunks) - 1
-            else None
-        )
-        await reply(update, chunk, reply_markup=markup)
+    for chunk in chunks[:-1]:
+        await reply(update, chunk)
+    sent = await update.effective_message.reply_text(
+        chunks[-1], reply_markup=_refresh_kb(session_id)
+    )
+    if len(chunks) == 1:  # one message: it can be redrawn whole as members answer
+        _watch(context, session_id, sent.chat_id, sent.message_id)
+
+
+def _watch(context: CadreContext, session_id: int, chat_id: int, message_id: int) -> None:
+    watchers = context.bot_data.setdefault(WATCH_KEY, {}).setdefault(session_id, {})
+    watchers.pop(chat_id, None)  # the newest message of a chat is the one kept live
+    watchers[chat_id] = (message_id, context.actor.telegram_id, current_locale())
+    while len(watchers) > WATCHERS_PER_SESSION:
+        watchers.pop(next(iter(watchers)))
+
+
+def _answers_changed(context: CadreContext, session_id: int) -> None:
+    """Redraw the secretaries' /session show of this session in the background."""
+    context.application.create_task(
+        _redraw(context.application, session_id), name=f"session-show-{session_id}"
+    )
+
+
+async def _redraw(application: Application, session_id: int) -> None:
+    """Redraw every watched /session show; answers that arrive meanwhile cause one more pass,
+    never a second redraw running alongside."""
+    running: dict[int, bool] = application.bot_data.setdefault(REDRAW_KEY, {})
+    if session_id in running:
+        running[session_id] = True  # dirty: the running pass goes round once more
+        return
+    running[session_id] = False
+    try:
+        while True:
+            watchers = application.bot_data.get(WATCH_KEY, {}).get(session_id, {})
+            for chat_id, watcher in list(watchers.items()):
+                if not await _redraw_one(application, session_id, chat_id, *watcher):
+                    watchers.pop(chat_id, None)
+            if not running[session_id]:
+                break
+            running[session_id] = False
+    finally:
+        running.pop(session_id, None)
+
+
+async def _redraw_one(
+    application: Application,
+    session_id: int,
+    chat_id: int,
+    message_id: int,
+    user_id: int,
+    locale: str | None,
+) -> bool:
+    """Redraw one watched message; False when it should no longer be watched."""
+    services = services_of(application)
+    with use_locale(locale):
+        try:
+            actor = await services.registration.identify(user_id)
+            view = await services.sessions.view(actor, session_id)
+        except UserFacingError:
+            return False
+        text = split_message(_show_lines(view, services.clock.now()))
+        if len(text) > 1:
+            return False
+        markup = _refresh_kb(session_id)
+        try:
+            await application.bot.edit_message_text(
+                text[0], chat_id=chat_id, message_id=message_id, reply_markup=markup
+            )
+        except BadRequest as error:  # unchanged, or the message is gone
+            return "not modified" in str(error).lower()
+        except TelegramError as error:
+            log.info("could not redraw session %s in chat %s: %s", session_id, chat_id, error)
+    return True
 
 
 async def show_refresh(update: Update, context: CadreContext) -> None:
     query = update.callback_query
-    session_id = int((query.data or "").rsplit(":", 1)[1])
+    session_id = _data_int(update)
     try:
         view = await context.services.sessions.view(context.actor, session_id)
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+        await _refuse(update, error)
         return
     await query.answer()
     text = split_message(_show_lines(view, context.services.clock.now()))[0]
     with contextlib.suppress(BadRequest):  # unchanged text: nothing to do
-        await query.edit_message_text(
-            text, reply_markup=_kb([(gettext("Refresh"), f"ses:show:{session_id}")])
-        )
+        await query.edit_message_text(text, reply_markup=_refresh_kb(session_id))
 
 
 # edit -------------------------------------------------------------------------------------
 
 
-async def edit_start(update: Update, context: CadreContext, session_id: int) -> int:
+async def _open_view(context: CadreContext, session_id: int) -> SessionView:
+    """The session, for a change: refused once it is closed or cancelled."""
     view = await context.services.sessions.view(context.actor, session_id)
     if not view.session.is_open:
-        raise InvalidInput(
-            N_("Session {id} is closed; it can no longer be changed."), id=session_id
-        )
+        raise SessionOver(N_("Session {id} is closed; it can no longer be changed."), id=session_id)
+    return view
+
+
+async def edit_start(update: Update, context: CadreContext, rest: list[str]) -> int:
+    session_id = _need_id(rest)
+    view = await _open_view(context, session_id)
     _forget(context)
     context.user_data[EDIT_KEY] = {"id": session_id}
     await reply(
@@ -607,101 +744,83 @@ async def edit_start(update: Update, context: CadreContext, session_id: int) -> 
     return EDIT_FIELD
 
 
-async def edit_field(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    state = context.user_data.get(EDIT_KEY)
-    field = (query.data or "").rsplit(":", 1)[1]
-    if state is None or field not in dict(EDIT_FIELDS):
+@_step(EDIT_KEY, button=True)
+async def edit_field(update: Update, context: CadreContext, state: dict) -> int:
+    field = (update.callback_query.data or "").rsplit(":", 1)[1]
+    if field not in dict(EDIT_FIELDS):
         return await _expired(update, context)
     state["field"] = field
     if field == "starts_at":
-        await _ask_when(update)
-    else:
-        await reply(
-            update,
-            gettext("Please send the new value for: {field}").format(
-                field=gettext(dict(EDIT_FIELDS)[field])
-            ),
-        )
+        return await _ask_when(update, EDIT_VALUE)
+    await reply(
+        update,
+        gettext("Please send the new value for: {field}").format(
+            field=gettext(dict(EDIT_FIELDS)[field])
+        ),
+    )
     return EDIT_VALUE
 
 
-async def edit_value(update: Update, context: CadreContext) -> int:
-    state = context.user_data.get(EDIT_KEY)
-    if state is None or "field" not in state:
+@_step(EDIT_KEY)
+async def edit_value(update: Update, context: CadreContext, state: dict) -> int:
+    field = state.get("field")
+    if field is None:
         return await _expired(update, context)
-    text = (update.effective_message.text or "").strip()
-    if state["field"] == "starts_at":
-        try:
-            moment = context.services.sessions.parse_start(text)
-        except UserFacingError as error:
-            await reply(update, error.render())
-            return EDIT_VALUE
-        state["value"] = moment.isoformat()
-        shown = f"{format_datetime(moment)} ({format_date(moment, 'long')})"
-    else:
-        state["value"] = text
-        shown = h(text)
+    if field == "starts_at":
+        retry = await _read_when(
+            update, context, state, EDIT_VALUE, "sesn:edit:ok", "sesn:edit:again"
+        )
+        if retry is not None:
+            return retry
+        state["value"] = state.pop("starts_at")
+        return EDIT_CONFIRM
+    try:
+        state["value"] = check_field(field, _text(update))
+    except UserFacingError as error:
+        await reply(update, error.render())
+        return EDIT_VALUE
     await reply(
         update,
         gettext("{field}: <b>{value}</b>\nIs this correct?").format(
-            field=gettext(dict(EDIT_FIELDS)[state["field"]]), value=shown
+            field=gettext(dict(EDIT_FIELDS)[field]), value=h(state["value"])
         ),
         reply_markup=_confirm_kb("sesn:edit:ok", "sesn:edit:again"),
     )
     return EDIT_CONFIRM
 
 
-async def edit_confirm(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    state = context.user_data.get(EDIT_KEY)
-    if state is None or "value" not in state:
+@_step(EDIT_KEY, button=True)
+async def edit_confirm(update: Update, context: CadreContext, state: dict) -> int:
+    if "value" not in state:
         return await _expired(update, context)
-    if query.data == "sesn:edit:again":
+    if update.callback_query.data == "sesn:edit:again":
         await reply(update, gettext("Please send the value again."))
         return EDIT_VALUE
     value: object = state["value"]
     if state["field"] == "starts_at":
         value = datetime.fromisoformat(state["value"])
+    service = context.services.sessions
     try:
-        session = await context.services.sessions.edit(
-            context.actor, state["id"], state["field"], value
-        )
+        session = await service.edit(context.actor, state["id"], state["field"], value)
     except UserFacingError as error:
         await reply(update, error.render())
-        if isinstance(error, InvalidInput):
-            return EDIT_VALUE
-        _forget(context)
-        return ConversationHandler.END
-    _forget(context)
+        return EDIT_VALUE if isinstance(error, InvalidInput) else _end(context)
     await reply(
         update,
-        "\n".join(
-            [gettext("Saved. The invitees are told of a new time or place."), *describe(session)]
-        ),
+        "\n".join([gettext("Saved. The invitees are told of the change."), *describe(session)]),
     )
-    if state["field"] in ("starts_at", "place"):
-        context.application.create_task(
-            context.services.sessions.send_change(session.id),
-            update=update,
-            name=f"change-session-{session.id}",
-        )
-    return ConversationHandler.END
+    # Every invitee gets the new details, a new lead-in included (it is circulated beforehand).
+    context.application.create_task(
+        service.send_change(session.id), update=update, name=f"change-session-{session.id}"
+    )
+    return _end(context)
 
 
 # cancel -----------------------------------------------------------------------------------
 
 
 async def cancel_ask(update: Update, context: CadreContext, session_id: int) -> None:
-    view = await context.services.sessions.view(context.actor, session_id)
-    if not view.session.is_open:
-        raise InvalidInput(
-            N_("Session {id} is closed; it can no longer be changed."), id=session_id
-        )
+    view = await _open_view(context, session_id)
     await reply(
         update,
         "\n".join(
@@ -718,17 +837,13 @@ async def cancel_ask(update: Update, context: CadreContext, session_id: int) -> 
 
 
 async def cancel_confirmed(update: Update, context: CadreContext) -> None:
-    query = update.callback_query
-    session_id = int((query.data or "").rsplit(":", 1)[1])
     service = context.services.sessions
     try:
-        session, members = await service.cancel(context.actor, session_id)
+        session, members = await service.cancel(context.actor, _data_int(update))
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
-        await _drop_markup(update)
+        await _refuse(update, error)
         return
-    await query.answer()
-    await _drop_markup(update)
+    await _pressed(update)
     await reply(
         update,
         gettext("Meeting {id} is cancelled. {count} invitees are being told.").format(
@@ -745,25 +860,28 @@ async def cancel_confirmed(update: Update, context: CadreContext) -> None:
 
 async def rsvp_yes(update: Update, context: CadreContext) -> None:
     query = update.callback_query
-    session_id = int((query.data or "").rsplit(":", 1)[1])
+    session_id = _data_int(update)
     try:
         await context.services.sessions.rsvp(context.actor, session_id, True)
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+        await _refuse(update, error)
         return
     await query.answer(gettext("Thank you. You will attend."))
     await reply(update, gettext("Recorded: you will attend meeting {id}.").format(id=session_id))
+    _answers_changed(context, session_id)
 
 
 async def rsvp_no(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    session_id = int((query.data or "").rsplit(":", 1)[1])
+    """ "I can't attend": recorded at once, then the reason is asked for."""
+    if await flow.refuse_if_busy(update, context, ABSENCE_FLOW):
+        return ConversationHandler.END
+    session_id = _data_int(update)
     try:
         await context.services.sessions.rsvp(context.actor, session_id, False)
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
-        return ConversationHandler.END
-    await query.answer()
+        await _refuse(update, error)
+        return flow.close(context, ABSENCE_FLOW)
+    await update.callback_query.answer()
     context.user_data[REASON_KEY] = session_id
     await reply(
         update,
@@ -771,14 +889,15 @@ async def rsvp_no(update: Update, context: CadreContext) -> int:
             "Please send the reason you can't attend meeting {id}, e.g. ốm, đi công tác."
         ).format(id=session_id),
     )
+    _answers_changed(context, session_id)
     return ASK_REASON
 
 
 async def rsvp_reason(update: Update, context: CadreContext) -> int:
     session_id = context.user_data.get(REASON_KEY)
     if session_id is None:
-        return ConversationHandler.END
-    text = " ".join((update.effective_message.text or "").split())
+        return flow.close(context, ABSENCE_FLOW)
+    text = " ".join(_text(update).split())
     try:
         await context.services.sessions.rsvp(context.actor, session_id, False, text)
     except UserFacingError as error:
@@ -786,7 +905,7 @@ async def rsvp_reason(update: Update, context: CadreContext) -> int:
         if isinstance(error, InvalidInput):
             return ASK_REASON
         context.user_data.pop(REASON_KEY, None)
-        return ConversationHandler.END
+        return flow.close(context, ABSENCE_FLOW)
     context.user_data.pop(REASON_KEY, None)
     await reply(
         update,
@@ -794,13 +913,14 @@ async def rsvp_reason(update: Update, context: CadreContext) -> int:
             id=session_id, reason=h(text)
         ),
     )
-    return ConversationHandler.END
+    _answers_changed(context, session_id)
+    return flow.close(context, ABSENCE_FLOW)
 
 
 async def rsvp_cancel(update: Update, context: CadreContext) -> int:
     context.user_data.pop(REASON_KEY, None)
     await reply(update, gettext("Your answer is recorded without a reason."))
-    return ConversationHandler.END
+    return flow.close(context, ABSENCE_FLOW)
 
 
 # Check-in ---------------------------------------------------------------------------------
@@ -833,7 +953,10 @@ async def attend(update: Update, context: CadreContext) -> None:
         except UserFacingError as error:
             await reply(update, error.render())
             return
-        await reply(update, _attend_text(result.outcome, result.session.id, result.session.topic))
+        # The code as it was read, repeated back with the meeting it matched.
+        assert result.session.checkin_code is not None
+        heard = gettext("Code {code}:").format(code=rules.format_code(result.session.checkin_code))
+        await reply(update, f"{heard} {_attend_text(result.outcome, result.session)}")
         return
     now = context.services.clock.now()
     found = [
@@ -867,51 +990,48 @@ async def attend(update: Update, context: CadreContext) -> None:
         await reply(update, text, reply_markup=markup)
 
 
-def _attend_text(outcome: str, session_id: int, topic: str) -> str:
+def _attend_text(outcome: str, session: Session) -> str:
     if outcome == "checked_in":
         return gettext("Checked in to meeting {id} ({topic}). Thank you, comrade.").format(
-            id=session_id, topic=h(topic)
+            id=session.id, topic=h(session.topic)
         )
     if outcome == "already":
         return gettext("You have already checked in to meeting {id}; it counts once.").format(
-            id=session_id
+            id=session.id
         )
     if outcome == "pending":
         return gettext("Your report for meeting {id} is already waiting for the secretary.").format(
-            id=session_id
+            id=session.id
         )
     return gettext(
         "Check-in has closed, so your attendance at meeting {id} was sent to the secretary to "
         "confirm."
-    ).format(id=session_id)
+    ).format(id=session.id)
 
 
 async def attend_pressed(update: Update, context: CadreContext) -> None:
-    query = update.callback_query
-    session_id = int((query.data or "").rsplit(":", 1)[1])
     try:
-        result = await context.services.sessions.attend_button(context.actor, session_id)
+        result = await context.services.sessions.attend_button(context.actor, _data_int(update))
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+        await _refuse(update, error)
         return
-    await query.answer()
-    await _drop_markup(update)
-    await reply(update, _attend_text(result.outcome, session_id, result.session.topic))
+    await _pressed(update)
+    await reply(update, _attend_text(result.outcome, result.session))
 
 
 async def late_decided(update: Update, context: CadreContext) -> None:
     query = update.callback_query
-    _, _, verdict, raw_session, raw_member = (query.data or "").split(":")
+    approve = (query.data or "").split(":")[2] == "ok"
     try:
         session, invitee = await context.services.sessions.decide_late(
-            context.actor, int(raw_session), int(raw_member), verdict == "ok"
+            context.actor, _data_int(update, -2), _data_int(update), approve
         )
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+        await update.callback_query.answer(error.render(), show_alert=True)
         await _drop_markup(update)
         return
     await query.answer()
-    label = gettext("Confirmed") if verdict == "ok" else gettext("Rejected")
+    label = gettext("Confirmed") if approve else gettext("Rejected")
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(
             gettext("{status}: <b>{name}</b>, meeting {id}").format(
@@ -923,38 +1043,31 @@ async def late_decided(update: Update, context: CadreContext) -> None:
 # Closing: the paper-style list, corrections, finalising -----------------------------------
 
 
-def _list_lines(lines: list[rules.Line]) -> list[str]:
-    return [h(rules.summary_line(rules.count_lines(lines)))] + [
-        h(rules.format_line(line)) for line in lines
+def _list_lines(session_id: int, lines: list[rules.Line]) -> list[str]:
+    return [
+        gettext("<b>Attendance list</b>, meeting {id}").format(id=session_id),
+        h(rules.summary_line(rules.count_lines(lines))),
+        *[h(rules.format_line(line)) for line in lines],
     ]
 
 
 def _close_markup(session_id: int, lines: list[rules.Line]) -> InlineKeyboardMarkup:
     rows: list[list[tuple[str, str]]] = []
     if len(lines) <= 30:
-        row: list[tuple[str, str]] = []
-        for line in lines:
-            row.append(
-                (
-                    f"{line.number} {rules.MARK_ICONS[line.mark]}",
-                    f"ses:cyc:{session_id}:{line.number}",
-                )
-            )
-            if len(row) == 5:
-                rows.append(row)
-                row = []
-        if row:
-            rows.append(row)
+        buttons = [
+            (f"{line.number} {rules.MARK_ICONS[line.mark]}", f"ses:cyc:{session_id}:{line.number}")
+            for line in lines
+        ]
+        rows += [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
     rows.append([(gettext("Close the meeting"), f"ses:fin:{session_id}")])
     return _kb(*rows)
 
 
-async def close_start(update: Update, context: CadreContext, session_id: int) -> int:
+async def close_start(update: Update, context: CadreContext, rest: list[str]) -> int:
+    session_id = _need_id(rest)
     session, _unit, lines = await context.services.sessions.attendance(context.actor, session_id)
     if not session.is_open:
-        raise InvalidInput(
-            N_("Session {id} is closed; it can no longer be changed."), id=session_id
-        )
+        raise SessionOver(N_("Session {id} is closed; it can no longer be changed."), id=session_id)
     _forget(context)
     context.user_data[BULK_KEY] = {"id": session_id}
     await _send_list(update, session_id, lines, intro=True)
@@ -962,43 +1075,33 @@ async def close_start(update: Update, context: CadreContext, session_id: int) ->
 
 
 async def _send_list(update: Update, session_id: int, lines: list[rules.Line], intro: bool) -> None:
-    head = [gettext("<b>Attendance list</b>, meeting {id}").format(id=session_id)]
-    body = _list_lines(lines)
     help_text = gettext(
         "To correct, press a line's button, or send corrections by number, e.g. "
         "<code>3 V ốm</code> or <code>5 P</code> (C present, P/V with a reason absent with "
         "reason, K absent without reason). Then press «Close the meeting»."
     )
-    chunks = split_message([*head, *body, "", help_text] if intro else [*head, *body])
+    body = _list_lines(session_id, lines)
+    chunks = split_message([*body, "", help_text] if intro else body)
     for index, chunk in enumerate(chunks):
         last = index == len(chunks) - 1
         await reply(update, chunk, reply_markup=_close_markup(session_id, lines) if last else None)
 
 
-async def close_text(update: Update, context: CadreContext) -> int:
-    state = context.user_data.get(BULK_KEY)
-    if state is None:
-        return await _expired(update, context)
+@_step(BULK_KEY)
+async def close_text(update: Update, context: CadreContext, state: dict) -> int:
+    """A bulk correction such as "3 V ốm": parsed, then repeated back for confirmation."""
     service = context.services.sessions
     try:
         _, _, lines = await service.attendance(context.actor, state["id"])
-        changes = rules.parse_bulk(update.effective_message.text or "", len(lines))
+        changes = rules.parse_bulk(_text(update), len(lines))
     except UserFacingError as error:
         await reply(update, error.render())
         return CLOSE_EDIT
     state["changes"] = [[c.number, c.mark.value, c.reason] for c in changes]
-    by_number = {line.number: line for line in lines}
+    corrected = rules.apply_changes(lines, changes)
+    numbers = {c.number for c in changes}
     echo = [gettext("Change these lines?")]
-    for change in changes:
-        line = rules.Line(
-            change.number,
-            0,
-            by_number[change.number].name,
-            by_number[change.number].status,
-            change.mark,
-            change.reason,
-        )
-        echo.append(h(rules.format_line(line)))
+    echo += [h(rules.format_line(line)) for line in corrected if line.number in numbers]
     await reply(
         update,
         split_message(echo)[0],
@@ -1010,107 +1113,108 @@ async def close_text(update: Update, context: CadreContext) -> int:
 async def bulk_decided(update: Update, context: CadreContext) -> int:
     query = update.callback_query
     state = context.user_data.get(BULK_KEY) or {}
-    _, _, verdict, raw_id = (query.data or "").split(":")
-    if int(raw_id) != state.get("id") or "changes" not in state:
-        await query.answer(gettext("This button is no longer active."), show_alert=True)
+    if _data_int(update) != state.get("id") or "changes" not in state:
+        await _refuse(update, gettext("This button is no longer active."))
         return CLOSE_EDIT
-    await _drop_markup(update)
-    if verdict == "no":
+    if (query.data or "").split(":")[2] == "no":
         state.pop("changes", None)
-        await query.answer()
+        await _pressed(update)
         await reply(update, gettext("Not changed. Send the corrections again."))
         return CLOSE_EDIT
     changes = [rules.Change(n, rules.Mark(m), r) for n, m, r in state.pop("changes")]
     try:
         lines = await context.services.sessions.correct(context.actor, state["id"], changes)
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+        await _refuse(update, error)
         return CLOSE_EDIT
     await query.answer(gettext("Saved."))
+    await _drop_markup(update)
     await _send_list(update, state["id"], lines, intro=False)
     return CLOSE_EDIT
 
 
 async def cycle_pressed(update: Update, context: CadreContext) -> None:
     query = update.callback_query
-    _, _, raw_id, raw_number = (query.data or "").split(":")
+    session_id, number = _data_int(update, -2), _data_int(update)
     service = context.services.sessions
     try:
-        _, _, lines = await service.attendance(context.actor, int(raw_id))
-        line = next(line for line in lines if line.number == int(raw_number))
+        _, _, lines = await service.attendance(context.actor, session_id)
+        line = next((line for line in lines if line.number == number), None)
+        if line is None:
+            raise NotFound(N_("This button is no longer active."))
         new_mark = rules.NEXT_MARK[line.mark]
         reason = line.reason if new_mark is rules.Mark.EXCUSED else ""
         lines = await service.correct(
-            context.actor, int(raw_id), [rules.Change(line.number, new_mark, reason)]
+            context.actor, session_id, [rules.Change(line.number, new_mark, reason)]
         )
-    except (UserFacingError, StopIteration) as error:
-        text = (
-            error.render()
-            if isinstance(error, UserFacingError)
-            else gettext("This button is no longer active.")
-        )
-        await query.answer(text, show_alert=True)
+    except UserFacingError as error:
+        await _refuse(update, error)
         return
     await query.answer()
-    head = [gettext("<b>Attendance list</b>, meeting {id}").format(id=raw_id)]
-    chunks = split_message([*head, *_list_lines(lines)])
+    chunks = split_message(_list_lines(session_id, lines))
     if len(chunks) == 1:
         with contextlib.suppress(BadRequest):
-            await query.edit_message_text(chunks[0], reply_markup=_close_markup(int(raw_id), lines))
+            await query.edit_message_text(chunks[0], reply_markup=_close_markup(session_id, lines))
 
 
-async def finalise_pressed(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    session_id = int((query.data or "").rsplit(":", 1)[1])
+async def finalise_pressed(update: Update, context: CadreContext) -> int | None:
+    """Close the meeting. Ends the close conversation when it is this session's; a button
+    from an older list leaves any other open step alone."""
+    session_id = _data_int(update)
     try:
         session, counts = await context.services.sessions.close(context.actor, session_id)
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
-        return ConversationHandler.END
-    await query.answer()
-    await _drop_markup(update)
-    state = context.user_data.get(BULK_KEY)
-    if state and state.get("id") == session_id:
-        context.user_data.pop(BULK_KEY, None)
+        await _refuse(update, error)
+        return None
+    await _pressed(update)
     await reply(
         update,
         gettext(
             "Meeting {id} is closed.\n{summary}\nRecord the minutes: /session minutes {id}"
         ).format(id=session.id, summary=h(rules.summary_line(counts))),
     )
-    return ConversationHandler.END
+    state = context.user_data.get(BULK_KEY)
+    return _end(context) if state and state.get("id") == session_id else None
 
 
 # Minutes ----------------------------------------------------------------------------------
 
 
-async def minutes_start(update: Update, context: CadreContext, session_id: int) -> int:
-    service = context.services.sessions
-    view = await service.minutes_context(context.actor, session_id)
-    if view.minutes is not None:
-        await _send_docx(update, context, session_id)
-        await reply(
-            update,
-            gettext("The minutes of meeting {id} are recorded. Record them again?").format(
-                id=session_id
-            ),
-            reply_markup=_kb([(gettext("Record again"), f"ses:minre:{session_id}")]),
-        )
-        return ConversationHandler.END
-    return await _minutes_begin(update, context, view)
+async def minutes_start(update: Update, context: CadreContext, rest: list[str]) -> int:
+    session_id = _need_id(rest)
+    view = await context.services.sessions.minutes_context(context.actor, session_id)
+    if view.minutes is None:
+        return await _minutes_begin(update, context, view)
+    await _send_docx(update, context, session_id)
+    await reply(
+        update,
+        gettext("The minutes of meeting {id} are recorded. Record them again?").format(
+            id=session_id
+        ),
+        reply_markup=_kb([(gettext("Record again"), f"ses:minre:{session_id}")]),
+    )
+    return _end(context)
 
 
 async def minutes_again(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    session_id = int((query.data or "").rsplit(":", 1)[1])
-    try:
-        view = await context.services.sessions.minutes_context(context.actor, session_id)
-    except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+    if await flow.refuse_if_busy(update, context, FLOW):
         return ConversationHandler.END
-    await query.answer()
-    await _drop_markup(update)
+    try:
+        view = await context.services.sessions.minutes_context(context.actor, _data_int(update))
+    except UserFacingError as error:
+        await _refuse(update, error)
+        return _end(context)
+    await _pressed(update)
     return await _minutes_begin(update, context, view)
+
+
+MINUTES_CHAIR_PROMPT = N_("Who chaired the meeting? Send the full name.")
+GUESTS_PROMPT = N_("Guests, if any (names and positions).")
+AGENDA_PROMPT = N_("The agenda (leave it to use the meeting's topic).")
+SPEAKERS_PROMPT = N_(
+    "The speakers and their opinions, one per line as «Name: opinion». Send several "
+    "messages if you like, then press «Speakers done»."
+)
 
 
 async def _minutes_begin(update: Update, context: CadreContext, view: SessionView) -> int:
@@ -1126,7 +1230,7 @@ async def _minutes_begin(update: Update, context: CadreContext, view: SessionVie
                 ),
                 h(rules.summary_line(counts)),
                 "",
-                gettext("Who chaired the meeting? Send the full name."),
+                gettext(MINUTES_CHAIR_PROMPT),
             ]
         ),
     )
@@ -1134,108 +1238,57 @@ async def _minutes_begin(update: Update, context: CadreContext, view: SessionVie
 
 
 def _minutes_text(update: Update, low: int = 2, high: int = 3000) -> str:
-    text = (update.effective_message.text or "").strip()
+    text = _text(update).strip()
     if not low <= len(text) <= high:
         raise InvalidInput(N_("Please send {low} to {high} characters."), low=low, high=high)
     return text
 
 
-async def _minutes_step(
-    update: Update,
-    context: CadreContext,
-    key: str,
-    state: int,
-    next_state: int,
-    prompt: str,
-    *,
-    skip: bool = False,
-    high: int = 3000,
-) -> int:
-    data = context.user_data.get(MINUTES_KEY)
-    if data is None:
-        return await _expired(update, context)
-    try:
-        data[key] = " ".join(_minutes_text(update, high=high).split())
-    except UserFacingError as error:
-        await reply(update, error.render())
-        return state
+async def _ask(update: Update, prompt: str, state: int, *, skip: bool = False) -> int:
     markup = _kb([(gettext("Skip"), "sesn:min:skip")]) if skip else None
     await reply(update, gettext(prompt), reply_markup=markup)
-    return next_state
+    return state
 
 
-async def min_chair(update: Update, context: CadreContext) -> int:
-    return await _minutes_step(
-        update,
-        context,
-        "chair",
-        MIN_CHAIR,
-        MIN_TAKER,
-        N_("Who took the minutes (the minute-taker)?"),
-        high=100,
-    )
+def _minutes_step(
+    key: str, state: int, next_state: int, prompt: str, *, skip: bool = False, high: int = 3000
+) -> Step:
+    """One free-text step of the minutes: keep the answer, then ask the next question."""
+
+    @_step(MINUTES_KEY)
+    async def step(update: Update, context: CadreContext, data: dict) -> int:
+        try:
+            data[key] = " ".join(_minutes_text(update, high=high).split())
+        except UserFacingError as error:
+            await reply(update, error.render())
+            return state
+        return await _ask(update, prompt, next_state, skip=skip)
+
+    step.__name__ = f"min_{key}"
+    return step
 
 
-async def min_taker(update: Update, context: CadreContext) -> int:
-    return await _minutes_step(
-        update,
-        context,
-        "minute_taker",
-        MIN_TAKER,
-        MIN_GUESTS,
-        N_("Guests, if any (names and positions)."),
-        skip=True,
-        high=500,
-    )
-
-
-async def min_guests(update: Update, context: CadreContext) -> int:
-    return await _minutes_step(
-        update,
-        context,
-        "guests",
-        MIN_GUESTS,
-        MIN_AGENDA,
-        N_("The agenda (leave it to use the meeting's topic)."),
-        skip=True,
-    )
-
-
-async def min_agenda(update: Update, context: CadreContext) -> int:
-    return await _minutes_step(
-        update,
-        context,
-        "agenda",
-        MIN_AGENDA,
-        MIN_SPEAKERS,
-        SPEAKERS_PROMPT,
-    )
-
-
-SPEAKERS_PROMPT = N_(
-    "The speakers and their opinions, one per line as «Name: opinion». Send several "
-    "messages if you like, then press «Speakers done»."
+min_chair = _minutes_step(
+    "chair", MIN_CHAIR, MIN_TAKER, N_("Who took the minutes (the minute-taker)?"), high=100
+)
+min_taker = _minutes_step("minute_taker", MIN_TAKER, MIN_GUESTS, GUESTS_PROMPT, skip=True, high=500)
+min_guests = _minutes_step("guests", MIN_GUESTS, MIN_AGENDA, AGENDA_PROMPT, skip=True)
+min_agenda = _minutes_step("agenda", MIN_AGENDA, MIN_SPEAKERS, SPEAKERS_PROMPT)
+min_difficulties = _minutes_step(
+    "difficulties", MIN_DIFFICULTIES, MIN_SOLUTIONS, N_("The solutions proposed.")
+)
+min_solutions = _minutes_step(
+    "solutions", MIN_SOLUTIONS, MIN_CONCLUSION, N_("The chair's conclusion.")
 )
 
 
-async def min_skip(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    data = context.user_data.get(MINUTES_KEY)
-    if data is None:
-        return await _expired(update, context)
+@_step(MINUTES_KEY, button=True)
+async def min_skip(update: Update, context: CadreContext, data: dict) -> int:
     if "guests" not in data:
         data["guests"] = ""
-        await reply(
-            update,
-            gettext("The agenda (leave it to use the meeting's topic)."),
-            reply_markup=_kb([(gettext("Skip"), "sesn:min:skip")]),
-        )
-        return MIN_AGENDA
+        return await _ask(update, AGENDA_PROMPT, MIN_AGENDA, skip=True)
     data["agenda"] = ""
-    await reply(update, gettext(SPEAKERS_PROMPT))
-    return MIN_SPEAKERS
+    return await _ask(update, SPEAKERS_PROMPT, MIN_SPEAKERS)
 
 
 def parse_speakers(text: str) -> list[tuple[str, str]]:
@@ -1258,12 +1311,10 @@ def parse_speakers(text: str) -> list[tuple[str, str]]:
     return found
 
 
-async def min_speakers(update: Update, context: CadreContext) -> int:
-    data = context.user_data.get(MINUTES_KEY)
-    if data is None:
-        return await _expired(update, context)
+@_step(MINUTES_KEY)
+async def min_speakers(update: Update, context: CadreContext, data: dict) -> int:
     try:
-        speakers = parse_speakers(update.effective_message.text or "")
+        speakers = parse_speakers(_text(update))
     except UserFacingError as error:
         await reply(update, error.render())
         return MIN_SPEAKERS
@@ -1278,40 +1329,13 @@ async def min_speakers(update: Update, context: CadreContext) -> int:
     return MIN_SPEAKERS
 
 
-async def min_speakers_done(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    await reply(update, gettext("The difficulties and limits raised."))
-    return MIN_DIFFICULTIES
+@_step(MINUTES_KEY, button=True)
+async def min_speakers_done(update: Update, context: CadreContext, data: dict) -> int:
+    return await _ask(update, N_("The difficulties and limits raised."), MIN_DIFFICULTIES)
 
 
-async def min_difficulties(update: Update, context: CadreContext) -> int:
-    return await _minutes_step(
-        update,
-        context,
-        "difficulties",
-        MIN_DIFFICULTIES,
-        MIN_SOLUTIONS,
-        N_("The solutions proposed."),
-    )
-
-
-async def min_solutions(update: Update, context: CadreContext) -> int:
-    return await _minutes_step(
-        update,
-        context,
-        "solutions",
-        MIN_SOLUTIONS,
-        MIN_CONCLUSION,
-        N_("The chair's conclusion."),
-    )
-
-
-async def min_conclusion(update: Update, context: CadreContext) -> int:
-    data = context.user_data.get(MINUTES_KEY)
-    if data is None:
-        return await _expired(update, context)
+@_step(MINUTES_KEY)
+async def min_conclusion(update: Update, context: CadreContext, data: dict) -> int:
     try:
         data["conclusion"] = _minutes_text(update)
     except UserFacingError as error:
@@ -1338,17 +1362,11 @@ async def min_conclusion(update: Update, context: CadreContext) -> int:
     return MIN_CONFIRM
 
 
-async def min_save(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
-    await _drop_markup(update)
-    data = context.user_data.get(MINUTES_KEY)
-    if data is None:
-        return await _expired(update, context)
-    if query.data == "sesn:min:redo":
+@_step(MINUTES_KEY, button=True)
+async def min_save(update: Update, context: CadreContext, data: dict) -> int:
+    if update.callback_query.data == "sesn:min:redo":
         data["speakers"] = []
-        await reply(update, gettext("Who chaired the meeting? Send the full name."))
-        return MIN_CHAIR
+        return await _ask(update, MINUTES_CHAIR_PROMPT, MIN_CHAIR)
     minutes = Minutes(
         session_id=data["id"],
         chair=data["chair"],
@@ -1364,12 +1382,10 @@ async def min_save(update: Update, context: CadreContext) -> int:
         await context.services.sessions.save_minutes(context.actor, minutes)
     except UserFacingError as error:
         await reply(update, error.render())
-        _forget(context)
-        return ConversationHandler.END
-    _forget(context)
+        return _end(context)
     await reply(update, gettext("The minutes are saved. Here is the document:"))
     await _send_docx(update, context, data["id"])
-    return ConversationHandler.END
+    return _end(context)
 
 
 async def _send_docx(update: Update, context: CadreContext, session_id: int) -> None:
@@ -1381,6 +1397,17 @@ async def _send_docx(update: Update, context: CadreContext, session_id: int) -> 
 
 
 # Bridge points and the study deadline ------------------------------------------------------
+
+
+async def _confirmed_data(update: Update, context: CadreContext, key: str) -> dict | None:
+    """The echoed values a confirmation button stands for, or None (after saying so) when the
+    button is from an older echo."""
+    data = context.user_data.get(key)
+    raw = (update.callback_query.data or "").rsplit(":", 1)[-1]
+    if not data or (raw.isdigit() and data.get("id") != int(raw)):
+        await _refuse(update, gettext("This button is no longer active."))
+        return None
+    return data
 
 
 async def bridge_ask(update: Update, context: CadreContext, rest: list[str]) -> None:
@@ -1419,22 +1446,18 @@ async def bridge_ask(update: Update, context: CadreContext, rest: list[str]) -> 
 
 
 async def bridge_confirmed(update: Update, context: CadreContext) -> None:
-    query = update.callback_query
-    data = context.user_data.get(BRIDGE_KEY)
-    session_id = int((query.data or "").rsplit(":", 1)[1])
-    if not data or data.get("id") != session_id:
-        await query.answer(gettext("This button is no longer active."), show_alert=True)
+    data = await _confirmed_data(update, context, BRIDGE_KEY)
+    if data is None:
         return
     try:
         _, point = await context.services.sessions.report_bridge(
-            context.actor, session_id, data["unit"], data["count"], data["names"]
+            context.actor, data["id"], data["unit"], data["count"], data["names"]
         )
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+        await _refuse(update, error)
         return
     context.user_data.pop(BRIDGE_KEY, None)
-    await query.answer()
-    await _drop_markup(update)
+    await _pressed(update)
     await reply(
         update,
         gettext("Recorded for {unit}: {count} present.").format(
@@ -1444,11 +1467,12 @@ async def bridge_confirmed(update: Update, context: CadreContext) -> None:
 
 
 async def deadline_ask(update: Update, context: CadreContext, rest: list[str]) -> None:
-    """/session deadline DATE [UNIT_CODE]"""
+    """/session deadline DATE [UNIT_CODE]: the date is checked, then echoed for confirmation."""
     if not rest:
         raise InvalidInput(N_("Please write: /session deadline 31/03/2026 [UNIT_CODE]"))
     service = context.services.sessions
     day = parse_date(rest[0], default_year=context.services.clock.today().year)
+    await service.check_study_deadline(day)
     if len(rest) > 1:
         unit = await service.unit_for(context.actor, rest[1])
     else:
@@ -1467,25 +1491,23 @@ async def deadline_ask(update: Update, context: CadreContext, rest: list[str]) -
 
 
 async def deadline_confirmed(update: Update, context: CadreContext) -> None:
-    query = update.callback_query
-    data = context.user_data.get(DEADLINE_KEY)
-    if not data:
-        await query.answer(gettext("This button is no longer active."), show_alert=True)
+    data = await _confirmed_data(update, context, DEADLINE_KEY)
+    if data is None:
         return
     service = context.services.sessions
+    day = date.fromisoformat(data["date"])
     try:
         unit = await service.unit_for(context.actor, data["unit"])
-        await service.set_study_deadline(context.actor, unit, date.fromisoformat(data["date"]))
+        await service.set_study_deadline(context.actor, unit, day)
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+        await _refuse(update, error)
         return
     context.user_data.pop(DEADLINE_KEY, None)
-    await query.answer()
-    await _drop_markup(update)
+    await _pressed(update)
     await reply(
         update,
         gettext("Saved: {unit} studies the campaign topic by {date}.").format(
-            unit=h(unit.name), date=format_date(date.fromisoformat(data["date"]))
+            unit=h(unit.name), date=format_date(day)
         ),
     )
 
@@ -1544,28 +1566,7 @@ async def show_report(update: Update, context: CadreContext, period: str | None)
                 f"{h(rate.name)} ({h(rate.unit.name)}): {rate.present}/{rate.counted} · "
                 f"{rules.format_rate(rate.present / rate.counted)}"
             )
-    campaign, study = await service.study_report(context.actor)
-    if campaign is not None and study:
-        lines.append("")
-        lines.append(
-            gettext("<b>Study of the campaign topic {year}</b>").format(year=campaign.year)
-        )
-        top = study[0]
-        lines.append(
-            gettext("{done} of {total} units have finished.").format(
-                done=top.state.leaves_done, total=top.state.leaves_total
-            )
-        )
-        not_done = [row for row in study if not row.state.done and row.state.leaves_total == 1]
-        if not_done:
-            lines.append(gettext("Not done yet:"))
-            for row in not_done:
-                lines.append(
-                    "  "
-                    + gettext("{unit} (deadline {date})").format(
-                        unit=h(row.unit.name), date=format_date(row.state.deadline)
-                    )
-                )
+    lines += await _study_lines(context)
     tops = await service.managed_units(context.actor)
     buttons = []
     if tops:
@@ -1580,6 +1581,31 @@ async def show_report(update: Update, context: CadreContext, period: str | None)
         await reply(update, chunk, reply_markup=_kb(buttons) if last and buttons else None)
 
 
+async def _study_lines(context: CadreContext) -> list[str]:
+    campaign, study = await context.services.sessions.study_report(context.actor)
+    if campaign is None or not study:
+        return []
+    top = study[0]
+    lines = [
+        "",
+        gettext("<b>Study of the campaign topic {year}</b>").format(year=campaign.year),
+        gettext("{done} of {total} units have finished.").format(
+            done=top.state.leaves_done, total=top.state.leaves_total
+        ),
+    ]
+    not_done = [row for row in study if not row.state.done and row.state.leaves_total == 1]
+    if not_done:
+        lines.append(gettext("Not done yet:"))
+        for row in not_done:
+            lines.append(
+                "  "
+                + gettext("{unit} (deadline {date})").format(
+                    unit=h(row.unit.name), date=format_date(row.state.deadline)
+                )
+            )
+    return lines
+
+
 async def export_pressed(update: Update, context: CadreContext) -> None:
     query = update.callback_query
     _, _, fmt, raw_start, raw_end, code = (query.data or "").split(":", 5)
@@ -1590,7 +1616,7 @@ async def export_pressed(update: Update, context: CadreContext) -> None:
             context.actor, code, start, end, fmt
         )
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
+        await _refuse(update, error)
         return
     await query.answer()
     await update.effective_message.reply_document(
@@ -1616,16 +1642,7 @@ async def my_sessions(update: Update, context: CadreContext) -> None:
             "no": gettext("You can't attend."),
         }.get(invitee.rsvp or "", gettext("You have not answered yet."))
         text = "\n".join([*describe(session), h(unit.name), f"<i>{answer}</i>"])
-        await reply(
-            update,
-            split_message([text], 3800)[0],
-            reply_markup=_kb(
-                [
-                    (gettext("I will attend"), f"ses:yes:{session.id}"),
-                    (gettext("I can't attend"), f"ses:no:{session.id}"),
-                ]
-            ),
-        )
+        await reply(update, split_message([text], 3800)[0], reply_markup=_answer_kb(session.id))
 
 
 # Wiring -----------------------------------------------------------------------------------
@@ -1633,6 +1650,7 @@ async def my_sessions(update: Update, context: CadreContext) -> None:
 
 def register(application: Application) -> None:
     text = filters.TEXT & ~filters.COMMAND
+    skip = CallbackQueryHandler(min_skip, pattern=r"^sesn:min:skip$")
     conversation = ConversationHandler(
         entry_points=[
             CommandHandler("session", route),
@@ -1665,14 +1683,8 @@ def register(application: Application) -> None:
             ],
             MIN_CHAIR: [MessageHandler(text, min_chair)],
             MIN_TAKER: [MessageHandler(text, min_taker)],
-            MIN_GUESTS: [
-                MessageHandler(text, min_guests),
-                CallbackQueryHandler(min_skip, pattern=r"^sesn:min:skip$"),
-            ],
-            MIN_AGENDA: [
-                MessageHandler(text, min_agenda),
-                CallbackQueryHandler(min_skip, pattern=r"^sesn:min:skip$"),
-            ],
+            MIN_GUESTS: [MessageHandler(text, min_guests), skip],
+            MIN_AGENDA: [MessageHandler(text, min_agenda), skip],
             MIN_SPEAKERS: [
                 MessageHandler(text, min_speakers),
                 CallbackQueryHandler(min_speakers_done, pattern=r"^sesn:min:spk$"),
@@ -1683,22 +1695,22 @@ def register(application: Application) -> None:
             MIN_CONFIRM: [CallbackQueryHandler(min_save, pattern=r"^sesn:min:(save|redo)$")],
         },
         fallbacks=[CommandHandler("cancel", cancel_conversation)],
-        name="session",
+        name=FLOW,
         persistent=True,
         allow_reentry=True,
         per_message=False,
     )
-    application.add_handler(conversation)
     absence = ConversationHandler(
         entry_points=[CallbackQueryHandler(rsvp_no, pattern=r"^ses:no:\d+$")],
-        states={ASK_REASON: [MessageHandler(filters.TEXT & ~filters.COMMAND, rsvp_reason)]},
+        states={ASK_REASON: [MessageHandler(text, rsvp_reason)]},
         fallbacks=[CommandHandler("cancel", rsvp_cancel)],
-        name="session_absence",
+        name=ABSENCE_FLOW,
         persistent=True,
         allow_reentry=True,
         per_message=False,
     )
-    application.add_handler(absence)
+    for handler in (conversation, absence):
+        application.add_handler(flow.track(handler))
     for callback, pattern in (
         (rsvp_yes, r"^ses:yes:\d+$"),
         (attend_pressed, r"^ses:in:\d+$"),

@@ -27,6 +27,22 @@ class CommitmentRecord:
     grade_comment: str | None
     graded_by: int | None
     graded_at: datetime | None
+    grade_revision: int = 0  # the number of the grade in force; 0 before any
+
+
+@dataclass(frozen=True, slots=True)
+class GradeRecord:
+    """One grade given; a change adds the next revision, the earlier ones stay."""
+
+    id: int
+    commitment_id: int
+    revision: int
+    grade: str
+    points: int | None
+    comment: str | None
+    graded_by: int | None
+    graded_by_name: str | None
+    graded_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +76,7 @@ class VersionRecord:
 _C = (
     "c.id, c.member_id, c.campaign_id, c.filed_unit_id, c.status, c.last_version, "
     "c.approved_version, c.late, c.self_review_at, c.grade, c.points, c.grade_comment, "
-    "c.graded_by, c.graded_at"
+    "c.graded_by, c.graded_at, c.grade_revision"
 )
 _V = (
     "id, commitment_id, number, unit_id, submitted_at, submitted_on, late, decision, "
@@ -84,6 +100,7 @@ def _commitment(row: sqlite3.Row) -> CommitmentRecord:
         grade_comment=row["grade_comment"],
         graded_by=row["graded_by"],
         graded_at=from_db(row["graded_at"]),
+        grade_revision=row["grade_revision"],
     )
 
 
@@ -120,6 +137,25 @@ def _action(row: sqlite3.Row, owner: str) -> ActionRecord:
 
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _subtree(path: str | None) -> tuple[str, list[object]]:
+    """The WHERE fragment (on ``u.path``) and parameters for the subtree at ``path``."""
+    if path is None:
+        return "", []
+    return " AND u.path >= ? AND u.path < ?", [path, path + "\uffff"]
+
+
+# The member's primary unit now: scope follows it, so a member who moves takes all along.
+_PRIMARY = (
+    "JOIN memberships ms ON ms.member_id = {member} AND ms.ended_on IS NULL "
+    "AND ms.is_primary = 1 JOIN units u ON u.id = ms.unit_id "
+)
+_WORKING = "SELECT id, commitment_id, heading, position, text, target_date FROM commitment_actions"
+_FROZEN = (
+    "SELECT id, version_id, heading, position, text, target_date, self_rating, evidence "
+    "FROM commitment_version_actions"
+)
 
 
 class CommitmentRepository:
@@ -195,15 +231,63 @@ class CommitmentRepository:
         points: int | None,
         comment: str,
         graded_by: int | None,
+        graded_by_name: str,
         at: datetime,
+        expect_revision: int = 0,
     ) -> bool:
-        """Grade once: False when someone graded it first."""
+        """Give (``expect_revision`` 0) or change the grade in force, keeping every grade.
+
+        False when the grade in force is no longer revision ``expect_revision``: someone
+        graded or changed it first (nothing is written then).
+        """
+        revision = expect_revision + 1
         cursor = await self.conn.execute(
             "UPDATE commitments SET grade = ?, points = ?, grade_comment = ?, graded_by = ?, "
-            "graded_at = ?, updated_at = ? WHERE id = ? AND grade IS NULL",
-            (grade, points, comment, graded_by, to_db(at), to_db(utcnow()), commitment_id),
+            "graded_at = ?, grade_revision = ?, updated_at = ? "
+            "WHERE id = ? AND grade_revision = ?",
+            (
+                grade,
+                points,
+                comment,
+                graded_by,
+                to_db(at),
+                revision,
+                to_db(utcnow()),
+                commitment_id,
+                expect_revision,
+            ),
         )
-        return cursor.rowcount == 1
+        if cursor.rowcount != 1:
+            return False
+        await self.conn.execute(
+            "INSERT INTO commitment_grades (commitment_id, revision, grade, points, comment, "
+            "graded_by, graded_by_name, graded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (commitment_id, revision, grade, points, comment, graded_by, graded_by_name, to_db(at)),
+        )
+        return True
+
+    async def grades(self, commitment_id: int) -> list[GradeRecord]:
+        """Every grade given to this commitment, the first first."""
+        cursor = await self.conn.execute(
+            "SELECT id, commitment_id, revision, grade, points, comment, graded_by, "
+            "graded_by_name, graded_at FROM commitment_grades WHERE commitment_id = ? "
+            "ORDER BY revision",
+            (commitment_id,),
+        )
+        return [
+            GradeRecord(
+                id=row["id"],
+                commitment_id=row["commitment_id"],
+                revision=row["revision"],
+                grade=row["grade"],
+                points=row["points"],
+                comment=row["comment"],
+                graded_by=row["graded_by"],
+                graded_by_name=row["graded_by_name"],
+                graded_at=from_db(row["graded_at"]),  # type: ignore[arg-type]
+            )
+            for row in await cursor.fetchall()
+        ]
 
     async def mark_self_reviewed(self, commitment_id: int, at: datetime) -> None:
         await self.conn.execute(
@@ -219,18 +303,13 @@ class CommitmentRepository:
     ) -> list[CommitmentRecord]:
         """Commitments of members whose CURRENT primary unit lies in the subtree at ``path``
         (every unit when ``path`` is None)."""
-        params: list[object] = [campaign_id]
-        where = ""
-        if path is not None:
-            where += " AND u.path >= ? AND u.path < ?"
-            params += [path, path + "\uffff"]
+        where, params = _subtree(path)
+        params = [campaign_id, *params]
         if statuses:
             where += f" AND c.status IN ({','.join('?' * len(statuses))})"
             params += list(statuses)
         cursor = await self.conn.execute(
-            f"SELECT {_C} FROM commitments c "
-            "JOIN memberships ms ON ms.member_id = c.member_id AND ms.ended_on IS NULL "
-            "AND ms.is_primary = 1 JOIN units u ON u.id = ms.unit_id "
+            f"SELECT {_C} FROM commitments c {_PRIMARY.format(member='c.member_id')}"
             f"JOIN members m ON m.id = c.member_id WHERE c.campaign_id = ?{where} "
             "ORDER BY u.path, m.full_name, c.id",
             params,
@@ -239,15 +318,10 @@ class CommitmentRepository:
 
     async def primary_members_in_subtree(self, path: str | None) -> list[tuple[int, int]]:
         """(member id, unit id) of active members by their current primary unit."""
-        params: list[object] = []
-        where = ""
-        if path is not None:
-            where = " AND u.path >= ? AND u.path < ?"
-            params = [path, path + "\uffff"]
+        where, params = _subtree(path)
         cursor = await self.conn.execute(
             "SELECT m.id AS member_id, u.id AS unit_id FROM members m "
-            "JOIN memberships ms ON ms.member_id = m.id AND ms.ended_on IS NULL "
-            "AND ms.is_primary = 1 JOIN units u ON u.id = ms.unit_id "
+            f"{_PRIMARY.format(member='m.id')}"
             f"WHERE m.registration = 'active'{where} ORDER BY u.path, m.full_name, m.id",
             params,
         )
@@ -257,16 +331,14 @@ class CommitmentRepository:
 
     async def actions(self, commitment_id: int) -> list[ActionRecord]:
         cursor = await self.conn.execute(
-            "SELECT id, commitment_id, heading, position, text, target_date "
-            "FROM commitment_actions WHERE commitment_id = ? ORDER BY position, id",
+            f"{_WORKING} WHERE commitment_id = ? ORDER BY position, id",
             (commitment_id,),
         )
         return [_action(row, "commitment_id") for row in await cursor.fetchall()]
 
     async def action(self, action_id: int) -> ActionRecord | None:
         cursor = await self.conn.execute(
-            "SELECT id, commitment_id, heading, position, text, target_date "
-            "FROM commitment_actions WHERE id = ?",
+            f"{_WORKING} WHERE id = ?",
             (action_id,),
         )
         row = await cursor.fetchone()
@@ -373,16 +445,14 @@ class CommitmentRepository:
 
     async def version_actions(self, version_id: int) -> list[ActionRecord]:
         cursor = await self.conn.execute(
-            "SELECT id, version_id, heading, position, text, target_date, self_rating, evidence "
-            "FROM commitment_version_actions WHERE version_id = ? ORDER BY position, id",
+            f"{_FROZEN} WHERE version_id = ? ORDER BY position, id",
             (version_id,),
         )
         return [_action(row, "version_id") for row in await cursor.fetchall()]
 
     async def version_action(self, action_id: int) -> ActionRecord | None:
         cursor = await self.conn.execute(
-            "SELECT id, version_id, heading, position, text, target_date, self_rating, evidence "
-            "FROM commitment_version_actions WHERE id = ?",
+            f"{_FROZEN} WHERE id = ?",
             (action_id,),
         )
         row = await cursor.fetchone()
@@ -410,8 +480,7 @@ class CommitmentRepository:
     async def grades_in_unit(self, campaign_id: int, unit_id: int) -> list[str]:
         """The grades given this campaign to members whose current primary unit is ``unit_id``."""
         cursor = await self.conn.execute(
-            "SELECT c.grade FROM commitments c JOIN memberships ms ON ms.member_id = c.member_id "
-            "AND ms.ended_on IS NULL AND ms.is_primary = 1 "
+            f"SELECT c.grade FROM commitments c {_PRIMARY.format(member='c.member_id')}"
             "WHERE c.campaign_id = ? AND ms.unit_id = ? AND c.grade IS NOT NULL",
             (campaign_id, unit_id),
         )

@@ -39,6 +39,7 @@ from bot.commitments import (
     clean_action_text,
     clean_text,
     headings_for,
+    may_change_grade,
     may_edit,
     monitoring_bucket,
     quota_after,
@@ -52,7 +53,7 @@ from bot.i18n import N_, format_date, gettext
 from bot.parsing import parse_date
 from bot.services.notifications import Button, NotificationService
 from storage import Database, Store
-from storage.commitments import ActionRecord, CommitmentRecord, VersionRecord
+from storage.commitments import ActionRecord, CommitmentRecord, GradeRecord, VersionRecord
 from storage.records import Campaign, Member, Unit
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class CommitmentView:
     actions: list[ActionRecord]  # the working copy (filing) or the shown version's actions
     versions: list[VersionRecord] = field(default_factory=list)
     version: VersionRecord | None = None  # the version the actions come from, if frozen
+    grades: list[GradeRecord] = field(default_factory=list)  # every grade given, first first
 
     @property
     def status(self) -> Status | None:
@@ -161,7 +163,10 @@ class CommitmentService:
             actions = await store.commitments.version_actions(version.id)
         else:
             actions = await store.commitments.actions(commitment.id)
-        return CommitmentView(campaign, member, unit, commitment, actions, versions, version)
+        grades = await store.commitments.grades(commitment.id) if commitment.grade else []
+        return CommitmentView(
+            campaign, member, unit, commitment, actions, versions, version, grades
+        )
 
     async def _mine_for_update(
         self, store: Store, actor: Actor, *, create: bool = False
@@ -202,6 +207,62 @@ class CommitmentService:
         if unit is None or not has_role_over(actor, MONITORS, unit):
             raise AccessDenied(N_("This member is not in a unit you oversee."))
         return unit
+
+    async def _others(
+        self, store: Store, actor: Actor, commitment_id: int
+    ) -> tuple[CommitmentRecord, Member, Unit]:
+        """Another member's commitment, in a unit the actor oversees (review and grading)."""
+        record = await store.commitments.get(commitment_id)
+        if record is None:
+            raise NotFound(N_("This commitment no longer exists."))
+        member = await store.members.get(record.member_id)
+        assert member is not None
+        if actor.member is not None and actor.member.id == member.id:
+            raise AccessDenied(
+                N_("Your own commitment is reviewed by the secretary or the committee above you.")
+            )
+        unit = await self._scope_check(store, actor, member)
+        assert unit is not None
+        return record, member, unit
+
+    async def _in_scope(
+        self,
+        store: Store,
+        actor: Actor,
+        campaign: Campaign,
+        statuses: tuple[str, ...] | None = None,
+    ) -> list[CommitmentRecord]:
+        """The campaign's commitments in the actor's subtrees, each once, their own left out."""
+        seen: set[int] = set()
+        found = []
+        for path in await self._scope_paths(store, actor):
+            for record in await store.commitments.in_subtree(campaign.id, path, statuses):
+                if record.id in seen or (actor.member and record.member_id == actor.member.id):
+                    continue
+                seen.add(record.id)
+                found.append(record)
+        return found
+
+    async def _roster(
+        self, store: Store, campaign: Campaign, paths: list[str | None]
+    ) -> list[tuple[Member, Unit, CommitmentRecord | None]]:
+        """Every active member under ``paths`` once, in their current primary unit, with
+        their commitment for the campaign (None when they have not started one)."""
+        seen: set[int] = set()
+        roster = []
+        for path in paths:
+            records = {
+                r.member_id: r for r in await store.commitments.in_subtree(campaign.id, path)
+            }
+            for member_id, unit_id in await store.commitments.primary_members_in_subtree(path):
+                if member_id in seen:
+                    continue
+                seen.add(member_id)
+                member = await store.members.get(member_id)
+                unit = await store.units.get(unit_id)
+                assert member is not None and unit is not None
+                roster.append((member, unit, records.get(member_id)))
+        return roster
 
     async def _scope_paths(self, store: Store, actor: Actor) -> list[str | None]:
         tops = scope_units(actor, MONITORS) if actor.is_registered else []
@@ -338,25 +399,17 @@ class CommitmentService:
     async def pending(self, actor: Actor) -> list[CommitmentView]:
         """Submitted commitments in the actor's scope, their own excluded."""
         async with self.db.read() as store:
-            campaigns = await store.campaigns.all()
-            seen: set[int] = set()
-            views = []
-            for campaign in campaigns:
-                for path in await self._scope_paths(store, actor):
-                    for record in await store.commitments.in_subtree(
-                        campaign.id, path, (Status.SUBMITTED,)
-                    ):
-                        if record.id in seen or (
-                            actor.member and record.member_id == actor.member.id
-                        ):
-                            continue
-                        seen.add(record.id)
-                        views.append(
-                            await self._view(store, record, version_number=record.last_version)
-                        )
-        return views
+            return [
+                await self._view(store, record, version_number=record.last_version)
+                for campaign in await store.campaigns.all()
+                for record in await self._in_scope(store, actor, campaign, (Status.SUBMITTED,))
+            ]
 
-    async def view_for_reviewer(self, actor: Actor, commitment_id: int) -> CommitmentView:
+    async def view_for_reviewer(
+        self, actor: Actor, commitment_id: int, version: int | None = None
+    ) -> CommitmentView:
+        """The commitment for its member or someone overseeing them: ``version``, else the
+        approved one, else the latest submitted one, else the working copy."""
         async with self.db.read() as store:
             record = await store.commitments.get(commitment_id)
             if record is None:
@@ -365,7 +418,7 @@ class CommitmentService:
             assert member is not None
             if not (actor.member and actor.member.id == member.id):
                 await self._scope_check(store, actor, member)
-            return await self._view(store, record)
+            return await self._view(store, record, version_number=version)
 
     async def check_decidable(self, actor: Actor, commitment_id: int, version: int) -> str:
         """Before asking for a return comment: is this still waiting? Returns the name."""
@@ -376,16 +429,7 @@ class CommitmentService:
     async def _decidable(
         self, store: Store, actor: Actor, commitment_id: int, version: int
     ) -> tuple[CommitmentRecord, Member]:
-        record = await store.commitments.get(commitment_id)
-        if record is None:
-            raise NotFound(N_("This commitment no longer exists."))
-        member = await store.members.get(record.member_id)
-        assert member is not None
-        if actor.member is not None and actor.member.id == member.id:
-            raise AccessDenied(
-                N_("Your own commitment is reviewed by the secretary or the committee above you.")
-            )
-        await self._scope_check(store, actor, member)
+        record, member, _ = await self._others(store, actor, commitment_id)
         if record.last_version != version or record.status != Status.SUBMITTED:
             shown = await store.commitments.version(record.id, version)
             if shown is not None and shown.decision != "pending":
@@ -560,62 +604,75 @@ class CommitmentService:
 
     # Grading -----------------------------------------------------------------------------
 
-    async def gradable(self, actor: Actor, year: int | None = None) -> list[CommitmentView]:
-        """Approved, ungraded commitments in scope, once the review window has opened."""
+    async def gradable(
+        self, actor: Actor, year: int | None = None, *, graded: bool = False
+    ) -> list[CommitmentView]:
+        """Approved commitments in scope once the review window has opened: the ungraded
+        ones; with ``graded``, the graded ones whose grade may still be changed."""
         async with self.db.read() as store:
             campaign = await self._campaign(store, year)
-            if self.clock.today() < campaign.review_opens:
+            today = self.clock.today()
+            if today < campaign.review_opens:
                 raise Conflict(
                     N_("Grading for {year} opens on {opens}."),
                     year=campaign.year,
                     opens=format_date(campaign.review_opens),
                 )
-            views = []
-            seen: set[int] = set()
-            for path in await self._scope_paths(store, actor):
-                for record in await store.commitments.in_subtree(campaign.id, path):
-                    if record.id in seen or record.grade is not None:
-                        continue
-                    if record.approved_version is None:
-                        continue
-                    if actor.member and record.member_id == actor.member.id:
-                        continue
-                    seen.add(record.id)
-                    views.append(await self._view(store, record))
-        return views
+            if graded and not may_change_grade(campaign, today):
+                return []
+            return [
+                await self._view(store, record)
+                for record in await self._in_scope(store, actor, campaign)
+                if record.approved_version is not None and (record.grade is not None) == graded
+            ]
 
-    async def grade_warning(self, actor: Actor, commitment_id: int, grade: str) -> bool:
+    async def grade_warning(
+        self, actor: Actor, commitment_id: int, grade: str, revision: int = 0
+    ) -> bool:
         """Whether this grade would make "excellent" more than 20% of "good" in the unit."""
         found = Grade(grade)
         async with self.db.read() as store:
-            record, member, unit = await self._gradable_one(store, actor, commitment_id)
-            del member
+            record, _, unit = await self._gradable_one(store, actor, commitment_id, revision)
             grades = await store.commitments.grades_in_unit(record.campaign_id, unit.id)
-        return quota_after(grades, found)
+        return quota_after(grades, found, replacing=record.grade)
 
     async def _gradable_one(
-        self, store: Store, actor: Actor, commitment_id: int
+        self, store: Store, actor: Actor, commitment_id: int, revision: int
     ) -> tuple[CommitmentRecord, Member, Unit]:
-        record = await store.commitments.get(commitment_id)
-        if record is None:
-            raise NotFound(N_("This commitment no longer exists."))
-        member = await store.members.get(record.member_id)
-        assert member is not None
-        if actor.member is not None and actor.member.id == member.id:
-            raise AccessDenied(
-                N_("Your own commitment is reviewed by the secretary or the committee above you.")
-            )
-        unit = await self._scope_check(store, actor, member)
-        assert unit is not None
-        if record.grade is not None:
-            grader = await store.members.get(record.graded_by) if record.graded_by else None
-            raise Conflict(
-                N_("Comrade {member} was already graded by {name}."),
-                member=member.full_name,
-                name=grader.full_name if grader else "—",
-            )
+        """The commitment to grade, when the grade in force is still ``revision`` (0: none)
+        and, for a change, the review window has not closed."""
+        record, member, unit = await self._others(store, actor, commitment_id)
         if record.approved_version is None:
             raise Conflict(N_("Only an approved commitment can be graded."))
+        if record.grade_revision != revision:
+            given = await store.commitments.grades(record.id)
+            name = given[-1].graded_by_name if given and given[-1].graded_by_name else "—"
+            if revision == 0:
+                raise Conflict(
+                    N_("Comrade {member} was already graded by {name}."),
+                    member=member.full_name,
+                    name=name,
+                )
+            raise Conflict(
+                N_(
+                    "The grade of comrade {member} was changed meanwhile by {name}. "
+                    "Please send /grade again."
+                ),
+                member=member.full_name,
+                name=name,
+            )
+        if revision:
+            campaign = await store.campaigns.get(record.campaign_id)
+            assert campaign is not None
+            if not may_change_grade(campaign, self.clock.today()):
+                raise Conflict(
+                    N_(
+                        "The year-end review for {year} closed on {closes}; the grade can no "
+                        "longer be changed."
+                    ),
+                    year=campaign.year,
+                    closes=format_date(campaign.review_closes),
+                )
         return record, member, unit
 
     async def grade(
@@ -626,41 +683,62 @@ class CommitmentService:
         *,
         points: int | None,
         comment: str,
+        revision: int = 0,
     ) -> CommitmentView:
+        """Grade a member (``revision`` 0), or change the grade in force, ``revision``, until
+        the review window closes. Every grade given is kept; the member is told."""
         try:
             found = Grade(grade)
         except ValueError:
             raise InvalidInput(N_("Unknown grade.")) from None
         points = check_points(found, points)
         comment = clean_text(comment, low=COMMENT_MIN, high=COMMENT_MAX)
+        by_name = actor.member.full_name if actor.member else gettext("Administrator")
         async with self.db.write() as store:
-            record, member, _ = await self._gradable_one(store, actor, commitment_id)
+            record, member, _ = await self._gradable_one(store, actor, commitment_id, revision)
+            previous = Grade(record.grade) if record.grade else None
             if not await store.commitments.set_grade(
                 record.id,
                 grade=found,
                 points=points,
                 comment=comment,
                 graded_by=actor.member.id if actor.member else None,
+                graded_by_name=by_name,
                 at=self.clock.now(),
+                expect_revision=revision,
             ):
                 raise Conflict(N_("Someone graded this member meanwhile."))
             await store.audit.record(
                 actor=actor_label(actor),
                 member_id=actor.member.id if actor.member else None,
-                action="commitment.grade",
+                action="commitment.regrade" if previous else "commitment.grade",
                 target=str(record.id),
-                detail={"grade": str(found), "points": points, "member": member.code},
+                detail={
+                    "grade": str(found),
+                    "points": points,
+                    "member": member.code,
+                    "previous": str(previous) if previous else None,
+                    "revision": revision + 1,
+                },
             )
             record = await store.commitments.get(record.id)
             assert record is not None
             view = await self._view(store, record)
 
         def render() -> tuple[str, None]:
-            lines = [
-                gettext("Your year-end grade for {year}: <b>{grade}</b>").format(
-                    year=view.campaign.year, grade=gettext(GRADE_LABELS[found])
+            label = gettext(GRADE_LABELS[found])
+            if previous is None:
+                head = gettext("Your year-end grade for {year}: <b>{grade}</b>").format(
+                    year=view.campaign.year, grade=label
                 )
-            ]
+            else:
+                head = gettext(
+                    "Your year-end grade for {year} has been changed to <b>{grade}</b> "
+                    "(previously: {previous})."
+                ).format(
+                    year=view.campaign.year, grade=label, previous=gettext(GRADE_LABELS[previous])
+                )
+            lines = [head]
             if points is not None:
                 lines.append(gettext("Points: {points}").format(points=points))
             lines.append(gettext("Comment: {comment}").format(comment=_html(comment)))
@@ -678,36 +756,25 @@ class CommitmentService:
 
         Every member counts once, in their current primary unit.
         """
+        counts: dict[int, dict] = {}
+        units: dict[int, Unit] = {}
         async with self.db.read() as store:
             campaign = await self._campaign(store, year)
             paths = await self._paths(store, actor, unit_code)
-            result: dict[int, dict] = {}
-            units: dict[int, Unit] = {}
-            for path in paths:
-                records = {
-                    r.member_id: r for r in await store.commitments.in_subtree(campaign.id, path)
-                }
-                for member_id, unit_id in await store.commitments.primary_members_in_subtree(path):
-                    member = await store.members.get(member_id)
-                    if member is None or member.status == "exempt":
-                        continue
-                    if unit_id not in units:
-                        units[unit_id] = await store.units.get(unit_id)  # type: ignore[assignment]
-                        result[unit_id] = {"expected": 0, "missing_names": [], "seen": set()}
-                    row = result[unit_id]
-                    if member_id in row["seen"]:
-                        continue
-                    row["seen"].add(member_id)
-                    row["expected"] += 1
-                    record = records.get(member_id)
-                    if record is None:
-                        row["missing"] = row.get("missing", 0) + 1
-                        row["missing_names"].append(member.full_name)
-                        continue
-                    bucket = monitoring_bucket(record.status, record.approved_version)
-                    row[bucket.value] = row.get(bucket.value, 0) + 1
-                    if record.late:
-                        row["late"] = row.get("late", 0) + 1
+            for member, unit, record in await self._roster(store, campaign, paths):
+                if member.status == "exempt":
+                    continue
+                units[unit.id] = unit
+                row = counts.setdefault(unit.id, {"expected": 0, "missing_names": []})
+                row["expected"] += 1
+                if record is None:
+                    row["missing"] = row.get("missing", 0) + 1
+                    row["missing_names"].append(member.full_name)
+                    continue
+                bucket = monitoring_bucket(record.status, record.approved_version)
+                row[bucket.value] = row.get(bucket.value, 0) + 1
+                if record.late:
+                    row["late"] = row.get("late", 0) + 1
         progress = [
             UnitProgress(
                 unit=units[unit_id],
@@ -720,7 +787,7 @@ class CommitmentService:
                 late=row.get("late", 0),
                 missing_names=row["missing_names"],
             )
-            for unit_id, row in sorted(result.items(), key=lambda item: units[item[0]].path)
+            for unit_id, row in sorted(counts.items(), key=lambda item: units[item[0]].path)
         ]
         return campaign, progress
 
@@ -773,62 +840,53 @@ class CommitmentService:
         rows: list[list[object]] = []
         async with self.db.read() as store:
             campaign = await self._campaign(store, year)
-            seen: set[int] = set()
-            for path in await self._paths(store, actor, unit_code):
-                records = {
-                    r.member_id: r for r in await store.commitments.in_subtree(campaign.id, path)
-                }
-                for member_id, unit_id in await store.commitments.primary_members_in_subtree(path):
-                    if member_id in seen:
-                        continue
-                    seen.add(member_id)
-                    member = await store.members.get(member_id)
-                    unit = await store.units.get(unit_id)
-                    assert member is not None and unit is not None
-                    record = records.get(member_id)
-                    base = [campaign.year, member.code or "", member.full_name, unit.name]
-                    if record is None:
-                        if member.status == "exempt":
-                            continue
+            paths = await self._paths(store, actor, unit_code)
+            for member, unit, record in await self._roster(store, campaign, paths):
+                base = [campaign.year, member.code or "", member.full_name, unit.name]
+                if record is None:
+                    if member.status != "exempt":
+                        rows.append([*base, "", "", "", "", gettext(MISSING_LABEL), *[""] * 6])
+                    continue
+                view = await self._view(store, record, working=record.last_version == 0)
+                status = gettext(
+                    STATUS_LABELS[monitoring_bucket(record.status, record.approved_version)]
+                )
+                grade = gettext(GRADE_LABELS[Grade(record.grade)]) if record.grade else ""
+                number = view.version.number if view.version else ""
+                counter: dict[str, int] = {}
+                if not view.actions:  # started, then every action deleted: still listed
+                    rows.append([*base, "", "", "", "", status, *[""] * 6])
+                for heading in headings_for(True):
+                    for action in [a for a in view.actions if a.heading == heading]:
+                        counter[heading] = counter.get(heading, 0) + 1
                         rows.append(
-                            [*base, "", "", "", "", gettext(MISSING_LABEL), "", "", "", "", "", ""]
+                            [
+                                *base,
+                                gettext(HEADING_LABELS[heading]),
+                                counter[heading],
+                                action.text,
+                                format_date(action.target_date) if action.target_date else "",
+                                status,
+                                gettext("Yes") if record.late else "",
+                                number,
+                                gettext(RATING_LABELS[Rating(action.self_rating)])
+                                if action.self_rating
+                                else "",
+                                action.evidence or "",
+                                grade,
+                                record.points if record.points is not None else "",
+                            ]
                         )
-                        continue
-                    view = await self._view(store, record, working=record.last_version == 0)
-                    status = gettext(
-                        STATUS_LABELS[monitoring_bucket(record.status, record.approved_version)]
-                    )
-                    grade = gettext(GRADE_LABELS[Grade(record.grade)]) if record.grade else ""
-                    number = view.version.number if view.version else ""
-                    counter: dict[str, int] = {}
-                    for heading in headings_for(True):
-                        for action in [a for a in view.actions if a.heading == heading]:
-                            counter[heading] = counter.get(heading, 0) + 1
-                            rows.append(
-                                [
-                                    *base,
-                                    gettext(HEADING_LABELS[heading]),
-                                    counter[heading],
-                                    action.text,
-                                    format_date(action.target_date) if action.target_date else "",
-                                    status,
-                                    gettext("Yes") if record.late else "",
-                                    number,
-                                    gettext(RATING_LABELS[Rating(action.self_rating)])
-                                    if action.self_rating
-                                    else "",
-                                    action.evidence or "",
-                                    grade,
-                                    record.points if record.points is not None else "",
-                                ]
-                            )
         suffix = unit_code or "all"
         name = f"commitments-{campaign.year}-{suffix}.{fmt}"
         return name, export_table(fmt, header, rows, sheet=f"{campaign.year}")
 
-    async def document(self, actor: Actor, commitment_id: int) -> tuple[str, bytes]:
-        """The printable commitment form (DOCX) for its member or a reviewer above them."""
-        view = await self.view_for_reviewer(actor, commitment_id)
+    async def document(
+        self, actor: Actor, commitment_id: int, version: int | None = None
+    ) -> tuple[str, bytes]:
+        """The printable commitment form (DOCX) for its member or a reviewer above them;
+        ``version`` is the one under review (from /pending), else the standing one."""
+        view = await self.view_for_reviewer(actor, commitment_id, version)
         async with self.db.read() as store:
             ancestors = await store.units.ancestors(view.unit) if view.unit else []
         return f"cam-ket-{view.campaign.year}-{view.member.code or view.member.id}.docx", (
@@ -879,10 +937,9 @@ def build_document(view: CommitmentView, ancestors: list[Unit], today: date) -> 
                 else ""
             )
             doc.bullet(action.text + suffix)
-    record = view.commitment
-    approved = next(
-        (v for v in view.versions if record and v.number == record.approved_version), None
-    )
+    # The confirmation belongs to the version printed: a revision under review is unconfirmed
+    # even while an earlier version stands approved.
+    approved = view.version if view.version and view.version.decision == "approved" else None
     doc.heading("XÁC NHẬN CỦA CHI BỘ")
     if approved is not None and approved.decided_at is not None:
         doc.paragraph(

@@ -8,8 +8,8 @@ go out through the NotificationService after the transaction has committed.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from html import escape
@@ -52,6 +52,26 @@ def clean_text(text: str, *, low: int, high: int, what: str) -> str:
     if value.startswith("/"):
         raise InvalidInput(N_("Please send the text itself, not a command."))
     return value
+
+
+# The free-text fields of a session: (shortest, longest, what the error calls it).
+FIELDS = {
+    "topic": (TOPIC_MIN, TOPIC_MAX, N_("topic")),
+    "place": (2, PLACE_MAX, N_("place")),
+    "presenter": (4, 100, N_("presenter's name")),
+    "lead_in": (10, LEAD_IN_MAX, N_("lead-in")),
+}
+
+
+def check_field(field: str, text: str) -> str:
+    """The cleaned value of a free-text field, or InvalidInput saying what is wrong."""
+    low, high, what = FIELDS[field]
+    return clean_text(text, low=low, high=high, what=what)
+
+
+def _member_of(actor: Actor, unit: Unit) -> bool:
+    """True when one of the actor's current units is this unit or below it."""
+    return any(unit.contains(own) for own in actor.units)
 
 
 @dataclass(frozen=True)
@@ -139,6 +159,11 @@ class PeriodReport:
     members: list[MemberRate]
 
 
+class SessionOver(Conflict):
+    """The session is closed or cancelled: whatever was asked will never work for it again,
+    so the buttons that ask it can go."""
+
+
 class ScopeDenied(AccessDenied):
     """The unit is outside the actor's scope; carries what to audit."""
 
@@ -183,22 +208,21 @@ class SessionService:
         raise ScopeDenied(actor, f"session.{action}", unit)
 
     @asynccontextmanager
-    async def _write(self) -> AsyncIterator[Store]:
+    async def _audited(
+        self, opener: Callable[[], AbstractAsyncContextManager[Store]]
+    ) -> AsyncIterator[Store]:
         try:
-            async with self.db.write() as store:
+            async with opener() as store:
                 yield store
         except ScopeDenied as denied:
             await self._record_denial(denied)
             raise
 
-    @asynccontextmanager
-    async def _read(self) -> AsyncIterator[Store]:
-        try:
-            async with self.db.read() as store:
-                yield store
-        except ScopeDenied as denied:
-            await self._record_denial(denied)
-            raise
+    def _write(self) -> AbstractAsyncContextManager[Store]:
+        return self._audited(self.db.write)
+
+    def _read(self) -> AbstractAsyncContextManager[Store]:
+        return self._audited(self.db.read)
 
     async def _record_denial(self, denied: ScopeDenied) -> None:
         async with self.db.write() as store:
@@ -226,35 +250,41 @@ class SessionService:
     @staticmethod
     def _require_open(session: Session) -> None:
         if session.status == "closed":
-            raise Conflict(
+            raise SessionOver(
                 N_("Session {id} is closed; it can no longer be changed."), id=session.id
             )
         if session.status == "cancelled":
-            raise Conflict(N_("Session {id} was cancelled."), id=session.id)
+            raise SessionOver(N_("Session {id} was cancelled."), id=session.id)
 
     async def managed_units(self, actor: Actor) -> list[Unit]:
         """The top units whose sessions this person manages."""
+        async with self._read() as store:
+            return await self._tops(store, actor)
+
+    @staticmethod
+    async def _tops(store: Store, actor: Actor) -> list[Unit]:
         tops = scope_units(actor, SESSION_MANAGERS)
         if not tops and actor.is_admin:
-            async with self._read() as store:
-                tops = [u for u in await store.units.all() if u.parent_id is None]
+            tops = [u for u in await store.units.all() if u.parent_id is None]
         return tops
 
     async def _managed_subtrees(self, store: Store, actor: Actor) -> list[Unit]:
         units: dict[int, Unit] = {}
-        tops = scope_units(actor, SESSION_MANAGERS)
-        if not tops and actor.is_admin:
-            tops = [u for u in await store.units.all() if u.parent_id is None]
-        for top in tops:
+        for top in await self._tops(store, actor):
             for unit in await store.units.subtree(top):
                 units[unit.id] = unit
         return list(units.values())
 
+    @staticmethod
+    async def _unit_by_code(store: Store, code: str) -> Unit:
+        unit = await store.units.by_code(code.strip())
+        if unit is None:
+            raise NotFound(N_("No unit has the code '{code}'."), code=code.strip())
+        return unit
+
     async def unit_for(self, actor: Actor, code: str) -> Unit:
         async with self._write() as store:
-            unit = await store.units.by_code(code.strip())
-            if unit is None:
-                raise NotFound(N_("No unit has the code '{code}'."), code=code.strip())
+            unit = await self._unit_by_code(store, code)
             await self._manage(store, actor, unit, "unit")
         return unit
 
@@ -291,8 +321,12 @@ class SessionService:
     async def create(self, actor: Actor, draft: Draft) -> tuple[Session, int]:
         """Save the session and snapshot its invitees; returns it and how many were invited."""
         kind = rules.Kind(draft.kind)
-        topic = clean_text(draft.topic, low=TOPIC_MIN, high=TOPIC_MAX, what=N_("topic"))
-        place = clean_text(draft.place, low=2, high=PLACE_MAX, what=N_("place"))
+        topic = check_field("topic", draft.topic)
+        place = check_field("place", draft.place)
+        presenter = lead_in = ""
+        if kind is rules.Kind.THEMATIC:  # presented by a member, from a text sent beforehand
+            presenter = check_field("presenter", draft.presenter)
+            lead_in = check_field("lead_in", draft.lead_in)
         if draft.starts_at <= self.clock.now():
             raise InvalidInput(N_("The session must start in the future."))
         async with self._write() as store:
@@ -314,8 +348,8 @@ class SessionService:
                 campaign_id=campaign.id if campaign else None,
                 starts_at=draft.starts_at,
                 place=place,
-                presenter=" ".join(draft.presenter.split()),
-                lead_in=draft.lead_in.strip()[:LEAD_IN_MAX],
+                presenter=presenter,
+                lead_in=lead_in,
                 created_by=actor.member.id if actor.member else None,
             )
             inside = {u.id for u in subtree}
@@ -350,28 +384,19 @@ class SessionService:
             lines = [gettext("<b>Invitation</b> from {unit}").format(unit=_h(unit.name))]
             lines += describe(session)
             lines.append(gettext("Please let the secretary know whether you will attend."))
-            return "\n".join(lines), [
-                [
-                    Button(gettext("I will attend"), f"ses:yes:{session.id}"),
-                    Button(gettext("I can't attend"), f"ses:no:{session.id}"),
-                ]
-            ]
+            return "\n".join(lines), answer_buttons(session.id)
 
         return render
 
     async def edit(self, actor: Actor, session_id: int, field: str, value: object) -> Session:
         if field not in ("topic", "starts_at", "place", "presenter", "lead_in"):
             raise InvalidInput(N_("This field cannot be edited."))
-        if field == "topic":
-            value = clean_text(str(value), low=TOPIC_MIN, high=TOPIC_MAX, what=N_("topic"))
-        elif field == "place":
-            value = clean_text(str(value), low=2, high=PLACE_MAX, what=N_("place"))
-        elif field == "starts_at":
+        if field == "starts_at":
             assert isinstance(value, datetime)
             if value <= self.clock.now():
                 raise InvalidInput(N_("The session must start in the future."))
         else:
-            value = str(value).strip()[:LEAD_IN_MAX]
+            value = check_field(field, str(value))
         async with self._write() as store:
             session, unit = await self._session(store, session_id)
             await self._manage(store, actor, unit, "edit")
@@ -479,7 +504,8 @@ class SessionService:
             for session, invitee in found:
                 unit = await store.units.get(session.unit_id)
                 assert unit is not None
-                result.append((session, invitee, unit))
+                if _member_of(actor, unit):  # a member who moved away no longer sees them
+                    result.append((session, invitee, unit))
         return result
 
     async def upcoming_for_member(self, actor: Actor) -> list[tuple[Session, Invitee, Unit]]:
@@ -497,13 +523,15 @@ class SessionService:
         if reason is not None:
             reason = clean_text(reason, low=2, high=300, what=N_("reason"))
         async with self._write() as store:
-            session, _ = await self._session(store, session_id)
+            session, unit = await self._session(store, session_id)
             invitee = await store.sessions.invitee(session_id, actor.member.id)
-            if invitee is None:
+            if invitee is None or not _member_of(actor, unit):
                 raise AccessDenied(N_("You are not invited to this session."))
             self._require_open(session)
             if session.starts_at + rules.CHECKIN_AFTER < self.clock.now():
                 raise Conflict(N_("This session has already taken place."))
+            if not attend and reason is None and invitee.rsvp == "no":
+                reason = invitee.rsvp_reason  # asked again: the reason stands until replaced
             await store.sessions.set_rsvp(
                 session_id, actor.member.id, "yes" if attend else "no", reason, self.clock.now()
             )
@@ -578,14 +606,14 @@ class SessionService:
         unit = await store.units.get(session.unit_id)
         assert unit is not None
         invitee = await store.sessions.invitee(session.id, actor.member.id)
-        if invitee is None:
+        if invitee is None or not _member_of(actor, unit):
             raise AccessDenied(
                 N_("You are not on the list of session {id} ({unit})."),
                 id=session.id,
                 unit=unit.name,
             )
         if session.status == "closed":
-            raise Conflict(
+            raise SessionOver(
                 N_(
                     "Session {id} is closed; attendance can no longer be changed. Please "
                     "contact the secretary."
@@ -740,28 +768,14 @@ class SessionService:
 
     async def minutes_context(self, actor: Actor, session_id: int) -> SessionView:
         view = await self.view(actor, session_id)
-        if view.session.status != "closed":
-            raise Conflict(
-                N_(
-                    "Please close session {id} first (/session close {id}), so the counts "
-                    "are final."
-                ),
-                id=session_id,
-            )
+        _require_closed(view.session)
         return view
 
     async def save_minutes(self, actor: Actor, minutes: Minutes) -> Minutes:
         async with self._write() as store:
             session, unit = await self._session(store, minutes.session_id)
             await self._manage(store, actor, unit, "minutes")
-            if session.status != "closed":
-                raise Conflict(
-                    N_(
-                        "Please close session {id} first (/session close {id}), so the counts "
-                        "are final."
-                    ),
-                    id=session.id,
-                )
+            _require_closed(session)
             await store.sessions.save_minutes(minutes, actor.member.id if actor.member else None)
             await self._audit(store, actor, "minutes", session.id)
             saved = await store.sessions.minutes(session.id)
@@ -779,6 +793,8 @@ class SessionService:
                 )
             parent = await store.units.get(unit.parent_id) if unit.parent_id else None
             invitees = await store.sessions.invitees(session_id)
+        async with self.db.write() as store:
+            await self._audit(store, actor, "minutes.docx", session_id)
         document = build_minutes(session, unit, parent, invitees, minutes, self.tz)
         return f"bien-ban-{session.id}.docx", render_docx(document)
 
@@ -829,16 +845,24 @@ class SessionService:
 
     # Study cascade ---------------------------------------------------------------------------
 
+    @staticmethod
+    def _check_deadline(campaign: Campaign | None, deadline: date) -> Campaign:
+        if campaign is None:
+            raise NotFound(N_("There is no campaign yet."))
+        if deadline.year != campaign.year:
+            raise InvalidInput(
+                N_("The study deadline must fall within {year}."), year=campaign.year
+            )
+        return campaign
+
+    async def check_study_deadline(self, deadline: date) -> Campaign:
+        """The campaign the deadline is for; InvalidInput when it falls in another year."""
+        return self._check_deadline(await self.campaign(), deadline)
+
     async def set_study_deadline(self, actor: Actor, unit: Unit, deadline: date) -> Campaign:
         async with self._write() as store:
             await self._manage(store, actor, unit, "deadline")
-            campaign = await self._campaign(store)
-            if campaign is None:
-                raise NotFound(N_("There is no campaign yet."))
-            if deadline.year != campaign.year:
-                raise InvalidInput(
-                    N_("The study deadline must fall within {year}."), year=campaign.year
-                )
+            campaign = self._check_deadline(await self._campaign(store), deadline)
             await store.sessions.set_study_deadline(
                 campaign.id, unit.id, deadline, actor_label(actor)
             )
@@ -856,11 +880,8 @@ class SessionService:
                 held.setdefault(session.unit_id, []).append(
                     session.starts_at.astimezone(self.tz).date()
                 )
-            tops = scope_units(actor, SESSION_MANAGERS)
-            if not tops and actor.is_admin:
-                tops = [u for u in await store.units.all() if u.parent_id is None]
             rows: list[StudyRow] = []
-            for top in tops:
+            for top in await self._tops(store, actor):
                 units = await store.units.subtree(top)
                 study = [
                     rules.StudyUnit(
@@ -882,6 +903,11 @@ class SessionService:
 
     # Reports and exports --------------------------------------------------------------------
 
+    def _bounds(self, start: date, end: date) -> tuple[datetime, datetime]:
+        """The instants a period of local days runs between (the end exclusive)."""
+        since = datetime.combine(start, time(0), tzinfo=self.tz)
+        return since, datetime.combine(end + timedelta(days=1), time(0), tzinfo=self.tz)
+
     def period(self, text: str | None) -> tuple[date, date]:
         """``3/2026`` (a month), ``Q1/2026`` or ``Q1`` (a quarter), ``2026`` (a year),
         ``1/1/2026-31/3/2026``; by default the current quarter so far."""
@@ -891,13 +917,10 @@ class SessionService:
     async def period_report(
         self, actor: Actor | None, start: date, end: date, unit_code: str | None = None
     ) -> PeriodReport:
-        since = datetime.combine(start, time(0), tzinfo=self.tz)
-        until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=self.tz)
+        since, until = self._bounds(start, end)
         async with self._read() as store:
             if unit_code:
-                top = await store.units.by_code(unit_code)
-                if top is None:
-                    raise NotFound(N_("No unit has the code '{code}'."), code=unit_code)
+                top = await self._unit_by_code(store, unit_code)
                 if actor is not None:
                     await self._manage(store, actor, top, "report")
                 units = await store.units.subtree(top)
@@ -947,12 +970,9 @@ class SessionService:
             raise InvalidInput(N_("The format must be csv or xlsx."))
         if end < start:
             raise InvalidInput(N_("The period must end after it starts."))
-        since = datetime.combine(start, time(0), tzinfo=self.tz)
-        until = datetime.combine(end + timedelta(days=1), time(0), tzinfo=self.tz)
+        since, until = self._bounds(start, end)
         async with self._read() as store:
-            top = await store.units.by_code(unit_code)
-            if top is None:
-                raise NotFound(N_("No unit has the code '{code}'."), code=unit_code)
+            top = await self._unit_by_code(store, unit_code)
             if actor is not None:
                 await self._manage(store, actor, top, "export")
             units = {u.id: u for u in await store.units.subtree(top)}
@@ -990,6 +1010,11 @@ class SessionService:
             for session, invitee in marks
         ]
         name = f"attendance-{unit_code}-{start.isoformat()}-{end.isoformat()}.{fmt}"
+        async with self.db.write() as store:
+            await self._audit(
+                store, actor or "cli", "export", top.code, format=fmt, start=start, end=end,
+                rows=len(rows),
+            )  # fmt: skip
         return name, export_table(fmt, header, rows, sheet=gettext("Attendance"))
 
 
@@ -1003,25 +1028,67 @@ STATUS_NAMES = {
 }
 
 
+def _require_closed(session: Session) -> None:
+    if session.status != "closed":
+        raise Conflict(
+            N_("Please close session {id} first (/session close {id}), so the counts are final."),
+            id=session.id,
+        )
+
+
+def answer_buttons(session_id: int) -> list[list[Button]]:
+    """The two answers to an invitation, in the current locale."""
+    return [
+        [
+            Button(gettext("I will attend"), f"ses:yes:{session_id}"),
+            Button(gettext("I can't attend"), f"ses:no:{session_id}"),
+        ]
+    ]
+
+
 def _h(text: object) -> str:
     return escape(str(text), quote=False)
 
 
 def describe(session: Session) -> list[str]:
     """The session's details, one line each, in the current locale (HTML, escaped)."""
-    lines = [
-        f"<b>{_h(gettext(rules.KIND_NAMES[rules.Kind(session.kind)]))}</b> — "
-        + gettext("session {id}").format(id=session.id),
-        gettext("Topic: {topic}").format(topic=_h(session.topic)),
-        gettext("Time: {time}").format(time=format_datetime(session.starts_at)),
-        gettext("Place: {place}").format(place=_h(session.place)),
+    heading = f"<b>{_h(gettext(rules.KIND_NAMES[rules.Kind(session.kind)]))}</b> — " + gettext(
+        "session {id}"
+    ).format(id=session.id)
+    return [
+        heading,
+        *detail_lines(
+            topic=session.topic,
+            starts_at=session.starts_at,
+            place=session.place,
+            on_campaign=bool(session.campaign_id),
+            presenter=session.presenter,
+            lead_in=session.lead_in,
+        ),
     ]
-    if session.campaign_id:
+
+
+def detail_lines(
+    *,
+    topic: str,
+    starts_at: datetime,
+    place: str,
+    on_campaign: bool,
+    presenter: str = "",
+    lead_in: str = "",
+) -> list[str]:
+    """Topic, time, place, and for a thematic session the presenter and the lead-in."""
+    lines = [
+        gettext("Topic: {topic}").format(topic=_h(topic)),
+        gettext("Time: {time}").format(time=format_datetime(starts_at)),
+        gettext("Place: {place}").format(place=_h(place)),
+    ]
+    if on_campaign:
         lines.append(gettext("On the campaign topic of the year."))
-    if session.presenter:
-        lines.append(gettext("Presenter: {name}").format(name=_h(session.presenter)))
-    if session.lead_in:
-        lines.append(gettext("Lead-in:") + "\n<i>" + _h(session.lead_in) + "</i>")
+    if presenter:
+        lines.append(gettext("Presenter: {name}").format(name=_h(presenter)))
+    if lead_in:
+        lines.append(gettext("Lead-in:") + "\n<i>" + _h(lead_in) + "</i>")
     return lines
 
 
@@ -1029,12 +1096,7 @@ def _changed(session: Session, unit: Unit) -> Render:
     def render() -> tuple[str, list[list[Button]]]:
         lines = [gettext("<b>Changed</b>: the session's details have been updated.")]
         lines += describe(session)
-        return "\n".join(lines), [
-            [
-                Button(gettext("I will attend"), f"ses:yes:{session.id}"),
-                Button(gettext("I can't attend"), f"ses:no:{session.id}"),
-            ]
-        ]
+        return "\n".join(lines), answer_buttons(session.id)
 
     return render
 

@@ -483,3 +483,215 @@ async def test_admin_manages_campaigns_in_the_bot(campaign: Harness) -> None:
     years = _rows(h.db_path, "SELECT year, commit_deadline FROM campaigns ORDER BY year")
     assert years == [(2026, "2026-03-31"), (2027, "2027-04-15")]
     assert "chỉ dành cho" in (await h.say(BICH, "/campaign")).text
+
+
+async def pending_card(h: Harness, user: int) -> BotMessage:
+    """/pending, then the first (only) card under its header (earlier events skipped:
+    alerts, and edits of cards already decided)."""
+    h.server.send_text(user, "/pending")
+    while "chờ duyệt" not in (header := await h.server.next_message(user)).text:
+        pass
+    assert "chờ duyệt: 1" in header.text
+    return await h.next_new(user)
+
+
+def decisions(h: Harness) -> list[tuple]:
+    return _rows(
+        h.db_path,
+        "SELECT v.number, v.decision, v.decided_by_name FROM commitment_versions v "
+        "JOIN commitments c ON c.id = v.commitment_id JOIN members m ON m.id = c.member_id "
+        "WHERE m.code = 'DV002' ORDER BY v.number",
+    )
+
+
+async def only_one_note_to_bich(h: Harness, wanted: str) -> None:
+    """Bích got exactly one notification: the next message after it is her own command's."""
+    note = await h.server.next_message(BICH)
+    assert wanted in note.text
+    history = await h.say(BICH, "/mycommitments")
+    assert history.text.startswith("<b>Bản cam kết năm 2026</b>")
+
+
+async def test_two_secretaries_acting_at_once_record_one_decision(campaign: Harness) -> None:
+    h = campaign
+    await file_and_submit(h, BICH, [(IDEOLOGY, ACTION_1)])
+    await h.server.next_message(AN)  # the alert
+    names = {AN: "Nguyễn Văn An", GIANG: "Hồ Thị Giang"}
+
+    # Round 1: the cell secretary and the committee above press Approve together.
+    cards = {user: await pending_card(h, user) for user in (AN, GIANG)}
+    queries = {
+        user: h.server.press_button(user, cards[user], button_text="Duyệt") for user in cards
+    }
+    answers = {user: await h.server.wait_callback_answer(q) for user, q in queries.items()}
+    winners = [user for user, answer in answers.items() if not answer.text]
+    assert len(winners) == 1
+    winner = winners[0]
+    loser = GIANG if winner == AN else AN
+    assert answers[loser].show_alert
+    assert f"đã được đồng chí {names[winner]} duyệt" in answers[loser].text
+    assert decisions(h) == [(1, "approved", names[winner])]
+    await only_one_note_to_bich(h, f"đã được đồng chí {names[winner]} duyệt")
+
+    # Round 2, on a new version: Giang starts a return (asks for the comment) while An
+    # approves; Giang's comment and An's press arrive together.
+    await h.say(BICH, "/commit")
+    offer = await h.next_new(BICH)
+    opened = await h.press(BICH, offer, "Sửa")
+    assert "phiên bản mới" in opened.text
+    menu = await h.next_new(BICH)
+    menu = await add_action(h, BICH, menu, ETHICS, ACTION_2)
+    confirm = await h.press(BICH, menu, "Gửi")
+    assert "phiên bản 2" in (await h.press(BICH, confirm, "Xác nhận")).text
+    an_card = await pending_card(h, AN)
+    giang_card = await pending_card(h, GIANG)
+    ask = await h.press(GIANG, giang_card, "Trả lại")
+    assert "nhận xét cho đồng chí Trần Thị Bích" in ask.text
+    query = h.server.press_button(AN, an_card, button_text="Duyệt")
+    h.server.send_text(GIANG, "Bổ sung kết quả cụ thể cho nội dung 2")
+    an_answer = await h.server.wait_callback_answer(query)
+    giang_reply = await h.next_new(GIANG)
+    final = decisions(h)
+    assert len(final) == 2 and final[0] == (1, "approved", names[winner])
+    if final[1][1] == "approved":  # An first: Giang's comment is refused, clearly
+        assert final[1] == (2, "approved", "Nguyễn Văn An") and not an_answer.text
+        assert "đã được đồng chí Nguyễn Văn An duyệt" in giang_reply.text
+        await only_one_note_to_bich(h, "đã được đồng chí Nguyễn Văn An duyệt")
+    else:  # Giang first: An's press is refused, clearly
+        assert final[1] == (2, "returned", "Hồ Thị Giang") and "Đã trả lại" in giang_reply.text
+        assert "đã được đồng chí Hồ Thị Giang trả lại" in an_answer.text
+        await only_one_note_to_bich(h, "trả lại để chỉnh sửa")
+    audit = _rows(
+        h.db_path,
+        "SELECT COUNT(*) FROM audit_log WHERE action IN ('commitment.approve', "
+        "'commitment.return')",
+    )
+    assert audit == [(2,)]
+    status = _rows(h.db_path, "SELECT status, last_version FROM commitments")
+    assert status == [("approved" if final[1][1] == "approved" else "returned", 2)]
+
+
+def docx_texts(message: BotMessage) -> tuple[list[str], list[str], Document]:
+    """(the header table's lines, the body paragraphs, the document)."""
+    assert message.kind == "document" and message.file_name.endswith(".docx")
+    document = Document(io.BytesIO(message.file_bytes))
+    header = [p.text for cell in document.tables[0].rows[0].cells for p in cell.paragraphs]
+    return header, [p.text for p in document.paragraphs], document
+
+
+async def test_the_secretary_gets_the_member_commitment_as_a_docx(campaign: Harness) -> None:
+    h = campaign
+    await file_and_submit(h, BICH, [(IDEOLOGY, ACTION_1), (ETHICS, ACTION_2)])
+    await h.server.next_message(AN)
+    card = await pending_card(h, AN)
+    h.server.press_button(AN, card, button_text="DOCX")
+    header, texts, document = docx_texts(await h.next_new(AN))
+    assert header[:3] == ["ĐẢNG ỦY PHƯỜNG NINH KIỀU", "CHI BỘ KHU VỰC 1", "*"]
+    assert header[3:] == ["ĐẢNG CỘNG SẢN VIỆT NAM", "Cần Thơ, ngày 10 tháng 3 năm 2026"]
+    title = document.tables[0].rows[0].cells[1].paragraphs[0].runs[0]
+    assert title.bold and title.underline
+    assert texts.index("BẢN CAM KẾT") < texts.index("Họ và tên: Trần Thị Bích")
+    assert "Chuyên đề năm 2026: Tinh thần trách nhiệm, năng động, sáng tạo" in texts
+    # Actions under their headings, in order; an empty heading says so.
+    body = texts[texts.index("1. Về tư tưởng chính trị") :]
+    assert body[:5] == [
+        "1. Về tư tưởng chính trị",
+        f"- {ACTION_1}",
+        "2. Về phẩm chất đạo đức, lối sống",
+        f"- {ACTION_2}",
+        "3. Về ý thức tổ chức kỷ luật",
+    ]
+    assert "5. Trách nhiệm nêu gương của người đứng đầu" not in texts  # Bích is not a head
+    confirmation = texts[texts.index("XÁC NHẬN CỦA CHI BỘ") + 1]
+    assert confirmation == "(Chưa duyệt)"  # the version under review is not confirmed yet
+    signatures = [p.text for cell in document.tables[1].rows[0].cells for p in cell.paragraphs]
+    assert "T/M CHI BỘ" in signatures and "Trần Thị Bích" in signatures
+    fonts = {
+        run.font.name
+        for paragraphs in (
+            document.paragraphs,
+            *(cell.paragraphs for table in document.tables for cell in table.rows[0].cells),
+        )
+        for p in paragraphs
+        for run in p.runs
+    }
+    assert fonts == {"Times New Roman"}
+
+    # After approval the decided card keeps the form; now confirmed by the cell.
+    h.server.press_button(AN, card, button_text="Duyệt")
+    decided = await h.server.next_message(AN)
+    assert decided.edited and "Đã duyệt" in decided.text
+    await h.server.next_message(BICH)
+    h.server.press_button(AN, decided, button_text="DOCX")
+    _, texts, _ = docx_texts(await h.next_new(AN))
+    confirmation = texts[texts.index("XÁC NHẬN CỦA CHI BỘ") + 1]
+    assert confirmation == "Chi bộ đã duyệt bản cam kết ngày 10/03/2026 (đồng chí Nguyễn Văn An)."
+    # Another cell's secretary may not have it.
+    query = h.server.press_button(EM, card.message_id, card.button_data("DOCX"), chat_id=AN)
+    refused = await h.server.wait_callback_answer(query)
+    assert refused.show_alert and "không thuộc đơn vị" in refused.text
+
+
+async def give_grade(h: Harness, user: int, card: BotMessage, label: str, comment: str) -> str:
+    """Press a grade on a card, skip the points, comment and confirm; the bot's last word."""
+    ask_points = await h.press(user, card, label)
+    ask_comment = await h.press(user, ask_points, "Bỏ qua")
+    assert "nhận xét" in ask_comment.text
+    confirm = await h.say(user, comment)
+    return (await h.press(user, confirm, "Xác nhận")).text
+
+
+async def test_a_grade_can_be_changed_until_the_review_closes(campaign: Harness) -> None:
+    h = campaign
+    await file_and_submit(h, BICH, [(IDEOLOGY, ACTION_1)])
+    await h.server.next_message(AN)
+    h.server.press_button(AN, await pending_card(h, AN), button_text="Duyệt")
+    await h.server.next_message(AN)
+    await h.server.next_message(BICH)
+    h.clock.moment = datetime(2026, 12, 10, 9, 0, tzinfo=TZ)
+    await h.say(AN, "/grade")
+    card = await h.next_new(AN)
+    saved = await give_grade(h, AN, card, "Hoàn thành xuất sắc nhiệm vụ", "Gương mẫu, tích cực")
+    assert "Trần Thị Bích — Hoàn thành xuất sắc nhiệm vụ" in saved
+    assert "Hoàn thành xuất sắc nhiệm vụ" in (await h.server.next_message(BICH)).text
+
+    # The committee above corrects it before the review closes.
+    nobody = await h.say(GIANG, "/grade")
+    assert "Không có đảng viên nào chờ xếp loại" in nobody.text
+    graded = await h.next_new(GIANG)
+    assert "Đã xếp loại: 1" in graded.text and "31/12/2026" in graded.text
+    card = await h.press(GIANG, graded, "Trần Thị Bích — Hoàn thành xuất sắc nhiệm vụ")
+    assert "Chọn mức xếp loại mới" in card.text and "(thời hạn" not in card.text
+    changed = await give_grade(
+        h, GIANG, card, "Hoàn thành tốt nhiệm vụ", "Chưa đủ tiêu chuẩn xuất sắc"
+    )
+    assert "Đã thay đổi: đồng chí Trần Thị Bích — Hoàn thành tốt nhiệm vụ" in changed
+    note = await h.server.next_message(BICH)
+    assert "thay đổi thành <b>Hoàn thành tốt nhiệm vụ</b>" in note.text
+    assert "trước đó: Hoàn thành xuất sắc nhiệm vụ" in note.text
+    # The same change card pressed again (the grade moved on): refused, nothing written.
+    query = h.server.press_button(GIANG, card.message_id, card.button_data("Không hoàn thành"))
+    answer = await h.server.wait_callback_answer(query)
+    assert "vừa được đồng chí Hồ Thị Giang thay đổi" in answer.text
+    history = await h.say(BICH, "/mycommitments")
+    assert "Xếp loại cuối năm: <b>Hoàn thành tốt nhiệm vụ</b>" in history.text
+    assert "Xếp loại trước đó: Hoàn thành xuất sắc nhiệm vụ, do đồng chí Nguyễn Văn An" in (
+        history.text
+    )
+    grades = _rows(
+        h.db_path, "SELECT revision, grade, graded_by_name FROM commitment_grades ORDER BY 1"
+    )
+    assert grades == [(1, "excellent", "Nguyễn Văn An"), (2, "good", "Hồ Thị Giang")]
+    regrade = _rows(h.db_path, "SELECT detail FROM audit_log WHERE action = 'commitment.regrade'")
+    assert len(regrade) == 1 and '"previous": "excellent"' in regrade[0][0]
+
+    # After the window closes the grade stands: no change offered, an old card refused.
+    h.clock.moment = datetime(2027, 1, 5, 9, 0, tzinfo=TZ)
+    h.server.send_text(GIANG, "/grade 2026")
+    closed = await h.next_new(GIANG)  # (past the stale card's dropped buttons)
+    assert "Không có đảng viên nào chờ xếp loại" in closed.text
+    fresh = await h.press(GIANG, graded, "Trần Thị Bích")
+    query = h.server.press_button(GIANG, fresh, button_text="Hoàn thành nhiệm vụ")
+    answer = await h.server.wait_callback_answer(query)
+    assert "không thể thay đổi xếp loại nữa" in answer.text
+    assert len(_rows(h.db_path, "SELECT id FROM commitment_grades")) == 2

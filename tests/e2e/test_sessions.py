@@ -401,5 +401,156 @@ async def test_bad_input_and_someone_elses_unit(org: Harness) -> None:
     query = org.server.press_button(BICH, invitation, button_text="Tôi sẽ tham dự")
     answer = await org.server.wait_callback_answer(query)
     assert "đã bị hủy" in answer.text
+    stale = await org.server.next_message(BICH)  # the dead invitation loses its buttons
+    assert stale.edited and stale.message_id == invitation.message_id and not stale.buttons
     upcoming = await org.say(BICH, "/sessions")
     assert "không có buổi sinh hoạt nào sắp tới" in upcoming.text
+
+
+async def test_one_open_conversation_at_a_time(org: Harness) -> None:
+    await _campaign(org)
+    ask = await org.say(SECRETARY, "/session new")
+    assert "Loại sinh hoạt nào" in ask.text
+    topic_q = await org.press(SECRETARY, ask, "Sinh hoạt chi bộ thường kỳ")
+    assert "chủ đề" in topic_q.text
+    # /commit while /session new is open: refused, and the next text still belongs to it.
+    refused = await org.say(SECRETARY, "/commit")
+    assert "Đồng chí đang thực hiện một bước về buổi sinh hoạt (/session)" in refused.text
+    assert "/cancel" in refused.text
+    campaign_q = await org.say(SECRETARY, "Sinh hoạt chi bộ tháng 4")
+    assert "chuyên đề năm 2026" in campaign_q.text
+    # Other /session subcommands answer without ending the open step.
+    listed = await org.say(SECRETARY, "/session list")
+    assert "Không có buổi sinh hoạt nào trong 30 ngày qua" in listed.text
+    when_q = await org.press(SECRETARY, campaign_q, "Không")
+    assert "Thời gian bắt đầu" in when_q.text
+    stopped = await org.say(SECRETARY, "/cancel")
+    assert "Đã hủy" in stopped.text
+    # After /cancel, /commit works.
+    filing = await org.say(SECRETARY, "/commit")
+    assert "Bản cam kết năm 2026" in filing.text, filing.text
+    # And the other way round: /session new while /commit is open is refused.
+    refused = await org.say(SECRETARY, "/session new")
+    assert "Đồng chí đang" in refused.text and "/commit" in refused.text
+    await org.say(SECRETARY, "/cancel")
+    # A member giving the reason for an absence is one conversation too.
+    session_id = await _create(
+        org, SECRETARY, "Sinh hoạt chi bộ thường kỳ", "Sinh hoạt chi bộ tháng 3",
+        "20/03/2026 19:30", "Hội trường", campaign=False,
+    )  # fmt: skip
+    invitation = await org.server.next_message(BICH)
+    ask_reason = await org.press(BICH, invitation, "Tôi xin vắng")
+    assert "lý do" in ask_reason.text
+    refused = await org.say(BICH, "/commit")
+    assert "gửi lý do xin vắng buổi sinh hoạt" in refused.text
+    done = await org.say(BICH, "đi công tác")
+    assert f"buổi sinh hoạt số {session_id}" in done.text and "đi công tác" in done.text
+    filing = await org.say(BICH, "/commit")
+    assert "Bản cam kết năm 2026" in filing.text
+
+
+async def test_a_thematic_session_circulates_its_lead_in(org: Harness) -> None:
+    ask = await org.say(SECRETARY, "/session new")
+    await org.press(SECRETARY, ask, "Sinh hoạt chuyên đề")
+    when_q = await org.say(SECRETARY, "Chuyên đề: trách nhiệm nêu gương")
+    echo = await org.say(SECRETARY, "18/3 19:30")
+    assert "Có đúng không" in echo.text and when_q
+    await org.press(SECRETARY, echo, "Xác nhận")
+    presenter_q = await org.say(SECRETARY, "Nhà văn hóa khu vực 1")
+    assert "trình bày" in presenter_q.text
+    lead_q = await org.say(SECRETARY, "Trần Thị Bích")
+    assert "bài gợi ý" in lead_q.text.lower()
+    short = await org.say(SECRETARY, "Ngắn")  # too short for a lead-in: a reason and a retry
+    assert "10" in short.text and "3000" in short.text
+    lead_in = "Đảng viên nêu gương trong công việc <hằng ngày> và ở khu dân cư."
+    summary = await org.say(SECRETARY, lead_in)
+    assert "Người trình bày: Trần Thị Bích" in summary.text
+    saved = await org.press(SECRETARY, summary, "Xác nhận và gửi giấy mời")
+    session_id = int(re.search(r"số (\d+)", saved.text).group(1))
+    # The invitees receive the lead-in with the invitation, before the session.
+    for user in (BICH, SECRETARY):
+        invitation = await org.server.next_message(user)
+        assert "Sinh hoạt chuyên đề" in invitation.text
+        assert "Người trình bày: Trần Thị Bích" in invitation.text
+        assert "Bài gợi ý:" in invitation.text
+        assert "hằng ngày&gt; và ở khu dân cư." in invitation.text  # escaped user text
+    stored = _rows(org.db_path, f"SELECT presenter, lead_in FROM sessions WHERE id = {session_id}")
+    assert stored == [("Trần Thị Bích", lead_in)]
+    # A revised lead-in is circulated again.
+    fields = await org.say(SECRETARY, f"/session edit {session_id}")
+    await org.press(SECRETARY, fields, "Bài gợi ý")
+    echo = await org.say(SECRETARY, "Bản sửa: nêu gương trong công việc hằng ngày.")
+    assert "Có đúng không" in echo.text
+    await org.press(SECRETARY, echo, "Xác nhận")
+    changed = await org.server.next_message(BICH)
+    assert "Thay đổi" in changed.text and "Bản sửa: nêu gương" in changed.text
+
+
+async def test_answers_show_live_and_xlsx_export_from_the_bot(org: Harness) -> None:
+    from openpyxl import load_workbook
+
+    session_id = await _create(
+        org, SECRETARY, "Sinh hoạt chi bộ thường kỳ", "Sinh hoạt chi bộ tháng 3 năm 2026",
+        "20/03/2026 19:30", "Hội trường khu vực 1",
+    )  # fmt: skip
+    invitation = await org.server.next_message(BICH)
+    await org.server.next_message(SECRETARY)  # own invitation
+    shown = await org.say(SECRETARY, f"/session show {session_id}")
+    assert "Sẽ tham dự: 0" in shown.text and "Chưa trả lời: 4" in shown.text
+    # A member answers: the secretary's /session show is redrawn in place.
+    await org.press(BICH, invitation, "Tôi xin vắng")
+    await org.say(BICH, "ốm")
+    live = await org.server.next_message(SECRETARY)
+    while "Trần Thị Bích: ốm" not in live.text:  # one redraw per answer, the last has both
+        live = await org.server.next_message(SECRETARY)
+    assert live.edited and live.message_id == shown.message_id
+    assert "Xin vắng: 1" in live.text and "Chưa trả lời: 3" in live.text
+
+    # Check-in with the code: the code is repeated back with the meeting it matched.
+    org.clock.moment = datetime(2026, 3, 20, 19, 20, tzinfo=TZ)
+    opened = await org.say(SECRETARY, f"/session checkin {session_id}")
+    code = re.search(r"/attend (\d{6})", opened.text).group(1)
+    checked = await org.say(SECRETARY, f"/attend {code}")
+    assert f"Mã {code[:3]} {code[3:]}:" in checked.text and "Đã điểm danh" in checked.text
+    org.clock.moment = datetime(2026, 3, 21, 9, 0, tzinfo=TZ)
+    listed = await org.say(SECRETARY, f"/session close {session_id}")
+    closed = await org.press(SECRETARY, listed, "Kết thúc buổi sinh hoạt")
+    assert "Sĩ số 4 · Có mặt 1 · Vắng có lý do 1 · Vắng không lý do 2" in closed.text
+    # A stale line button of the closed list says why and loses its buttons.
+    query = org.server.press_button(SECRETARY, listed.message_id, f"ses:cyc:{session_id}:1")
+    answer = await org.server.wait_callback_answer(query)
+    assert "đã kết thúc" in answer.text
+
+    report = await org.say(SECRETARY, "/session report 3/2026")
+    org.server.press_button(SECRETARY, report, button_text="Xuất XLSX")
+    exported = await org.next_new(SECRETARY)
+    assert exported.file_name == "attendance-CB-1-2026-03-01-2026-03-31.xlsx"
+    sheet = load_workbook(io.BytesIO(exported.file_bytes)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert "Họ và tên" in rows[0] and "Lý do" in rows[0] and "Điểm danh" in rows[0]
+    by_name = {row[rows[0].index("Họ và tên")]: row for row in rows[1:]}
+    assert set(by_name) == {"Nguyễn Văn An", "Trần Thị Bích", "Lê Hoàng Cường", "Phạm Thu Dung"}
+    bich = by_name["Trần Thị Bích"]
+    assert bich[rows[0].index("Điểm danh")] == "Vắng có lý do"
+    assert bich[rows[0].index("Lý do")] == "ốm"
+    assert "Chi bộ Khu vực 1" in bich and "Sinh hoạt chi bộ tháng 3 năm 2026" in bich
+    assert by_name["Nguyễn Văn An"][rows[0].index("Điểm danh")] == "Có mặt"
+    exports = _rows(
+        org.db_path, "SELECT actor, target FROM audit_log WHERE action = 'session.export'"
+    )
+    assert exports == [(f"tg:{SECRETARY}", "CB-1")]
+
+
+async def test_a_study_deadline_in_another_year_is_refused(org: Harness) -> None:
+    await _campaign(org)
+    refused = await org.say(GIANG, "/session deadline 31/03/2027")
+    assert "Hạn học tập phải trong năm 2026" in refused.text
+    refused = await org.say(GIANG, "/session deadline 31/02")
+    assert "31/02" in refused.text  # not a date: the reason names what was sent
+    echo = await org.say(GIANG, "/session deadline 2026-03-28")
+    assert "<b>28/03/2026</b>" in echo.text
+    await org.press(GIANG, echo, "Xác nhận")
+    stored = _rows(org.db_path, "SELECT deadline FROM study_deadlines")
+    assert stored == [("2026-03-28",)]
+    audited = _rows(org.db_path, "SELECT target FROM audit_log WHERE action = 'session.deadline'")
+    assert audited == [("DU-NK",)]

@@ -202,3 +202,19 @@ def test_every_commitment_message_has_a_vietnamese_translation() -> None:
             if entry is None or not entry.string:
                 missing.append((module, message))
     assert missing == []
+
+
+def test_a_grade_may_be_changed_until_the_review_window_closes() -> None:
+    from bot.commitments import may_change_grade
+
+    assert may_change_grade(CAMPAIGN, CAMPAIGN.review_opens)
+    assert may_change_grade(CAMPAIGN, CAMPAIGN.review_closes)
+    assert not may_change_grade(CAMPAIGN, date(CAMPAIGN.year + 1, 1, 1))
+
+
+def test_changing_a_grade_counts_the_quota_without_the_old_one() -> None:
+    # One "excellent" and five "good": changing a "good" to "excellent" breaks the rule,
+    # changing the "excellent" itself to "excellent" again does not.
+    grades = ["excellent", *["good"] * 5]
+    assert quota_after(grades, Grade.EXCELLENT, replacing="good")
+    assert not quota_after(grades, Grade.EXCELLENT, replacing="excellent")

@@ -13,6 +13,7 @@ import pytest
 from bot.access import Actor
 from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput
+from bot.services.commitments import build_document
 from tests.conftest import TIMEZONE, FakeBot, Organisation
 
 ACTION = "Đọc và nghiên cứu tác phẩm Sửa đổi lối làm việc"
@@ -265,3 +266,128 @@ async def test_progress_and_export(setup: Services) -> None:
         await services.commitments.progress(member)
     with pytest.raises(AccessDenied):
         await services.commitments.export("csv", unit_code="CB-HL1", actor=committee)
+
+
+async def approved_and_in_window(services: Services, clock) -> tuple[Actor, Actor, int]:
+    """DV002's commitment approved by DV001, the clock inside the review window."""
+    secretary = await actor_for(services, "DV001", 700001)
+    member = await actor_for(services, "DV002", 700002)
+    await file(services, member)
+    view, _ = await services.commitments.submit(member)
+    await services.commitments.decide(secretary, view.commitment.id, 1, approve=True)
+    clock.moment = datetime(2026, 12, 5, 9, 0, tzinfo=TIMEZONE)
+    return secretary, member, view.commitment.id
+
+
+async def test_a_grade_is_changed_before_the_window_closes_and_kept_in_history(
+    setup: Services, clock, fake_bot: FakeBot
+) -> None:
+    services = setup
+    secretary, member, cid = await approved_and_in_window(services, clock)
+    committee = await actor_for(services, "DV010", 700010)
+    await services.commitments.grade(secretary, cid, "excellent", points=92, comment="Xuất sắc")
+    # Graded ones are offered for a change, not for a first grade.
+    assert await services.commitments.gradable(committee) == []
+    [offered] = await services.commitments.gradable(committee, graded=True)
+    assert offered.commitment.grade_revision == 1
+    # Changing "excellent" to "good" frees the quota: no warning for the change.
+    assert not await services.commitments.grade_warning(committee, cid, "good", 1)
+    with pytest.raises(InvalidInput):  # the points still follow the band
+        await services.commitments.grade(
+            committee, cid, "good", points=92, comment="Chưa xuất sắc", revision=1
+        )
+    changed = await services.commitments.grade(
+        committee, cid, "good", points=80, comment="Chưa xuất sắc", revision=1
+    )
+    assert (changed.commitment.grade, changed.commitment.points) == ("good", 80)
+    assert [(g.revision, g.grade, g.points, g.graded_by_name) for g in changed.grades] == [
+        (1, "excellent", 92, "Trần Thị Bích"),
+        (2, "good", 80, "Tô Văn Lực"),
+    ]
+    note = fake_bot.to(700002)[-1].text
+    assert "thay đổi thành <b>Hoàn thành tốt nhiệm vụ</b>" in note
+    # A change made from a stale view (revision 1) or a second first grade: refused.
+    with pytest.raises(Conflict, match="changed meanwhile") as stale:
+        await services.commitments.grade(
+            secretary, cid, "fulfilled", points=None, comment="Lần ba", revision=1
+        )
+    assert "Tô Văn Lực" in stale.value.render()
+    with pytest.raises(Conflict, match="already graded") as again:
+        await services.commitments.grade(secretary, cid, "fulfilled", points=None, comment="Lại")
+    assert "Tô Văn Lực" in again.value.render()
+    with pytest.raises(AccessDenied):  # nobody changes their own grade
+        await services.commitments.grade(
+            member, cid, "excellent", points=None, comment="Tự xếp", revision=2
+        )
+    async with services.db.read() as store:
+        audit = await store.audit.recent(action="commitment.regrade")
+    assert len(audit) == 1 and audit[0].detail["previous"] == "excellent"
+
+    # After the window closes the grade stands.
+    clock.moment = datetime(2027, 1, 2, 9, 0, tzinfo=TIMEZONE)
+    assert await services.commitments.gradable(committee, 2026, graded=True) == []
+    with pytest.raises(Conflict, match="can no longer be changed"):
+        await services.commitments.grade(
+            committee, cid, "fulfilled", points=None, comment="Quá hạn", revision=2
+        )
+
+
+async def test_two_graders_at_once_one_grade_is_recorded(setup: Services, clock) -> None:
+    services = setup
+    secretary, _member, cid = await approved_and_in_window(services, clock)
+    committee = await actor_for(services, "DV010", 700010)
+    results = await asyncio.gather(
+        services.commitments.grade(secretary, cid, "good", points=None, comment="Tốt"),
+        services.commitments.grade(committee, cid, "fulfilled", points=None, comment="Đạt"),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(r, Conflict) for r in results) == 1
+    async with services.db.read() as store:
+        assert len(await store.commitments.grades(cid)) == 1
+
+
+async def test_the_printed_form_confirms_only_the_approved_version(setup: Services, clock) -> None:
+    services = setup
+    secretary, member, cid = await approved_and_in_window(services, clock)
+    await services.commitments.revise(member)
+    await file(services, member, "ethics")
+    await services.commitments.submit(member)
+    views = {n: await services.commitments.view_for_reviewer(secretary, cid, n) for n in (1, 2)}
+    confirmations = {}
+    for number, view in views.items():
+        doc = build_document(view, [], clock.today())
+        blocks = [text for _, text in doc.blocks]
+        confirmations[number] = blocks[blocks.index("XÁC NHẬN CỦA CHI BỘ") + 1]
+    assert confirmations[1].startswith("Chi bộ đã duyệt bản cam kết ngày 10/03/2026")
+    assert confirmations[2] == "(Chưa duyệt)"
+    name, data = await services.commitments.document(secretary, cid, 2)
+    assert name == "cam-ket-2026-DV002.docx" and data[:2] == b"PK"
+
+
+async def test_decisions_reach_the_member_in_their_own_language(
+    setup: Services, fake_bot: FakeBot
+) -> None:
+    services = setup
+    secretary = await actor_for(services, "DV001", 700001)
+    member = await actor_for(services, "DV003", 700003)  # prefers English
+    await file(services, member)
+    view, _ = await services.commitments.submit(member)
+    await services.commitments.decide(
+        secretary, view.commitment.id, 1, approve=False, comment="Cần cụ thể hơn"
+    )
+    note = fake_bot.to(700003)[-1].text
+    assert "was returned for revision by comrade Trần Thị Bích" in note
+    assert "Cần cụ thể hơn" in note
+
+
+async def test_a_started_commitment_with_every_action_deleted_stays_in_the_export(
+    setup: Services,
+) -> None:
+    services = setup
+    member = await actor_for(services, "DV002", 700002)
+    action = await services.commitments.add_action(member, "ethics", ACTION)
+    await services.commitments.delete_action(member, action.id)
+    _, data = await services.commitments.export("csv", unit_code="CB-BT1")
+    table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    rows = [r for r in table[1:] if r[1] == "DV002"]
+    assert len(rows) == 1 and rows[0][8] == "Bản nháp" and rows[0][4:8] == ["", "", "", ""]
