@@ -19,9 +19,9 @@ from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
 from bot.i18n import N_, format_date, gettext
 from bot.parsing import parse_date
+from bot.services.campaigns import Campaign
 from handlers import flow
 from handlers.replies import h, reply
-from storage.records import Campaign
 
 NAME = "campaign_admin"
 CA_MENU, CA_YEAR, CA_TOPIC, CA_VALUE = range(40, 44)

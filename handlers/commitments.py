@@ -42,10 +42,9 @@ from bot.commitments import (
 from bot.context import CadreContext
 from bot.errors import Conflict, NotFound, UserFacingError
 from bot.i18n import format_date, gettext
-from bot.services.commitments import CommitmentView
+from bot.services.commitments import ActionRecord, CommitmentView
 from handlers import flow
 from handlers.replies import MAX_MESSAGE, h, reply, split_message
-from storage.commitments import ActionRecord
 
 FILING = "commitment_filing"
 RETURNING = "commitment_return"

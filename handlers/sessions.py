@@ -34,6 +34,8 @@ from bot.i18n import N_, current_locale, format_date, format_datetime, gettext, 
 from bot.parsing import parse_date
 from bot.services.sessions import (
     Draft,
+    Minutes,
+    Session,
     SessionOver,
     SessionView,
     check_field,
@@ -43,7 +45,6 @@ from bot.services.sessions import (
 )
 from handlers import flow
 from handlers.replies import h, reply, reply_lines, split_message
-from storage.sessions import Minutes, Session
 
 log = logging.getLogger(__name__)
 

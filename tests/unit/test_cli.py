@@ -17,6 +17,7 @@ import pytest
 from bot.cli import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, build_parser, main
 from bot.invites import ALPHABET
 from storage.migrations import available_migrations
+from tests.threads import threads_left
 
 CODE_LINE = re.compile(rf"^[{ALPHABET}]{{8}}$")
 
@@ -373,15 +374,6 @@ def test_a_config_error_exits_with_the_key(cli, cli_db: Path, monkeypatch) -> No
     assert not cli_db.exists()
 
 
-def _threads_left(before: set[threading.Thread]) -> list[threading.Thread]:
-    """New threads still alive after a moment: a closed connection's worker thread
-    finishes just after close() returns, a leaked one never does."""
-    new = [t for t in threading.enumerate() if t not in before]
-    for thread in new:
-        thread.join(timeout=5)
-    return [t for t in new if t.is_alive()]
-
-
 @pytest.fixture
 def unopenable(tmp_path: Path, monkeypatch, clean_env) -> str:
     monkeypatch.chdir(tmp_path)
@@ -401,7 +393,7 @@ def test_an_unopenable_database_leaves_no_thread_behind(
     cli, unopenable: str, thread_guard: set[threading.Thread]
 ) -> None:
     assert cli("db", "upgrade")[0] == EXIT_FAILED
-    assert _threads_left(thread_guard) == []
+    assert threads_left(thread_guard) == []
 
 
 def test_a_database_the_migrations_cannot_apply_to_leaves_no_thread(
@@ -416,7 +408,7 @@ def test_a_database_the_migrations_cannot_apply_to_leaves_no_thread(
     code, _, err = cli("db", "upgrade")
     assert code == EXIT_FAILED
     assert err.startswith("cannot open the database clash.sqlite3: table units already exists")
-    assert _threads_left(thread_guard) == []
+    assert threads_left(thread_guard) == []
 
 
 # --help ----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from storage.clock import from_db, to_db
 from storage.db import BUSY_TIMEOUT_MS
 from storage.migrations import apply_migrations, available_migrations
 from storage.records import Unit
+from tests.threads import threads_left
 
 # Migrations and connections --------------------------------------------------------------
 
@@ -152,9 +153,7 @@ async def test_a_failed_connect_leaves_no_connection_open(
     bad.write_text("this is not sqlite\n" * 50, encoding="utf-8")
     with pytest.raises(sqlite3.DatabaseError):
         await Database(bad).connect()
-    await asyncio.sleep(0.05)
-    leaked = [t for t in threading.enumerate() if t not in thread_guard and t.is_alive()]
-    assert leaked == []
+    assert await asyncio.to_thread(threads_left, thread_guard) == []
 
 
 async def test_a_failed_migration_leaves_no_connection_open(
@@ -167,9 +166,7 @@ async def test_a_failed_migration_leaves_no_connection_open(
     conn.close()
     with pytest.raises(sqlite3.OperationalError, match="already exists"):
         await Database(clash).connect()
-    await asyncio.sleep(0.05)
-    leaked = [t for t in threading.enumerate() if t not in thread_guard and t.is_alive()]
-    assert leaked == []
+    assert await asyncio.to_thread(threads_left, thread_guard) == []
 
 
 # Transactions ----------------------------------------------------------------------------
