@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from datetime import date, datetime
 
 import aiosqlite
 
 from storage.clock import from_db, to_db, utcnow
 from storage.records import Member, Membership, Unit
-from storage.units import unit_from_row
+from storage.units import chunked, unit_from_row
 
 _COLUMNS = (
     "m.id, m.code, m.full_name, m.status, m.position, m.is_head, m.language, m.telegram_id, "
@@ -44,6 +45,18 @@ class MemberRepository:
 
     async def get(self, member_id: int) -> Member | None:
         return await self._one("m.id = ?", (member_id,))
+
+    async def many(self, member_ids: Iterable[int]) -> dict[int, Member]:
+        """Members by id, fetched in a few queries rather than one per member."""
+        found: dict[int, Member] = {}
+        for chunk in chunked(list(dict.fromkeys(member_ids))):
+            marks = ",".join("?" * len(chunk))
+            cursor = await self.conn.execute(
+                f"SELECT {_COLUMNS} FROM members m WHERE m.id IN ({marks})", chunk
+            )
+            for row in await cursor.fetchall():
+                found[row["id"]] = member_from_row(row)
+        return found
 
     async def by_code(self, code: str) -> Member | None:
         return await self._one("m.code = ?", (code,))

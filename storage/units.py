@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable, Iterator
 
 import aiosqlite
 
@@ -10,6 +11,13 @@ from storage.clock import to_db, utcnow
 from storage.records import Unit
 
 _COLUMNS = "id, code, name, kind, parent_id, path"
+# Stay well under SQLite's limit on bound parameters per statement.
+CHUNK = 900
+
+
+def chunked(values: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def unit_from_row(row: sqlite3.Row, prefix: str = "") -> Unit:
@@ -31,6 +39,17 @@ class UnitRepository:
         cursor = await self.conn.execute(f"SELECT {_COLUMNS} FROM units WHERE id = ?", (unit_id,))
         row = await cursor.fetchone()
         return unit_from_row(row) if row else None
+
+    async def many(self, unit_ids: Iterable[int]) -> dict[int, Unit]:
+        found: dict[int, Unit] = {}
+        for chunk in chunked(list(dict.fromkeys(unit_ids))):
+            marks = ",".join("?" * len(chunk))
+            cursor = await self.conn.execute(
+                f"SELECT {_COLUMNS} FROM units WHERE id IN ({marks})", chunk
+            )
+            for row in await cursor.fetchall():
+                found[row["id"]] = unit_from_row(row)
+        return found
 
     async def by_code(self, code: str) -> Unit | None:
         cursor = await self.conn.execute(f"SELECT {_COLUMNS} FROM units WHERE code = ?", (code,))

@@ -254,14 +254,16 @@ class CommitmentService:
             records = {
                 r.member_id: r for r in await store.commitments.in_subtree(campaign.id, path)
             }
-            for member_id, unit_id in await store.commitments.primary_members_in_subtree(path):
-                if member_id in seen:
-                    continue
+            pairs = [
+                (member_id, unit_id)
+                for member_id, unit_id in await store.commitments.primary_members_in_subtree(path)
+                if member_id not in seen
+            ]
+            members = await store.members.many(m for m, _ in pairs)
+            units = await store.units.many(u for _, u in pairs)
+            for member_id, unit_id in pairs:
                 seen.add(member_id)
-                member = await store.members.get(member_id)
-                unit = await store.units.get(unit_id)
-                assert member is not None and unit is not None
-                roster.append((member, unit, records.get(member_id)))
+                roster.append((members[member_id], units[unit_id], records.get(member_id)))
         return roster
 
     async def _scope_paths(self, store: Store, actor: Actor) -> list[str | None]:
