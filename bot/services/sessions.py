@@ -372,12 +372,13 @@ class SessionService:
         return await self.notifications.notify_all(members, self._invitation(session, unit))
 
     async def _invitee_members(self, store: Store, session_id: int) -> list[Member]:
-        members = []
-        for invitee in await store.sessions.invitees(session_id):
-            member = await store.members.get(invitee.member_id)
-            if member is not None and member.is_active:
-                members.append(member)
-        return members
+        invitees = await store.sessions.invitees(session_id)
+        found = await store.members.many(invitee.member_id for invitee in invitees)
+        return [
+            found[i.member_id]
+            for i in invitees
+            if i.member_id in found and found[i.member_id].is_active
+        ]
 
     def _invitation(self, session: Session, unit: Unit) -> Render:
         def render() -> tuple[str, list[list[Button]]]:
@@ -977,11 +978,8 @@ class SessionService:
                 await self._manage(store, actor, top, "export")
             units = {u.id: u for u in await store.units.subtree(top)}
             marks = await store.sessions.member_marks(list(units), since, until)
-            member_codes = {}
-            for _, invitee in marks:
-                if invitee.member_id not in member_codes:
-                    member = await store.members.get(invitee.member_id)
-                    member_codes[invitee.member_id] = member.code if member else ""
+            found = await store.members.many(invitee.member_id for _, invitee in marks)
+            member_codes = {member_id: member.code or "" for member_id, member in found.items()}
         header = [
             gettext("Session"),
             gettext("Date"),
