@@ -465,9 +465,9 @@ async def test_admin_manages_campaigns_in_the_bot(campaign: Harness) -> None:
     h = campaign
     listing = await h.say(ADMIN_ID, "/campaign")
     assert "2026" in listing.text and "31/03/2026" in listing.text
-    ask_year = await h.press(ADMIN_ID, listing, "Tạo kế hoạch mới")
+    ask_year = await h.press(ADMIN_ID, listing, "Tạo chuyên đề năm mới")
     assert "năm" in ask_year.text
-    assert "Đã có kế hoạch năm 2026" in (await h.say(ADMIN_ID, "2026")).text
+    assert "Đã có chuyên đề năm 2026" in (await h.say(ADMIN_ID, "2026")).text
     ask_topic = await h.say(ADMIN_ID, "2027")
     assert "chuyên đề" in ask_topic.text
     assert "10 đến 1000" in (await h.say(ADMIN_ID, "ngắn")).text
