@@ -66,3 +66,15 @@ def parse_datetime(text: str, *, tz: tzinfo, default_year: int) -> datetime:
     day = parse_date(first, default_year=default_year)
     clock = parse_time(second[:5] if _ISO.match(first) and len(second) > 5 else second)
     return datetime.combine(day, clock, tzinfo=tz)
+
+
+def parse_whole_number(text: str) -> int | None:
+    """A non-negative whole number written with the digits 0-9, or None.
+
+    Stricter than ``str.isdigit`` (true for "²", which ``int`` refuses) and bounded to 18
+    digits, so the value always fits SQLite's 64-bit integers.
+    """
+    value = text.strip()
+    if not value or len(value) > 18 or not (value.isascii() and value.isdigit()):
+        return None
+    return int(value)

@@ -18,7 +18,7 @@ from telegram.ext import (
 from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
 from bot.i18n import N_, format_date, gettext
-from bot.parsing import parse_date
+from bot.parsing import parse_date, parse_whole_number
 from bot.services.campaigns import Campaign
 from handlers import flow
 from handlers.replies import h, reply
@@ -88,17 +88,17 @@ async def pressed_new(update: Update, context: CadreContext) -> int:
 
 
 async def got_year(update: Update, context: CadreContext) -> int:
-    text = (update.effective_message.text or "").strip()
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+    year = parse_whole_number(update.effective_message.text or "")
+    if year is None or not 2000 <= year <= 2100:
         await reply(update, gettext("The year must be between 2000 and 2100."))
         return CA_YEAR
-    if await context.services.campaigns.for_year(int(text)) is not None:
+    if await context.services.campaigns.for_year(year) is not None:
         await reply(
             update,
-            gettext("A campaign for {year} already exists. Edit it instead.").format(year=text),
+            gettext("A campaign for {year} already exists. Edit it instead.").format(year=year),
         )
         return CA_YEAR
-    context.user_data[DRAFT_KEY] = {"year": int(text)}
+    context.user_data[DRAFT_KEY] = {"year": year}
     await reply(update, gettext("Send the year's topic."))
     return CA_TOPIC
 
@@ -114,7 +114,7 @@ async def got_topic(update: Update, context: CadreContext) -> int:
             actor=_actor_label(context),
         )
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return CA_TOPIC
     context.user_data.pop(DRAFT_KEY, None)
     await reply(
@@ -174,10 +174,10 @@ async def got_value(update: Update, context: CadreContext) -> int:
             year=draft["year"], actor=_actor_label(context), **{draft["field"]: value}
         )
     except InvalidInput as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return CA_VALUE
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return flow.close(context, NAME)
     context.user_data.pop(DRAFT_KEY, None)
     await reply(update, gettext("Saved.") + "\n" + describe(campaign))

@@ -42,6 +42,7 @@ from bot.commitments import (
 from bot.context import CadreContext
 from bot.errors import Conflict, NotFound, UserFacingError
 from bot.i18n import format_date, gettext
+from bot.parsing import parse_whole_number
 from bot.services.commitments import ActionRecord, CommitmentView
 from handlers import flow
 from handlers.replies import MAX_MESSAGE, h, reply, split_message
@@ -283,7 +284,7 @@ async def _open(
     try:
         return await first(update, context)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return flow.close(context, name)
 
 
@@ -344,7 +345,7 @@ async def action_text(update: Update, context: CadreContext) -> int:
             context.actor, heading, update.effective_message.text or ""
         )
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return ADD_TEXT
     context.user_data.pop(HEADING_KEY, None)
     context.user_data[ACTION_KEY] = action.id
@@ -362,7 +363,7 @@ async def action_date(update: Update, context: CadreContext) -> int:
             context.actor, int(action_id), update.effective_message.text or ""
         )
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return ADD_DATE
     context.user_data.pop(ACTION_KEY, None)
     await reply(
@@ -380,7 +381,7 @@ async def pressed_skip(update: Update, context: CadreContext) -> int:
         try:
             await context.services.commitments.set_target(context.actor, action_id, None)
         except UserFacingError as error:
-            await reply(update, error.render())
+            await reply(update, error.render_html())
     context.user_data.pop(ACTION_KEY, None)
     return await _show_menu(update, context)
 
@@ -471,7 +472,7 @@ async def edited_text(update: Update, context: CadreContext) -> int:
             context.actor, int(action_id), update.effective_message.text or ""
         )
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         if isinstance(error, NotFound | Conflict):
             context.user_data.pop(ACTION_KEY, None)
             return await _show_menu(update, context)
@@ -692,7 +693,7 @@ async def return_comment(update: Update, context: CadreContext) -> int:
             comment=update.effective_message.text or "",
         )
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         if error.message.startswith(("The text", "Please write")):
             return ASK_COMMENT
         context.user_data.pop(DECISION_KEY, None)
@@ -718,7 +719,7 @@ async def my_commitments(update: Update, context: CadreContext) -> None:
     try:
         views = await context.services.commitments.mine(context.actor)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return
     if not views:
         await reply(update, gettext("You have no commitments yet. Send /commit to file one."))
@@ -759,16 +760,16 @@ async def pressed_document(update: Update, context: CadreContext) -> None:
 async def show_progress(update: Update, context: CadreContext) -> None:
     year = None
     if context.args:
-        if not context.args[0].isdigit():
+        year = parse_whole_number(context.args[0])
+        if year is None:
             await reply(
                 update, gettext("Please write the year as a number, e.g. /commitments 2026")
             )
             return
-        year = int(context.args[0])
     try:
         campaign, rows = await context.services.commitments.progress(context.actor, year)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return
     lines = [
         gettext("<b>Commitments {year}</b> — deadline {date}").format(
@@ -896,7 +897,7 @@ async def evidence_text(update: Update, context: CadreContext) -> int:
         )
         return await _next_rating(update, context)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return EVIDENCE
 
 
@@ -926,13 +927,13 @@ def _grade_markup(view: CommitmentView) -> Markup:
 
 
 async def list_gradable(update: Update, context: CadreContext) -> None:
-    year = int(context.args[0]) if context.args and context.args[0].isdigit() else None
+    year = parse_whole_number(context.args[0]) if context.args else None
     service = context.services.commitments
     try:
         views = await service.gradable(context.actor, year)
         graded = await service.gradable(context.actor, year, graded=True)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return
     if not views:
         await reply(update, gettext("Nobody is waiting for a grade."))
@@ -1035,7 +1036,7 @@ async def grade_points(update: Update, context: CadreContext) -> int:
     try:
         points = check_points(target["grade"], parse_points(update.effective_message.text or ""))
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return POINTS
     target["points"] = points
     return await _ask_grade_comment(update)
@@ -1102,7 +1103,7 @@ async def grade_confirm(update: Update, context: CadreContext) -> int:
         )
     except UserFacingError as error:
         await _answer(update, error.render(), alert=True)
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return flow.close(context, GRADING)
     await _answer(update)
     saved = (
@@ -1136,15 +1137,15 @@ TEXT = filters.TEXT & ~filters.COMMAND
 def _filing_buttons() -> list[CallbackQueryHandler]:
     pairs: list[tuple[str, Callable]] = [
         (r"^cf:add:\w+$", pressed_add),
-        (r"^cf:(skip|nodate):\d+$", pressed_skip),
+        (r"^cf:(skip|nodate):\d{1,18}$", pressed_skip),
         (r"^cf:menu$", pressed_menu),
         (r"^cf:prev$", pressed_preview),
         (r"^cf:list$", pressed_list),
-        (r"^cf:act:\d+$", pressed_action),
-        (r"^cf:edit:\d+$", pressed_edit),
-        (r"^cf:date:\d+$", pressed_date),
-        (r"^cf:del:\d+$", pressed_delete),
-        (r"^cf:delok:\d+$", pressed_delete_ok),
+        (r"^cf:act:\d{1,18}$", pressed_action),
+        (r"^cf:edit:\d{1,18}$", pressed_edit),
+        (r"^cf:date:\d{1,18}$", pressed_date),
+        (r"^cf:del:\d{1,18}$", pressed_delete),
+        (r"^cf:delok:\d{1,18}$", pressed_delete_ok),
         (r"^cf:submit$", pressed_submit),
         (r"^cf:subok$", pressed_submit_ok),
         (r"^cf:revise$", pressed_revise),
@@ -1175,7 +1176,7 @@ def _conversation(
 
 def register(application: Application) -> None:
     buttons = _filing_buttons()
-    rating = CallbackQueryHandler(pressed_rating, pattern=r"^cr:\d+:\w+$")
+    rating = CallbackQueryHandler(pressed_rating, pattern=r"^cr:\d{1,18}:\w+$")
     conversations = [
         _conversation(
             FILING,
@@ -1190,7 +1191,7 @@ def register(application: Application) -> None:
         ),
         _conversation(
             RETURNING,
-            CallbackQueryHandler(pressed_return, pattern=r"^cd:ret:\d+:\d+$"),
+            CallbackQueryHandler(pressed_return, pattern=r"^cd:ret:\d{1,18}:\d{1,18}$"),
             {ASK_COMMENT: [MessageHandler(TEXT, return_comment)]},
             return_cancel,
         ),
@@ -1205,7 +1206,7 @@ def register(application: Application) -> None:
         ),
         _conversation(
             GRADING,
-            CallbackQueryHandler(pressed_grade, pattern=r"^cg:\d+:(\d+:)?[a-z_]+$"),
+            CallbackQueryHandler(pressed_grade, pattern=r"^cg:\d{1,18}:(\d{1,18}:)?[a-z_]+$"),
             {
                 POINTS: [
                     CallbackQueryHandler(grade_skip_points, pattern=r"^cg:skip$"),
@@ -1222,10 +1223,14 @@ def register(application: Application) -> None:
     ]
     for conversation in conversations:
         application.add_handler(conversation)
-    application.add_handler(CallbackQueryHandler(pressed_approve, pattern=r"^cd:ok:\d+:\d+$"))
-    application.add_handler(CallbackQueryHandler(pressed_document, pattern=r"^cx:doc:\d+(:\d+)?$"))
+    application.add_handler(
+        CallbackQueryHandler(pressed_approve, pattern=r"^cd:ok:\d{1,18}:\d{1,18}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(pressed_document, pattern=r"^cx:doc:\d{1,18}(:\d{1,18})?$")
+    )
     application.add_handler(CallbackQueryHandler(pressed_export, pattern=r"^cx:(csv|xlsx):\d{4}$"))
-    application.add_handler(CallbackQueryHandler(pressed_change, pattern=r"^cgx:\d+$"))
+    application.add_handler(CallbackQueryHandler(pressed_change, pattern=r"^cgx:\d{1,18}$"))
     application.add_handler(CommandHandler("pending", list_pending))
     application.add_handler(CommandHandler("mycommitments", my_commitments))
     application.add_handler(CommandHandler("commitments", show_progress))

@@ -8,6 +8,8 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    MessageHandler,
+    filters,
 )
 
 from bot.access import Role
@@ -141,6 +143,15 @@ async def stale_button(update: Update, context: CadreContext) -> None:
     )
 
 
+async def not_understood(update: Update, context: CadreContext) -> None:
+    # Text in a private chat that no open step was waiting for (one finished, cancelled or
+    # taken over by a button meanwhile): say so rather than stay silent.
+    await reply(
+        update,
+        gettext("I was not expecting a message. Send /help to see what you can do."),
+    )
+
+
 async def chat_member_changed(update: Update, context: CadreContext) -> None:
     change = update.my_chat_member
     if change is None or change.chat.type != "private":
@@ -160,3 +171,6 @@ def register(application: Application) -> None:
     )
     # Registered last in the group: only buttons no other handler recognised reach it.
     application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, not_understood)
+    )

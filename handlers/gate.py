@@ -52,6 +52,15 @@ async def resolve(update: Update, context: CadreContext) -> None:
 async def guard(update: Update, context: CadreContext) -> None:
     if not context.has_actor or update.my_chat_member is not None:
         return
+    query = update.callback_query
+    if query is not None and not query.data:
+        # Every button of ours carries data; python-telegram-bot would hand a query without
+        # any to the first pattern handler, as if it matched.
+        await query.answer(
+            gettext("This button is no longer active. Please send the command again."),
+            show_alert=True,
+        )
+        raise ApplicationHandlerStop
     actor = context.actor
     name = command_name(update)
     registered = actor.is_registered or actor.is_admin

@@ -19,6 +19,7 @@ from bot.errors import InvalidInput, UserFacingError
 from bot.i18n import N_, current_locale, format_date, gettext
 from bot.invites import deep_link
 from bot.menus import refresh_menu
+from bot.parsing import parse_whole_number
 from bot.services.registration import Redeemed, clean_full_name
 from handlers.gate import JOINING_KEY
 from handlers.replies import h, is_private, reply, reply_lines, stranger_text
@@ -59,7 +60,7 @@ async def start(update: Update, context: CadreContext) -> int:
     try:
         result = await context.services.registration.redeem(context.args[0], actor.telegram_id)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return ConversationHandler.END
     if result.outcome is Redeemed.BOUND and result.member is not None:
         context.actor = await context.services.registration.identify(actor.telegram_id)
@@ -87,7 +88,7 @@ async def name_received(update: Update, context: CadreContext) -> int:
     try:
         name = clean_full_name(update.effective_message.text or "")
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return ASK_NAME
     context.user_data[NAME_KEY] = name
     await reply(
@@ -124,7 +125,7 @@ async def name_confirmed(update: Update, context: CadreContext) -> int:
             code, context.actor.telegram_id, name, language
         )
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         _forget_joining(context)
         return ConversationHandler.END
     _forget_joining(context)
@@ -255,7 +256,7 @@ async def create_invite(update: Update, context: CadreContext) -> None:
         else:
             invite = await registration.create_invite(by=by, member_code=args[0], actor=actor)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return
     link = deep_link(context.bot.username, invite.code)
     lines = [gettext("Invite code: <code>{code}</code>").format(code=invite.code)]
@@ -267,9 +268,10 @@ async def create_invite(update: Update, context: CadreContext) -> None:
 
 
 def _positive(text: str) -> int:
-    if not text.isdigit():
+    number = parse_whole_number(text)
+    if number is None:
         raise InvalidInput(N_("Please write the number of uses as a whole number, e.g. 20."))
-    return int(text)
+    return number
 
 
 async def list_unreached(update: Update, context: CadreContext) -> None:
@@ -314,7 +316,7 @@ def register(application: Application) -> None:
     )
     application.add_handler(conversation)
     application.add_handler(
-        CallbackQueryHandler(decision_pressed, pattern=r"^join:(approve|reject):\d+$")
+        CallbackQueryHandler(decision_pressed, pattern=r"^join:(approve|reject):\d{1,18}$")
     )
     application.add_handler(CommandHandler("joins", list_joins))
     application.add_handler(CommandHandler("invite", create_invite))

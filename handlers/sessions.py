@@ -31,7 +31,7 @@ from bot import sessions as rules
 from bot.context import CadreContext, services_of
 from bot.errors import InvalidInput, NotFound, UserFacingError
 from bot.i18n import N_, current_locale, format_date, format_datetime, gettext, use_locale
-from bot.parsing import parse_date
+from bot.parsing import parse_date, parse_whole_number
 from bot.services.sessions import (
     Draft,
     Minutes,
@@ -175,12 +175,12 @@ def _data_int(update: Update, index: int = -1) -> int:
 
 
 def _id(text: str) -> int:
-    value = text.strip().lstrip("#")
-    if not value.isdigit():
+    value = parse_whole_number(text.strip().lstrip("#"))
+    if value is None:
         raise InvalidInput(
             N_("Please give the session number, for example: /session show 12"),
         )
-    return int(value)
+    return value
 
 
 def _forget(context: CadreContext, *keys: str) -> None:
@@ -247,7 +247,7 @@ async def route(update: Update, context: CadreContext) -> int | None:
         try:
             return await starters[sub](update, context, rest)
         except UserFacingError as error:
-            await reply(update, error.render())
+            await reply(update, error.render_html())
             return _end(context)
     try:
         if sub == "list":
@@ -267,7 +267,7 @@ async def route(update: Update, context: CadreContext) -> int | None:
         else:
             await show_menu(update)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
     return None
 
 
@@ -356,7 +356,7 @@ async def _take(update: Update, draft: dict, field: str) -> bool:
     try:
         draft[field] = check_field(field, _text(update))
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return False
     return True
 
@@ -406,7 +406,7 @@ async def _read_when(
     try:
         moment = context.services.sessions.parse_start(_text(update))
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return again
     keep["starts_at"] = moment.isoformat()
     await reply(
@@ -508,7 +508,7 @@ async def new_save(update: Update, context: CadreContext, draft: dict) -> int:
             ),
         )
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         if isinstance(error, InvalidInput):  # the time has passed while confirming
             return await _ask_when(update)
         return _end(context)
@@ -778,7 +778,7 @@ async def edit_value(update: Update, context: CadreContext, state: dict) -> int:
     try:
         state["value"] = check_field(field, _text(update))
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return EDIT_VALUE
     await reply(
         update,
@@ -804,7 +804,7 @@ async def edit_confirm(update: Update, context: CadreContext, state: dict) -> in
     try:
         session = await service.edit(context.actor, state["id"], state["field"], value)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return EDIT_VALUE if isinstance(error, InvalidInput) else _end(context)
     await reply(
         update,
@@ -902,7 +902,7 @@ async def rsvp_reason(update: Update, context: CadreContext) -> int:
     try:
         await context.services.sessions.rsvp(context.actor, session_id, False, text)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         if isinstance(error, InvalidInput):
             return ASK_REASON
         context.user_data.pop(REASON_KEY, None)
@@ -952,7 +952,7 @@ async def attend(update: Update, context: CadreContext) -> None:
         try:
             result = await service.attend_code(context.actor, "".join(context.args))
         except UserFacingError as error:
-            await reply(update, error.render())
+            await reply(update, error.render_html())
             return
         # The code as it was read, repeated back with the meeting it matched.
         assert result.session.checkin_code is not None
@@ -1096,7 +1096,7 @@ async def close_text(update: Update, context: CadreContext, state: dict) -> int:
         _, _, lines = await service.attendance(context.actor, state["id"])
         changes = rules.parse_bulk(_text(update), len(lines))
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return CLOSE_EDIT
     state["changes"] = [[c.number, c.mark.value, c.reason] for c in changes]
     corrected = rules.apply_changes(lines, changes)
@@ -1261,7 +1261,7 @@ def _minutes_step(
         try:
             data[key] = " ".join(_minutes_text(update, high=high).split())
         except UserFacingError as error:
-            await reply(update, error.render())
+            await reply(update, error.render_html())
             return state
         return await _ask(update, prompt, next_state, skip=skip)
 
@@ -1317,7 +1317,7 @@ async def min_speakers(update: Update, context: CadreContext, data: dict) -> int
     try:
         speakers = parse_speakers(_text(update))
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return MIN_SPEAKERS
     data["speakers"].extend([list(s) for s in speakers])
     echo = [gettext("Speakers so far:")]
@@ -1340,7 +1340,7 @@ async def min_conclusion(update: Update, context: CadreContext, data: dict) -> i
     try:
         data["conclusion"] = _minutes_text(update)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return MIN_CONCLUSION
     lines = [
         gettext("Please check the minutes:"),
@@ -1382,7 +1382,7 @@ async def min_save(update: Update, context: CadreContext, data: dict) -> int:
     try:
         await context.services.sessions.save_minutes(context.actor, minutes)
     except UserFacingError as error:
-        await reply(update, error.render())
+        await reply(update, error.render_html())
         return _end(context)
     await reply(update, gettext("The minutes are saved. Here is the document:"))
     await _send_docx(update, context, data["id"])
@@ -1420,11 +1420,11 @@ async def bridge_ask(update: Update, context: CadreContext, rest: list[str]) -> 
     session_id = _id(rest[0])
     unit_code = None
     tail = rest[1:]
-    if not tail[0].isdigit():
+    if parse_whole_number(tail[0]) is None:
         unit_code, tail = tail[0], tail[1:]
-    if not tail or not tail[0].isdigit():
+    count = parse_whole_number(tail[0]) if tail else None
+    if count is None:
         raise InvalidInput(N_("The head count must be a whole number, e.g. 25."))
-    count = int(tail[0])
     names = " ".join(tail[1:])
     context.user_data[BRIDGE_KEY] = {
         "id": session_id,
@@ -1610,8 +1610,12 @@ async def _study_lines(context: CadreContext) -> list[str]:
 async def export_pressed(update: Update, context: CadreContext) -> None:
     query = update.callback_query
     _, _, fmt, raw_start, raw_end, code = (query.data or "").split(":", 5)
-    start = datetime.strptime(raw_start, "%Y%m%d").date()
-    end = datetime.strptime(raw_end, "%Y%m%d").date()
+    try:
+        start = datetime.strptime(raw_start, "%Y%m%d").date()
+        end = datetime.strptime(raw_end, "%Y%m%d").date()
+    except ValueError:  # not a button of ours
+        await _refuse(update, gettext("This button is no longer active."))
+        return
     try:
         name, data = await context.services.sessions.export_attendance(
             context.actor, code, start, end, fmt
@@ -1655,10 +1659,10 @@ def register(application: Application) -> None:
     conversation = ConversationHandler(
         entry_points=[
             CommandHandler("session", route),
-            CallbackQueryHandler(minutes_again, pattern=r"^ses:minre:\d+$"),
+            CallbackQueryHandler(minutes_again, pattern=r"^ses:minre:\d{1,18}$"),
         ],
         states={
-            NEW_UNIT: [CallbackQueryHandler(new_unit, pattern=r"^sesn:unit:\d+$")],
+            NEW_UNIT: [CallbackQueryHandler(new_unit, pattern=r"^sesn:unit:\d{1,18}$")],
             NEW_KIND: [CallbackQueryHandler(new_kind, pattern=r"^sesn:kind:\w+$")],
             NEW_TOPIC: [MessageHandler(text, new_topic)],
             NEW_CAMPAIGN: [CallbackQueryHandler(new_campaign, pattern=r"^sesn:camp:(yes|no)$")],
@@ -1679,8 +1683,8 @@ def register(application: Application) -> None:
             ],
             CLOSE_EDIT: [
                 MessageHandler(text, close_text),
-                CallbackQueryHandler(bulk_decided, pattern=r"^ses:bulk:(ok|no):\d+$"),
-                CallbackQueryHandler(finalise_pressed, pattern=r"^ses:fin:\d+$"),
+                CallbackQueryHandler(bulk_decided, pattern=r"^ses:bulk:(ok|no):\d{1,18}$"),
+                CallbackQueryHandler(finalise_pressed, pattern=r"^ses:fin:\d{1,18}$"),
             ],
             MIN_CHAIR: [MessageHandler(text, min_chair)],
             MIN_TAKER: [MessageHandler(text, min_taker)],
@@ -1702,7 +1706,7 @@ def register(application: Application) -> None:
         per_message=False,
     )
     absence = ConversationHandler(
-        entry_points=[CallbackQueryHandler(rsvp_no, pattern=r"^ses:no:\d+$")],
+        entry_points=[CallbackQueryHandler(rsvp_no, pattern=r"^ses:no:\d{1,18}$")],
         states={ASK_REASON: [MessageHandler(text, rsvp_reason)]},
         fallbacks=[CommandHandler("cancel", rsvp_cancel)],
         name=ABSENCE_FLOW,
@@ -1713,14 +1717,14 @@ def register(application: Application) -> None:
     for handler in (conversation, absence):
         application.add_handler(flow.track(handler))
     for callback, pattern in (
-        (rsvp_yes, r"^ses:yes:\d+$"),
-        (attend_pressed, r"^ses:in:\d+$"),
-        (late_decided, r"^ses:late:(ok|no):\d+:\d+$"),
-        (cancel_confirmed, r"^ses:cancelok:\d+$"),
-        (cycle_pressed, r"^ses:cyc:\d+:\d+$"),
-        (finalise_pressed, r"^ses:fin:\d+$"),
-        (show_refresh, r"^ses:show:\d+$"),
-        (bridge_confirmed, r"^ses:brok:\d+$"),
+        (rsvp_yes, r"^ses:yes:\d{1,18}$"),
+        (attend_pressed, r"^ses:in:\d{1,18}$"),
+        (late_decided, r"^ses:late:(ok|no):\d{1,18}:\d{1,18}$"),
+        (cancel_confirmed, r"^ses:cancelok:\d{1,18}$"),
+        (cycle_pressed, r"^ses:cyc:\d{1,18}:\d{1,18}$"),
+        (finalise_pressed, r"^ses:fin:\d{1,18}$"),
+        (show_refresh, r"^ses:show:\d{1,18}$"),
+        (bridge_confirmed, r"^ses:brok:\d{1,18}$"),
         (deadline_confirmed, r"^ses:dlok$"),
         (export_pressed, r"^ses:exp:(csv|xlsx):\d{8}:\d{8}:.+$"),
     ):
