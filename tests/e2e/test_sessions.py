@@ -459,7 +459,7 @@ async def test_a_thematic_session_circulates_its_lead_in(org: Harness) -> None:
     presenter_q = await org.say(SECRETARY, "Nhà văn hóa khu vực 1")
     assert "trình bày" in presenter_q.text
     lead_q = await org.say(SECRETARY, "Trần Thị Bích")
-    assert "bài gợi ý" in lead_q.text.lower()
+    assert "bài đề dẫn" in lead_q.text.lower()
     short = await org.say(SECRETARY, "Ngắn")  # too short for a lead-in: a reason and a retry
     assert "10" in short.text and "3000" in short.text
     lead_in = "Đảng viên nêu gương trong công việc <hằng ngày> và ở khu dân cư."
@@ -472,13 +472,13 @@ async def test_a_thematic_session_circulates_its_lead_in(org: Harness) -> None:
         invitation = await org.server.next_message(user)
         assert "Sinh hoạt chuyên đề" in invitation.text
         assert "Người trình bày: Trần Thị Bích" in invitation.text
-        assert "Bài gợi ý:" in invitation.text
+        assert "Bài đề dẫn:" in invitation.text
         assert "hằng ngày&gt; và ở khu dân cư." in invitation.text  # escaped user text
     stored = _rows(org.db_path, f"SELECT presenter, lead_in FROM sessions WHERE id = {session_id}")
     assert stored == [("Trần Thị Bích", lead_in)]
     # A revised lead-in is circulated again.
     fields = await org.say(SECRETARY, f"/session edit {session_id}")
-    await org.press(SECRETARY, fields, "Bài gợi ý")
+    await org.press(SECRETARY, fields, "Bài đề dẫn")
     echo = await org.say(SECRETARY, "Bản sửa: nêu gương trong công việc hằng ngày.")
     assert "Có đúng không" in echo.text
     await org.press(SECRETARY, echo, "Xác nhận")
