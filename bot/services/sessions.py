@@ -1002,7 +1002,7 @@ class SessionService:
                 member_codes.get(invitee.member_id) or "",
                 invitee.full_name,
                 gettext(STATUS_NAMES.get(invitee.status, invitee.status)),
-                gettext(rules.MARK_NAMES[rules.Mark(invitee.mark or "absent")]),
+                _attendance_label(invitee),
                 invitee.reason or "",
             ]
             for session, invitee in marks
@@ -1287,3 +1287,11 @@ def build_minutes(
 
 def with_speakers(minutes: Minutes, speakers: Sequence[tuple[str, str]]) -> Minutes:
     return replace(minutes, speakers=tuple(speakers))
+
+
+def _attendance_label(invitee: Invitee) -> str:
+    """The register's mark; an exempt member who did not come is "exempt", not "absent"."""
+    mark = rules.Mark(invitee.mark or "absent")
+    if invitee.status == "exempt" and mark is not rules.Mark.PRESENT:
+        return gettext(STATUS_NAMES["exempt"])
+    return gettext(rules.MARK_NAMES[mark])

@@ -250,6 +250,9 @@ async def test_a_regular_session_from_invitation_to_minutes(org: Harness, tmp_pa
     exported = await org.next_new(SECRETARY)
     csv_text = exported.file_bytes.decode("utf-8-sig")
     assert "Lê Hoàng Cường" in csv_text and "Vắng có lý do" in csv_text
+    exempt_row = next(line for line in csv_text.splitlines() if "Cụ Miễn Sinh Hoạt" in line)
+    # Exempt and absent: the register says so, rather than "absent without reason".
+    assert exempt_row.count("Miễn sinh hoạt") == 2 and "Vắng không lý do" not in exempt_row
     out = tmp_path / "attendance.xlsx"
     code_, stdout, err = await org.cli(
         "export", "attendance", "--unit", "CB-1", "--from", "2026-03-01", "--to",
