@@ -10,6 +10,8 @@ import aiosqlite
 import pytest
 
 from bot import i18n
+from bot.context import Services
+from tests.conftest import FakeBot, Organisation
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +38,20 @@ def thread_guard() -> Iterator[set[threading.Thread]]:
             if thread.is_alive() and thread not in before:
                 obj.stop()
                 thread.join(timeout=5)
+
+
+@pytest.fixture
+async def setup(services: Services, org: Organisation, fake_bot: FakeBot) -> Services:
+    """The services with the 2026 campaign and the cells' secretaries and a committee."""
+    await services.campaigns.create(
+        year=2026, topic="Tinh thần trách nhiệm, năng động, sáng tạo", actor="test"
+    )
+    for code, role, unit in (
+        ("DV001", "secretary", "CB-BT1"),
+        ("DV005", "secretary", "CB-BT2"),
+        ("DV010", "committee", "QU-BT"),
+    ):
+        await services.organisation.set_role(
+            member_code=code, role=role, unit_code=unit, grant=True, actor="test"
+        )
+    return services

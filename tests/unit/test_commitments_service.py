@@ -14,7 +14,7 @@ from bot.access import Actor
 from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput
 from bot.services.commitments import build_document
-from tests.conftest import TIMEZONE, FakeBot, Organisation
+from tests.conftest import TIMEZONE, FakeBot
 
 ACTION = "Đọc và nghiên cứu tác phẩm Sửa đổi lối làm việc"
 
@@ -28,22 +28,6 @@ async def actor_for(services: Services, code: str, telegram_id: int) -> Actor:
     return await services.registration.identify(
         telegram_id if member.telegram_id is None else member.telegram_id
     )
-
-
-@pytest.fixture
-async def setup(services: Services, org: Organisation, fake_bot: FakeBot) -> Services:
-    await services.campaigns.create(
-        year=2026, topic="Tinh thần trách nhiệm, năng động, sáng tạo", actor="test"
-    )
-    for code, role, unit in (
-        ("DV001", "secretary", "CB-BT1"),
-        ("DV005", "secretary", "CB-BT2"),
-        ("DV010", "committee", "QU-BT"),
-    ):
-        await services.organisation.set_role(
-            member_code=code, role=role, unit_code=unit, grant=True, actor="test"
-        )
-    return services
 
 
 async def file(services: Services, member: Actor, *headings: str) -> None:

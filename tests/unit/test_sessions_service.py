@@ -13,7 +13,7 @@ from bot.context import Services
 from bot.errors import AccessDenied, InvalidInput
 from bot.services.sessions import Draft
 from storage.sessions import Minutes
-from tests.conftest import TIMEZONE, FakeBot, Organisation
+from tests.conftest import TIMEZONE, Organisation
 
 START = datetime(2026, 3, 20, 19, 30, tzinfo=TIMEZONE)
 
@@ -27,22 +27,6 @@ async def actor_for(services: Services, code: str, telegram_id: int) -> Actor:
             member = await store.members.by_code(code)
     assert member is not None and member.telegram_id is not None
     return await services.registration.identify(member.telegram_id)
-
-
-@pytest.fixture
-async def setup(services: Services, org: Organisation, fake_bot: FakeBot) -> Services:
-    await services.campaigns.create(
-        year=2026, topic="Tinh thần trách nhiệm, năng động, sáng tạo", actor="test"
-    )
-    for code, role, unit in (
-        ("DV001", "secretary", "CB-BT1"),
-        ("DV005", "secretary", "CB-BT2"),
-        ("DV010", "committee", "QU-BT"),
-    ):
-        await services.organisation.set_role(
-            member_code=code, role=role, unit_code=unit, grant=True, actor="test"
-        )
-    return services
 
 
 def draft(org: Organisation, unit: str, kind: str = "regular", **extra: object) -> Draft:
