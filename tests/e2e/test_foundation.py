@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
-import time
 
 from tests.e2e.conftest import ADMIN_ID, Harness
 
@@ -213,14 +212,14 @@ async def test_many_members_at_once_and_a_slow_chat_does_not_delay_others(
     assert (await org.cli("members", "import", str(tmp_path / "more.csv")))[0] == 0
     for user in users:
         org.server.add_user(user, f"U{user}", language_code="vi")
-    org.server.slow_down("sendMessage", 3.0, chat_id=5001)
-    started = time.monotonic()
+    # The first member's replies hang at Telegram's side; everyone else is still answered.
+    org.server.slow_down("sendMessage", 5.0, chat_id=5001)
     for user in users:
         org.server.send_text(user, "/start")
     replies = await asyncio.gather(*(org.server.next_message(u) for u in users[1:]))
-    fast = time.monotonic() - started
     assert all(f"Đảng viên Số {u}" in r.text for u, r in zip(users[1:], replies, strict=True))
-    assert fast < 3.0, "another member's slow reply held everyone up"
+    # Ordering, not timing: every other reply was delivered while the slow one still hung.
+    assert org.server.messages(5001) == []
     slow = await org.server.next_message(5001)
     assert "Đảng viên Số 5001" in slow.text
 
