@@ -8,7 +8,7 @@ message is checked against the database and answered politely when the state mov
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -21,6 +21,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import Actor
 from bot.commitments import (
     ACTION_MAX,
     ACTION_MIN,
@@ -355,21 +356,41 @@ async def action_text(update: Update, context: CadreContext) -> int:
 
 
 async def action_date(update: Update, context: CadreContext) -> int:
+    return await _change_pending_action(
+        update,
+        context,
+        context.services.commitments.set_target,
+        ADD_DATE,
+        lambda action: gettext("Target date: {date}").format(
+            date=format_date(action.target_date)  # type: ignore[arg-type]
+        ),
+    )
+
+
+async def _change_pending_action(
+    update: Update,
+    context: CadreContext,
+    change: Callable[[Actor, int, str], Awaitable[ActionRecord]],
+    retry_state: int,
+    confirmation: Callable[[ActionRecord], str],
+) -> int:
+    """Apply the typed text to the action this step is about, then back to the menu.
+
+    Bad text asks again; an action that is gone or locked meanwhile returns to the menu.
+    """
     action_id = context.user_data.get(ACTION_KEY)
     if not action_id:
         return await _show_menu(update, context)
     try:
-        action = await context.services.commitments.set_target(
-            context.actor, int(action_id), update.effective_message.text or ""
-        )
+        action = await change(context.actor, int(action_id), update.effective_message.text or "")
     except UserFacingError as error:
         await reply(update, error.render_html())
-        return ADD_DATE
+        if isinstance(error, NotFound | Conflict):
+            context.user_data.pop(ACTION_KEY, None)
+            return await _show_menu(update, context)
+        return retry_state
     context.user_data.pop(ACTION_KEY, None)
-    await reply(
-        update,
-        gettext("Target date: {date}").format(date=format_date(action.target_date)),  # type: ignore[arg-type]
-    )
+    await reply(update, confirmation(action))
     return await _show_menu(update, context)
 
 
@@ -464,22 +485,13 @@ async def pressed_edit(update: Update, context: CadreContext) -> int:
 
 
 async def edited_text(update: Update, context: CadreContext) -> int:
-    action_id = context.user_data.get(ACTION_KEY)
-    if not action_id:
-        return await _show_menu(update, context)
-    try:
-        await context.services.commitments.edit_action(
-            context.actor, int(action_id), update.effective_message.text or ""
-        )
-    except UserFacingError as error:
-        await reply(update, error.render_html())
-        if isinstance(error, NotFound | Conflict):
-            context.user_data.pop(ACTION_KEY, None)
-            return await _show_menu(update, context)
-        return EDIT_TEXT
-    context.user_data.pop(ACTION_KEY, None)
-    await reply(update, gettext("Saved."))
-    return await _show_menu(update, context)
+    return await _change_pending_action(
+        update,
+        context,
+        context.services.commitments.edit_action,
+        EDIT_TEXT,
+        lambda _: gettext("Saved."),
+    )
 
 
 async def pressed_date(update: Update, context: CadreContext) -> int:
