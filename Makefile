@@ -33,11 +33,11 @@ format: $(VENV)/.installed-test
 
 # Translations: extract the messages from the code, then merge them into the catalogs.
 i18n-extract: $(VENV)/.installed-test
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --no-location --sort-output --width 100 \
 		--project cadrebot --copyright-holder "cadrebot" .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --width 100
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run_all.py

@@ -22,7 +22,7 @@ from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
 from bot.services.sessions import SessionService
 from bot.update_processor import PerUserOrderedProcessor
-from handlers import register_handlers
+from handlers import after_start, register_handlers
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,13 @@ def build_application(
             )
         )
         .context_types(ContextTypes(context=CadreContext))
-        .persistence(SQLitePersistence(services.db))
+        .persistence(
+            SQLitePersistence(
+                services.db,
+                services.clock,
+                conversation_timeout=settings.conversation_timeout,
+            )
+        )
         .concurrent_updates(processor)
         # Concurrent updates need a pool to match, or they queue for connections.
         .connection_pool_size(settings.max_concurrent_updates + 8)
@@ -104,6 +110,7 @@ async def _post_init(application: Application) -> None:
     async with services.db.write() as store:
         await store.kv.set(BOT_USERNAME_KEY, username)
     await set_default_menus(application.bot)
+    await after_start(application)
     log.info("cadrebot started as @%s", username)
 
 

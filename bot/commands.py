@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.access import MANAGERS, MONITORS, Actor, Role, may_use
 from bot.i18n import N_, gettext
+from bot.rules.access import MANAGERS, MONITORS, Actor, Role, may_use
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -29,6 +30,10 @@ _EXPECTED = {
     ),
     "max_concurrent_updates": ("CADREBOT_MAX_CONCURRENT_UPDATES", "a whole number 1-1024"),
     "log_level": ("CADREBOT_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR"),
+    "conversation_timeout_hours": (
+        "CADREBOT_CONVERSATION_TIMEOUT_HOURS",
+        "hours from 0.01 to 720 (0 turns the timeout off)",
+    ),
 }
 
 
@@ -66,6 +71,9 @@ class Settings(BaseSettings):
         default=64, ge=1, le=1024, alias="CADREBOT_MAX_CONCURRENT_UPDATES"
     )
     log_level: str = Field(default="INFO", alias="CADREBOT_LOG_LEVEL")
+    conversation_timeout_hours: float = Field(
+        default=24, ge=0, le=720, alias="CADREBOT_CONVERSATION_TIMEOUT_HOURS"
+    )
 
     @field_validator("token", "webhook_secret", "api_base_url", "webhook_url", mode="before")
     @classmethod
@@ -132,6 +140,11 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def conversation_timeout(self) -> timedelta:
+        """How long a guided conversation waits for an answer; zero: for ever."""
+        return timedelta(hours=self.conversation_timeout_hours)
 
     @property
     def use_webhook(self) -> bool:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.access import Actor
+from bot.rules.access import Actor
 
 if TYPE_CHECKING:
     from bot.clock import Clock

@@ -10,9 +10,9 @@ import logging
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot.access import Actor
 from bot.commands import COMMANDS, visible_commands
 from bot.i18n import SUPPORTED_LOCALES, default_locale, use_locale
+from bot.rules.access import Actor
 
 log = logging.getLogger(__name__)
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Hashable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
-from telegram.ext._utils.types import ConversationDict, ConversationKey
 
+from bot.clock import Clock
 from storage import Database
+
+ConversationKey = tuple[int | str, ...]
 
 
 class SQLitePersistence(BasePersistence[dict, dict, dict]):
@@ -16,9 +20,21 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
 
     Values must be JSON-serialisable: keep only plain data in ``user_data``; domain records
     live in their own tables. Bot data is not persisted (services live there).
+
+    It also knows, for each conversation and key, when its state last changed: the flow
+    guard asks (:meth:`touched`) whether a conversation still holds a person and since when.
+    States older than ``conversation_timeout`` when the bot starts are dropped, and kept in
+    :meth:`take_expired` so that the bot can tell those people once.
     """
 
-    def __init__(self, db: Database, update_interval: float = 5) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock | None = None,
+        *,
+        conversation_timeout: timedelta | None = None,
+        update_interval: float = 5,
+    ) -> None:
         super().__init__(
             store_data=PersistenceInput(
                 bot_data=False, chat_data=True, user_data=True, callback_data=False
@@ -26,10 +42,26 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
             update_interval=update_interval,
         )
         self.db = db
+        self.clock = clock or Clock(UTC)
+        self.conversation_timeout = conversation_timeout
+        self._touched: dict[tuple[str, ConversationKey], datetime] = {}
+        self._expired: list[tuple[str, ConversationKey]] = []
+
+    def _now(self) -> datetime:
+        return self.clock.now()
 
     async def _ready(self) -> Database:
         await self.db.ensure_connected()
         return self.db
+
+    def touched(self, name: str, key: ConversationKey) -> datetime | None:
+        """When conversation ``name`` last changed state for ``key``; None when it holds none."""
+        return self._touched.get((name, tuple(key)))
+
+    def take_expired(self) -> list[tuple[str, ConversationKey]]:
+        """The conversations dropped at start for being past the timeout (once)."""
+        expired, self._expired = self._expired, []
+        return expired
 
     async def get_user_data(self) -> dict[int, dict]:
         async with (await self._ready()).read() as store:
@@ -45,15 +77,36 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
     async def get_callback_data(self) -> None:
         return None
 
-    async def get_conversations(self, name: str) -> ConversationDict:
+    async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
         async with (await self._ready()).read() as store:
-            return await store.persistence.conversations(name)  # type: ignore[return-value]
+            stored = await store.persistence.conversations(name)
+        now = self._now()
+        states: dict[ConversationKey, object] = {}
+        for key, (state, updated_at) in stored.items():
+            at = updated_at or now
+            if self.conversation_timeout and now - at > self.conversation_timeout:
+                self._expired.append((name, key))
+                continue
+            states[key] = state
+            self._touched[(name, key)] = at
+        if len(states) < len(stored):
+            async with self.db.write() as store:
+                for expired_name, key in self._expired:
+                    if expired_name == name:
+                        await store.persistence.save_conversation(name, key, None, now)
+        return states
 
     async def update_conversation(
-        self, name: str, key: ConversationKey, new_state: object | None
+        self, name: str, key: tuple[Hashable, ...], new_state: object | None
     ) -> None:
+        now = self._now()
+        conversation_key = tuple(key)  # type: ignore[arg-type]
         async with self.db.write() as store:
-            await store.persistence.save_conversation(name, tuple(key), new_state)
+            await store.persistence.save_conversation(name, conversation_key, new_state, now)
+        if new_state is None:
+            self._touched.pop((name, conversation_key), None)
+        else:
+            self._touched[(name, conversation_key)] = now
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
         async with self.db.write() as store:

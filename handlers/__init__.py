@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from telegram.ext import Application
 
-from handlers import campaigns, commitments, common, errors, gate, registration, sessions
+from bot.context import services_of
+from handlers import campaigns, commitments, common, errors, flow, gate, registration, sessions
 
 
 def register_handlers(application: Application) -> None:
+    flow.configure(application, services_of(application).settings.conversation_timeout)
     gate.register(application)
     registration.register(application)
     sessions.register(application)
@@ -15,3 +17,8 @@ def register_handlers(application: Application) -> None:
     campaigns.register(application)
     common.register(application)
     errors.register(application)
+
+
+async def after_start(application: Application) -> None:
+    """Once the bot is connected: tell people whose step expired while it was stopped."""
+    await flow.announce_expired_at_start(application)

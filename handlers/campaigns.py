@@ -5,7 +5,7 @@ The rules and the writes are CampaignService's, shared with ``cadrebot campaign`
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -15,17 +15,21 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks as cb
 from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
 from bot.i18n import N_, format_date, gettext
 from bot.parsing import parse_date, parse_whole_number
+from bot.services.audit import actor_label
 from bot.services.campaigns import Campaign
 from handlers import flow
 from handlers.replies import h, reply
+from handlers.ui import answer, keyboard, parse_button, stale_text
 
 NAME = "campaign_admin"
 CA_MENU, CA_YEAR, CA_TOPIC, CA_VALUE = range(40, 44)
 DRAFT_KEY = "ca_draft"
+FLOW = flow.FlowSpec(NAME, N_("editing a campaign (/campaign)"), draft_keys=(DRAFT_KEY,))
 
 FIELDS = {
     "topic": N_("Topic"),
@@ -34,12 +38,6 @@ FIELDS = {
     "review_opens": N_("Review opens"),
     "review_closes": N_("Review closes"),
 }
-
-
-def _kb(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
-    )
 
 
 def describe(campaign: Campaign) -> str:
@@ -56,32 +54,24 @@ def describe(campaign: Campaign) -> str:
     )
 
 
-async def _answer(update: Update, text: str | None = None) -> None:
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=bool(text))
-
-
-def _actor_label(context: CadreContext) -> str:
-    return f"tg:{context.actor.telegram_id}"
-
-
 async def start(update: Update, context: CadreContext) -> int:
     if await flow.refuse_if_busy(update, context, NAME):
         return ConversationHandler.END
     campaigns = await context.services.campaigns.all()
     lines = [gettext("<b>Campaigns</b>")]
     lines += [describe(c) for c in campaigns] or [gettext("No campaigns yet.")]
-    rows = [[(gettext("Create a campaign"), "ca:new")]]
+    rows = [[(gettext("Create a campaign"), cb.CAMPAIGN_NEW())]]
     rows += [
-        [(gettext("Edit {year}").format(year=c.year), f"ca:edit:{c.year}")] for c in campaigns[:6]
+        [(gettext("Edit {year}").format(year=c.year), cb.CAMPAIGN_EDIT(c.year))]
+        for c in campaigns[:6]
     ]
-    rows.append([(gettext("Cancel"), "ca:cancel")])
-    await reply(update, "\n\n".join(lines), reply_markup=_kb(rows))
+    rows.append([(gettext("Cancel"), cb.CAMPAIGN_CANCEL())])
+    await reply(update, "\n\n".join(lines), reply_markup=keyboard(*rows))
     return CA_MENU
 
 
 async def pressed_new(update: Update, context: CadreContext) -> int:
-    await _answer(update)
+    await answer(update)
     context.user_data[DRAFT_KEY] = {}
     await reply(update, gettext("Send the year of the new campaign, e.g. 2027."))
     return CA_YEAR
@@ -111,12 +101,11 @@ async def got_topic(update: Update, context: CadreContext) -> int:
         campaign = await context.services.campaigns.create(
             year=draft["year"],
             topic=update.effective_message.text or "",
-            actor=_actor_label(context),
+            actor=actor_label(context.actor),
         )
     except UserFacingError as error:
         await reply(update, error.render_html())
         return CA_TOPIC
-    context.user_data.pop(DRAFT_KEY, None)
     await reply(
         update,
         gettext("Campaign created with the default dates:")
@@ -129,29 +118,31 @@ async def got_topic(update: Update, context: CadreContext) -> int:
 
 
 async def pressed_edit(update: Update, context: CadreContext) -> int:
-    year = int((update.callback_query.data or "").split(":")[2])
+    (year,) = parse_button(cb.CAMPAIGN_EDIT, update) or (0,)
     campaign = await context.services.campaigns.for_year(year)
     if campaign is None:
-        await _answer(update, gettext("There is no campaign for {year}.").format(year=year))
+        text = gettext("There is no campaign for {year}.").format(year=year)
+        await answer(update, text, alert=True)
         return CA_MENU
-    await _answer(update)
-    rows = [[(gettext(label), f"ca:f:{year}:{field}")] for field, label in FIELDS.items()]
-    rows.append([(gettext("Back"), "ca:back")])
+    await answer(update)
+    rows = [[(gettext(label), cb.CAMPAIGN_FIELD(year, field))] for field, label in FIELDS.items()]
+    rows.append([(gettext("Back"), cb.CAMPAIGN_BACK())])
     await reply(
         update,
         describe(campaign) + "\n\n" + gettext("What do you want to change?"),
-        reply_markup=_kb(rows),
+        reply_markup=keyboard(*rows),
     )
     return CA_MENU
 
 
 async def pressed_field(update: Update, context: CadreContext) -> int:
-    _, _, year, field = (update.callback_query.data or "").split(":")
-    if field not in FIELDS:
-        await _answer(update, gettext("This button is no longer active."))
+    values = parse_button(cb.CAMPAIGN_FIELD, update)
+    if values is None:
+        await answer(update, stale_text(), alert=True)
         return CA_MENU
-    await _answer(update)
-    context.user_data[DRAFT_KEY] = {"year": int(year), "field": field}
+    year, field = values
+    await answer(update)
+    context.user_data[DRAFT_KEY] = {"year": year, "field": field}
     prompt = (
         gettext("Send the new topic.")
         if field == "topic"
@@ -171,7 +162,7 @@ async def got_value(update: Update, context: CadreContext) -> int:
             text if draft["field"] == "topic" else parse_date(text, default_year=draft["year"])
         )
         campaign = await context.services.campaigns.edit(
-            year=draft["year"], actor=_actor_label(context), **{draft["field"]: value}
+            year=draft["year"], actor=actor_label(context.actor), **{draft["field"]: value}
         )
     except InvalidInput as error:
         await reply(update, error.render_html())
@@ -179,19 +170,17 @@ async def got_value(update: Update, context: CadreContext) -> int:
     except UserFacingError as error:
         await reply(update, error.render_html())
         return flow.close(context, NAME)
-    context.user_data.pop(DRAFT_KEY, None)
     await reply(update, gettext("Saved.") + "\n" + describe(campaign))
     return flow.close(context, NAME)
 
 
 async def back(update: Update, context: CadreContext) -> int:
-    await _answer(update)
+    await answer(update)
     return await start(update, context)
 
 
 async def cancel(update: Update, context: CadreContext) -> int:
-    await _answer(update)
-    context.user_data.pop(DRAFT_KEY, None)
+    await answer(update)
     await reply(update, gettext("Cancelled. Nothing was changed."))
     return flow.close(context, NAME)
 
@@ -199,13 +188,15 @@ async def cancel(update: Update, context: CadreContext) -> int:
 def register(application: Application) -> None:
     text = filters.TEXT & ~filters.COMMAND
     buttons = [
-        CallbackQueryHandler(pressed_new, pattern=r"^ca:new$"),
-        CallbackQueryHandler(pressed_edit, pattern=r"^ca:edit:\d{4}$"),
-        CallbackQueryHandler(pressed_field, pattern=r"^ca:f:\d{4}:\w+$"),
-        CallbackQueryHandler(back, pattern=r"^ca:back$"),
-        CallbackQueryHandler(cancel, pattern=r"^ca:cancel$"),
+        CallbackQueryHandler(pressed_new, pattern=cb.CAMPAIGN_NEW.pattern),
+        CallbackQueryHandler(pressed_edit, pattern=cb.CAMPAIGN_EDIT.pattern),
+        CallbackQueryHandler(pressed_field, pattern=cb.CAMPAIGN_FIELD.pattern),
+        CallbackQueryHandler(back, pattern=cb.CAMPAIGN_BACK.pattern),
+        CallbackQueryHandler(cancel, pattern=cb.CAMPAIGN_CANCEL.pattern),
     ]
-    conversation = ConversationHandler(
+    conversation = flow.conversation(
+        application,
+        FLOW,
         entry_points=[CommandHandler("campaign", start)],
         states={
             CA_MENU: buttons,
@@ -214,9 +205,5 @@ def register(application: Application) -> None:
             CA_VALUE: [*buttons, MessageHandler(text, got_value)],
         },
         fallbacks=[CommandHandler("cancel", cancel)],
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
-        per_message=False,
     )
-    application.add_handler(flow.track(conversation))
+    application.add_handler(conversation)

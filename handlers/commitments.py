@@ -21,8 +21,12 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import Actor
-from bot.commitments import (
+from bot.context import CadreContext
+from bot.errors import Conflict, NotFound, UserFacingError
+from bot.i18n import N_, format_date, gettext
+from bot.parsing import parse_whole_number
+from bot.rules.access import Actor
+from bot.rules.commitments import (
     ACTION_MAX,
     ACTION_MIN,
     GRADE_BANDS,
@@ -40,10 +44,6 @@ from bot.commitments import (
     monitoring_bucket,
     parse_points,
 )
-from bot.context import CadreContext
-from bot.errors import Conflict, NotFound, UserFacingError
-from bot.i18n import format_date, gettext
-from bot.parsing import parse_whole_number
 from bot.services.commitments import ActionRecord, CommitmentView
 from handlers import flow
 from handlers.replies import MAX_MESSAGE, h, reply, split_message
@@ -1166,23 +1166,37 @@ def _filing_buttons() -> list[CallbackQueryHandler]:
     return [CallbackQueryHandler(callback, pattern=pattern) for pattern, callback in pairs]
 
 
+FLOWS = {
+    FILING: flow.FlowSpec(
+        FILING,
+        N_("filing your commitment (/commit)"),
+        draft_keys=(HEADING_KEY, ACTION_KEY),
+        resume=N_("Your draft is kept: send /commit to continue."),
+    ),
+    RETURNING: flow.FlowSpec(RETURNING, N_("writing a return comment"), draft_keys=(DECISION_KEY,)),
+    SELF_REVIEW: flow.FlowSpec(
+        SELF_REVIEW,
+        N_("your year-end self-assessment (/review)"),
+        draft_keys=(RATE_KEY,),
+        resume=N_("Your ratings so far are kept: send /review to continue."),
+    ),
+    GRADING: flow.FlowSpec(GRADING, N_("grading a member (/grade)"), draft_keys=(GRADE_KEY,)),
+}
+
+
 def _conversation(
+    application: Application,
     name: str,
     entry: CommandHandler | CallbackQueryHandler,
     states: dict[object, list],
     cancel: Callable,
 ) -> ConversationHandler:
-    """A named, persistent conversation (text and buttons mixed), tracked by ``flow``."""
-    return flow.track(
-        ConversationHandler(
-            entry_points=[entry],
-            states=states,
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=name,
-            persistent=True,
-            allow_reentry=True,
-            per_message=False,
-        )
+    return flow.conversation(
+        application,
+        FLOWS[name],
+        entry_points=[entry],
+        states=states,
+        fallbacks=[CommandHandler("cancel", cancel)],
     )
 
 
@@ -1191,6 +1205,7 @@ def register(application: Application) -> None:
     rating = CallbackQueryHandler(pressed_rating, pattern=r"^cr:\d{1,18}:\w+$")
     conversations = [
         _conversation(
+            application,
             FILING,
             CommandHandler("commit", commit_start),
             {
@@ -1202,12 +1217,14 @@ def register(application: Application) -> None:
             filing_cancel,
         ),
         _conversation(
+            application,
             RETURNING,
             CallbackQueryHandler(pressed_return, pattern=r"^cd:ret:\d{1,18}:\d{1,18}$"),
             {ASK_COMMENT: [MessageHandler(TEXT, return_comment)]},
             return_cancel,
         ),
         _conversation(
+            application,
             SELF_REVIEW,
             CommandHandler("review", review_start),
             {
@@ -1217,6 +1234,7 @@ def register(application: Application) -> None:
             review_cancel,
         ),
         _conversation(
+            application,
             GRADING,
             CallbackQueryHandler(pressed_grade, pattern=r"^cg:\d{1,18}:(\d{1,18}:)?[a-z_]+$"),
             {

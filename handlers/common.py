@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -12,14 +12,16 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import Role
+from bot import callbacks as cb
 from bot.commands import visible_commands
 from bot.context import CadreContext
 from bot.i18n import N_, SUPPORTED_LOCALES, current_locale, gettext, set_locale
 from bot.menus import refresh_menu
+from bot.rules.access import Role
 from handlers.flow import FLOW_KEY
 from handlers.gate import JOINING_KEY
 from handlers.replies import h, is_private, reply, stranger_text
+from handlers.ui import answer, keyboard, parse_button, refuse_button, stale_text
 
 ROLE_NAMES = {
     Role.SECRETARY: N_("Cell secretary"),
@@ -82,14 +84,7 @@ async def show_me(update: Update, context: CadreContext) -> None:
 
 
 def _language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")
-                for code in SUPPORTED_LOCALES
-            ]
-        ]
-    )
+    return keyboard([(LANGUAGE_NAMES[code], cb.LANGUAGE(code)) for code in SUPPORTED_LOCALES])
 
 
 async def choose_language(update: Update, context: CadreContext) -> None:
@@ -108,12 +103,12 @@ async def choose_language(update: Update, context: CadreContext) -> None:
 
 
 async def language_pressed(update: Update, context: CadreContext) -> None:
-    query = update.callback_query
-    wanted = (query.data or "").removeprefix("lang:")
-    if wanted not in SUPPORTED_LOCALES:
-        await query.answer(gettext("This button is no longer active."))
+    values = parse_button(cb.LANGUAGE, update)
+    if values is None:
+        await refuse_button(update, stale_text())
         return
-    await query.answer()
+    (wanted,) = values
+    await answer(update)
     await _switch_language(update, context, wanted)
 
 
@@ -137,10 +132,7 @@ async def cancel_nothing(update: Update, context: CadreContext) -> None:
 
 
 async def stale_button(update: Update, context: CadreContext) -> None:
-    await update.callback_query.answer(
-        gettext("This button is no longer active. Please send the command again."),
-        show_alert=True,
-    )
+    await refuse_button(update, stale_text())
 
 
 async def not_understood(update: Update, context: CadreContext) -> None:
@@ -164,7 +156,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("help", show_help))
     application.add_handler(CommandHandler("me", show_me))
     application.add_handler(CommandHandler("language", choose_language))
-    application.add_handler(CallbackQueryHandler(language_pressed, pattern=r"^lang:"))
+    application.add_handler(CallbackQueryHandler(language_pressed, pattern=cb.LANGUAGE.pattern))
     application.add_handler(CommandHandler("cancel", cancel_nothing))
     application.add_handler(
         ChatMemberHandler(chat_member_changed, ChatMemberHandler.MY_CHAT_MEMBER)

@@ -11,10 +11,11 @@ import logging
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 
-from bot.access import may_use
+from bot import callbacks as cb
 from bot.commands import BY_NAME
 from bot.context import CadreContext
 from bot.i18n import gettext, resolve_locale, set_locale
+from bot.rules.access import may_use
 from handlers.replies import is_private, reply, stranger_text
 
 log = logging.getLogger(__name__)
@@ -22,8 +23,8 @@ log = logging.getLogger(__name__)
 RESOLVE_GROUP = -20
 GATE_GROUP = -10
 
-# Callback prefixes a person who is not registered yet may press.
-STRANGER_CALLBACKS = ("lang:", "joinname:")
+# Buttons a person who is not registered yet may press.
+STRANGER_BUTTONS = (cb.LANGUAGE, cb.JOIN_NAME)
 JOINING_KEY = "joining"
 
 
@@ -86,7 +87,7 @@ async def guard(update: Update, context: CadreContext) -> None:
         return
     # Not registered, not a command: only the steps of joining and choosing a language.
     query = update.callback_query
-    if query is not None and (query.data or "").startswith(STRANGER_CALLBACKS):
+    if query is not None and any(button.matches(query.data) for button in STRANGER_BUTTONS):
         return
     if query is None and context.user_data and context.user_data.get(JOINING_KEY):
         return

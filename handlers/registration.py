@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -13,20 +13,37 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import MANAGERS, scope_units
+from bot import callbacks as cb
 from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
 from bot.i18n import N_, current_locale, format_date, gettext
 from bot.invites import deep_link
 from bot.menus import refresh_menu
 from bot.parsing import parse_whole_number
+from bot.rules.access import MANAGERS, scope_units
 from bot.services.registration import Redeemed, clean_full_name
+from handlers import flow
 from handlers.gate import JOINING_KEY
 from handlers.replies import h, is_private, reply, reply_lines, stranger_text
+from handlers.ui import (
+    answer,
+    confirm_keyboard,
+    drop_markup,
+    keyboard,
+    parse_button,
+    refuse_button,
+    stale_text,
+)
 
 # Conversation states.
 ASK_NAME, CONFIRM_NAME = range(2)
 NAME_KEY = "join_name"
+FLOW = flow.FlowSpec(
+    "registration",
+    N_("joining"),
+    draft_keys=(JOINING_KEY, NAME_KEY),
+    resume=N_("Open your invite link again to continue."),
+)
 BOT_USERNAME_KEY = "bot_username"
 
 
@@ -74,6 +91,7 @@ async def start(update: Update, context: CadreContext) -> int:
         await _refresh(update, context)
         return ConversationHandler.END
     context.user_data[JOINING_KEY] = result.invite.code
+    flow.open_flow(context, FLOW.name)
     await reply(
         update,
         gettext(
@@ -94,31 +112,23 @@ async def name_received(update: Update, context: CadreContext) -> int:
     await reply(
         update,
         gettext("Full name: <b>{name}</b>\nIs this correct?").format(name=h(name)),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(gettext("Confirm"), callback_data="joinname:ok"),
-                    InlineKeyboardButton(gettext("Edit"), callback_data="joinname:edit"),
-                ]
-            ]
-        ),
+        reply_markup=confirm_keyboard(cb.JOIN_NAME("ok"), cb.JOIN_NAME("edit")),
     )
     return CONFIRM_NAME
 
 
 async def name_confirmed(update: Update, context: CadreContext) -> int:
-    query = update.callback_query
-    await query.answer()
+    await answer(update)
     code = context.user_data.get(JOINING_KEY)
     name = context.user_data.get(NAME_KEY)
-    if query.data == "joinname:edit" or not name:
-        await _drop_markup(query)
+    if parse_button(cb.JOIN_NAME, update) != ("ok",) or not name:
+        await drop_markup(update)
         await reply(update, gettext("Please send your full name again."))
         return ASK_NAME
     if not code:
         await reply(update, gettext("This step has expired. Please open your invite link again."))
-        return ConversationHandler.END
-    await _drop_markup(query)
+        return flow.close(context, FLOW.name)
+    await drop_markup(update)
     language = context.user_data.get("language") or current_locale()
     try:
         await context.services.registration.request_join(
@@ -146,15 +156,7 @@ async def cancel_joining(update: Update, context: CadreContext) -> int:
 
 
 def _forget_joining(context: CadreContext) -> None:
-    context.user_data.pop(JOINING_KEY, None)
-    context.user_data.pop(NAME_KEY, None)
-
-
-async def _drop_markup(query: object) -> None:
-    try:
-        await query.edit_message_reply_markup(reply_markup=None)  # type: ignore[attr-defined]
-    except BadRequest:
-        pass  # already gone: nothing to tidy
+    flow.close(context, FLOW.name)
 
 
 async def _refresh(update: Update, context: CadreContext) -> None:
@@ -173,16 +175,19 @@ async def _refresh(update: Update, context: CadreContext) -> None:
 
 async def decision_pressed(update: Update, context: CadreContext) -> None:
     query = update.callback_query
-    _, verdict, raw_id = (query.data or "").split(":")
+    values = parse_button(cb.JOIN_DECIDE, update)
+    if values is None:
+        await refuse_button(update, stale_text(), drop=True)
+        return
+    verdict, request_id = values
     try:
         request = await context.services.registration.decide(
-            int(raw_id), verdict == "approve", context.actor
+            request_id, verdict == "approve", context.actor
         )
     except UserFacingError as error:
-        await query.answer(error.render(), show_alert=True)
-        await _drop_markup(query)
+        await refuse_button(update, error, drop=True)
         return
-    await query.answer()
+    await answer(update)
     status = gettext("Approved") if request.status == "approved" else gettext("Rejected")
     try:
         await query.edit_message_text(
@@ -206,16 +211,10 @@ async def list_joins(update: Update, context: CadreContext) -> None:
                 unit=h(unit.name),
                 date=format_date(request.requested_at),
             ),
-            reply_markup=InlineKeyboardMarkup(
+            reply_markup=keyboard(
                 [
-                    [
-                        InlineKeyboardButton(
-                            gettext("Approve"), callback_data=f"join:approve:{request.id}"
-                        ),
-                        InlineKeyboardButton(
-                            gettext("Reject"), callback_data=f"join:reject:{request.id}"
-                        ),
-                    ]
+                    (gettext("Approve"), cb.JOIN_DECIDE("approve", request.id)),
+                    (gettext("Reject"), cb.JOIN_DECIDE("reject", request.id)),
                 ]
             ),
         )
@@ -299,25 +298,21 @@ async def list_unreached(update: Update, context: CadreContext) -> None:
 
 
 def register(application: Application) -> None:
-    conversation = ConversationHandler(
+    conversation = flow.conversation(
+        application,
+        FLOW,
         entry_points=[CommandHandler("start", start)],
         states={
             ASK_NAME: [MessageHandler(filters.TEXT & ~filters.COMMAND, name_received)],
             CONFIRM_NAME: [
-                CallbackQueryHandler(name_confirmed, pattern=r"^joinname:(ok|edit)$"),
+                CallbackQueryHandler(name_confirmed, pattern=cb.JOIN_NAME.pattern),
                 MessageHandler(filters.TEXT & ~filters.COMMAND, name_received),
             ],
         },
         fallbacks=[CommandHandler("cancel", cancel_joining)],
-        name="registration",
-        persistent=True,
-        allow_reentry=True,
-        per_message=False,
     )
     application.add_handler(conversation)
-    application.add_handler(
-        CallbackQueryHandler(decision_pressed, pattern=r"^join:(approve|reject):\d{1,18}$")
-    )
+    application.add_handler(CallbackQueryHandler(decision_pressed, pattern=cb.JOIN_DECIDE.pattern))
     application.add_handler(CommandHandler("joins", list_joins))
     application.add_handler(CommandHandler("invite", create_invite))
     application.add_handler(CommandHandler("unreached", list_unreached))

@@ -27,11 +27,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import sessions as rules
 from bot.context import CadreContext, services_of
 from bot.errors import InvalidInput, NotFound, UserFacingError
 from bot.i18n import N_, current_locale, format_date, format_datetime, gettext, use_locale
 from bot.parsing import parse_date, parse_whole_number
+from bot.rules import sessions as rules
 from bot.services.sessions import (
     Draft,
     Minutes,
@@ -1656,7 +1656,13 @@ async def my_sessions(update: Update, context: CadreContext) -> None:
 def register(application: Application) -> None:
     text = filters.TEXT & ~filters.COMMAND
     skip = CallbackQueryHandler(min_skip, pattern=r"^sesn:min:skip$")
-    conversation = ConversationHandler(
+    conversation = flow.conversation(
+        application,
+        flow.FlowSpec(
+            FLOW,
+            N_("a meeting step (/session)"),
+            draft_keys=(DRAFT_KEY, EDIT_KEY, BULK_KEY, MINUTES_KEY),
+        ),
         entry_points=[
             CommandHandler("session", route),
             CallbackQueryHandler(minutes_again, pattern=r"^ses:minre:\d{1,18}$"),
@@ -1700,22 +1706,20 @@ def register(application: Application) -> None:
             MIN_CONFIRM: [CallbackQueryHandler(min_save, pattern=r"^sesn:min:(save|redo)$")],
         },
         fallbacks=[CommandHandler("cancel", cancel_conversation)],
-        name=FLOW,
-        persistent=True,
-        allow_reentry=True,
-        per_message=False,
     )
-    absence = ConversationHandler(
+    absence = flow.conversation(
+        application,
+        flow.FlowSpec(
+            ABSENCE_FLOW,
+            N_("giving the reason you can't attend a meeting"),
+            draft_keys=(REASON_KEY,),
+        ),
         entry_points=[CallbackQueryHandler(rsvp_no, pattern=r"^ses:no:\d{1,18}$")],
         states={ASK_REASON: [MessageHandler(text, rsvp_reason)]},
         fallbacks=[CommandHandler("cancel", rsvp_cancel)],
-        name=ABSENCE_FLOW,
-        persistent=True,
-        allow_reentry=True,
-        per_message=False,
     )
     for handler in (conversation, absence):
-        application.add_handler(flow.track(handler))
+        application.add_handler(handler)
     for callback, pattern in (
         (rsvp_yes, r"^ses:yes:\d{1,18}$"),
         (attend_pressed, r"^ses:in:\d{1,18}$"),

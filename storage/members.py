@@ -12,7 +12,7 @@ from storage.clock import from_db, to_db, utcnow
 from storage.records import Member, Membership, Unit
 from storage.units import chunked, unit_from_row
 
-_COLUMNS = (
+MEMBER_COLUMNS = (
     "m.id, m.code, m.full_name, m.status, m.position, m.is_head, m.language, m.telegram_id, "
     "m.registration, m.started_bot_at, m.blocked_at"
 )
@@ -39,7 +39,9 @@ class MemberRepository:
         self.conn = conn
 
     async def _one(self, where: str, params: tuple) -> Member | None:
-        cursor = await self.conn.execute(f"SELECT {_COLUMNS} FROM members m WHERE {where}", params)
+        cursor = await self.conn.execute(
+            f"SELECT {MEMBER_COLUMNS} FROM members m WHERE {where}", params
+        )
         row = await cursor.fetchone()
         return member_from_row(row) if row else None
 
@@ -52,7 +54,7 @@ class MemberRepository:
         for chunk in chunked(list(dict.fromkeys(member_ids))):
             marks = ",".join("?" * len(chunk))
             cursor = await self.conn.execute(
-                f"SELECT {_COLUMNS} FROM members m WHERE m.id IN ({marks})", chunk
+                f"SELECT {MEMBER_COLUMNS} FROM members m WHERE m.id IN ({marks})", chunk
             )
             for row in await cursor.fetchall():
                 found[row["id"]] = member_from_row(row)
@@ -262,7 +264,7 @@ class MemberRepository:
         marks = ",".join("?" * len(unit_ids))
         active = "AND m.registration = 'active'" if active_only else ""
         cursor = await self.conn.execute(
-            f"SELECT DISTINCT {_COLUMNS} FROM members m "
+            f"SELECT DISTINCT {MEMBER_COLUMNS} FROM members m "
             "JOIN memberships ms ON ms.member_id = m.id AND ms.ended_on IS NULL "
             f"WHERE ms.unit_id IN ({marks}) {active} ORDER BY m.full_name, m.id",
             unit_ids,
@@ -271,7 +273,7 @@ class MemberRepository:
 
     async def in_subtree(self, unit: Unit) -> list[Member]:
         cursor = await self.conn.execute(
-            f"SELECT DISTINCT {_COLUMNS} FROM members m "
+            f"SELECT DISTINCT {MEMBER_COLUMNS} FROM members m "
             "JOIN memberships ms ON ms.member_id = m.id AND ms.ended_on IS NULL "
             "JOIN units u ON u.id = ms.unit_id "
             "WHERE u.path >= ? AND u.path < ? AND m.registration = 'active' "

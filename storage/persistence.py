@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
@@ -19,12 +20,6 @@ class PersistenceRepository:
         cursor = await self.conn.execute(f"SELECT {key}, data FROM {table}")
         return {row[0]: json.loads(row[1]) for row in await cursor.fetchall()}
 
-    async def load_one(self, kind: str, ident: int) -> Any | None:
-        table, key = _TABLES[kind]
-        cursor = await self.conn.execute(f"SELECT data FROM {table} WHERE {key} = ?", (ident,))
-        row = await cursor.fetchone()
-        return json.loads(row[0]) if row else None
-
     async def save(self, kind: str, ident: int, data: Any) -> None:
         table, key = _TABLES[kind]
         await self.conn.execute(
@@ -37,27 +32,22 @@ class PersistenceRepository:
         table, key = _TABLES[kind]
         await self.conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (ident,))
 
-    async def load_singleton(self, table: str) -> Any | None:
-        assert table in ("ptb_bot_data", "ptb_callback_data")
-        cursor = await self.conn.execute(f"SELECT data FROM {table} WHERE id = 1")
-        row = await cursor.fetchone()
-        return json.loads(row[0]) if row else None
-
-    async def save_singleton(self, table: str, data: Any) -> None:
-        assert table in ("ptb_bot_data", "ptb_callback_data")
-        await self.conn.execute(
-            f"INSERT INTO {table} (id, data) VALUES (1, ?) "
-            "ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-            (json.dumps(data, ensure_ascii=False),),
-        )
-
-    async def conversations(self, name: str) -> dict[tuple, Any]:
+    async def conversations(self, name: str) -> dict[tuple, tuple[Any, datetime | None]]:
+        """Each key's state and when it last changed (None: not recorded)."""
         cursor = await self.conn.execute(
-            "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
+            "SELECT key, state, updated_at FROM ptb_conversations WHERE name = ?", (name,)
         )
-        return {tuple(json.loads(row[0])): json.loads(row[1]) for row in await cursor.fetchall()}
+        return {
+            tuple(json.loads(row[0])): (
+                json.loads(row[1]),
+                datetime.fromisoformat(row[2]) if row[2] else None,
+            )
+            for row in await cursor.fetchall()
+        }
 
-    async def save_conversation(self, name: str, key: tuple, state: Any | None) -> None:
+    async def save_conversation(
+        self, name: str, key: tuple, state: Any | None, at: datetime
+    ) -> None:
         encoded_key = json.dumps(list(key))
         if state is None:
             await self.conn.execute(
@@ -65,7 +55,8 @@ class PersistenceRepository:
             )
             return
         await self.conn.execute(
-            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?) "
-            "ON CONFLICT(name, key) DO UPDATE SET state = excluded.state",
-            (name, encoded_key, json.dumps(state)),
+            "INSERT INTO ptb_conversations (name, key, state, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name, key) DO UPDATE SET state = excluded.state, "
+            "updated_at = excluded.updated_at",
+            (name, encoded_key, json.dumps(state), at.isoformat()),
         )

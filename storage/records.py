@@ -31,6 +31,11 @@ class Unit:
         """True when ``other`` is this unit or below it."""
         return other.path.startswith(self.path)
 
+    @property
+    def chain_ids(self) -> list[int]:
+        """The ids from the root down to this unit itself."""
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
 
 @dataclass(frozen=True, slots=True)
 class Member:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import aiosqlite
 
 from storage.clock import to_db, utcnow
-from storage.records import RoleGrant
-from storage.units import unit_from_row
+from storage.members import MEMBER_COLUMNS, member_from_row
+from storage.records import Member, RoleGrant, Unit
+from storage.units import chunked, unit_from_row
 
 
 class RoleRepository:
@@ -62,3 +65,31 @@ class RoleRepository:
             (*unit_ids, *roles),
         )
         return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+    async def nearest_holders(
+        self, units: Iterable[Unit], roles: tuple[str, ...]
+    ) -> dict[int, list[Member]]:
+        """For each unit (by id): the active members holding one of ``roles`` on it, else on
+        the nearest unit above it that has any; an empty list when no unit up to the root
+        has one. One query per 900 units of the chains, not one per unit or per holder."""
+        units = list(units)
+        chain_ids = list(dict.fromkeys(i for unit in units for i in unit.chain_ids))
+        role_marks = ",".join("?" * len(roles))
+        by_unit: dict[int, dict[int, Member]] = {}
+        for chunk in chunked(chain_ids):
+            unit_marks = ",".join("?" * len(chunk))
+            cursor = await self.conn.execute(
+                f"SELECT r.unit_id AS held_on, {MEMBER_COLUMNS} FROM roles r "
+                "JOIN members m ON m.id = r.member_id "
+                f"WHERE r.revoked_at IS NULL AND r.unit_id IN ({unit_marks}) "
+                f"AND r.role IN ({role_marks}) AND m.registration = 'active' "
+                "ORDER BY m.id",
+                (*chunk, *roles),
+            )
+            for row in await cursor.fetchall():
+                by_unit.setdefault(row["held_on"], {})[row["id"]] = member_from_row(row)
+        nearest: dict[int, list[Member]] = {}
+        for unit in units:
+            found = next((by_unit[i] for i in reversed(unit.chain_ids) if by_unit.get(i)), {})
+            nearest[unit.id] = list(found.values())
+        return nearest

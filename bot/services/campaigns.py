@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.campaigns import default_campaign, validate_campaign, with_changes
 from bot.clock import Clock
 from bot.errors import Conflict, NotFound
 from bot.i18n import N_
+from bot.rules.campaigns import default_campaign, validate_campaign, with_changes
 from storage import Database
 from storage.records import Campaign
 

@@ -13,10 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.access import MONITORS, Actor, has_role_over, scope_units
-from bot.campaigns import in_review_window
 from bot.clock import Clock
-from bot.commitments import (
+from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from bot.i18n import N_, format_date, gettext
+from bot.parsing import parse_date
+from bot.render.documents import PartyDocument, Signature, render_docx, vietnamese_place_date
+from bot.render.exports import export_table
+from bot.rules.access import MONITORS, Actor, has_role_over, scope_units
+from bot.rules.campaigns import in_review_window
+from bot.rules.commitments import (
     COMMENT_MAX,
     COMMENT_MIN,
     EVIDENCE_MAX,
@@ -46,12 +51,9 @@ from bot.commitments import (
     submission_is_late,
     transition,
 )
-from bot.documents import PartyDocument, Signature, render_docx, vietnamese_place_date
-from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from bot.exports import export_table
-from bot.i18n import N_, format_date, gettext
-from bot.parsing import parse_date
+from bot.services.audit import audit
 from bot.services.notifications import Button, NotificationService
+from bot.services.organisation import nearest_managers
 from storage import Database, Store
 from storage.commitments import ActionRecord, CommitmentRecord, GradeRecord, VersionRecord
 from storage.records import Campaign, Member, Unit
@@ -101,10 +103,6 @@ class Decision:
     view: CommitmentView
     approved: bool
     by_name: str
-
-
-def actor_label(actor: Actor) -> str:
-    return f"tg:{actor.telegram_id}" if actor.telegram_id else "cli"
 
 
 def _place_of(root: Unit | None) -> str:
@@ -179,12 +177,13 @@ class CommitmentService:
             commitment = await store.commitments.create(
                 member.id, campaign.id, unit.id if unit else None
             )
-            await store.audit.record(
-                actor=actor_label(actor),
+            await audit(
+                store,
+                actor,
+                "commitment.start",
+                commitment.id,
                 member_id=member.id,
-                action="commitment.start",
-                target=str(commitment.id),
-                detail={"year": campaign.year},
+                year=campaign.year,
             )
         return campaign, commitment
 
@@ -360,12 +359,15 @@ class CommitmentService:
                 late=int(first_late),
             ):
                 raise Conflict(N_("The commitment changed meanwhile. Please look again."))
-            await store.audit.record(
-                actor=actor_label(actor),
+            await audit(
+                store,
+                actor,
+                "commitment.submit",
+                commitment.id,
                 member_id=member.id,
-                action="commitment.submit",
-                target=str(commitment.id),
-                detail={"version": version.number, "late": late, "year": campaign.year},
+                version=version.number,
+                late=late,
+                year=campaign.year,
             )
             commitment = await store.commitments.get(commitment.id)
             assert commitment is not None
@@ -385,12 +387,13 @@ class CommitmentService:
                 commitment.id, next_status, expect=Status.APPROVED
             ):
                 raise Conflict(N_("The commitment changed meanwhile. Please look again."))
-            await store.audit.record(
-                actor=actor_label(actor),
+            await audit(
+                store,
+                actor,
+                "commitment.revise",
+                commitment.id,
                 member_id=commitment.member_id,
-                action="commitment.revise",
-                target=str(commitment.id),
-                detail={"approved_version": commitment.approved_version},
+                approved_version=commitment.approved_version,
             )
             commitment = await store.commitments.get(commitment.id)
             assert commitment is not None
@@ -477,12 +480,14 @@ class CommitmentService:
                 comment=comment,
             ):
                 raise Conflict(N_("This commitment has changed. Please send /pending again."))
-            await store.audit.record(
-                actor=actor_label(actor),
-                member_id=actor.member.id if actor.member else None,
-                action="commitment.approve" if approve else "commitment.return",
-                target=str(record.id),
-                detail={"version": version, "member": member.code, "comment": comment},
+            await audit(
+                store,
+                actor,
+                "commitment.approve" if approve else "commitment.return",
+                record.id,
+                version=version,
+                member=member.code,
+                comment=comment,
             )
             record = await store.commitments.get(record.id)
             assert record is not None
@@ -492,16 +497,7 @@ class CommitmentService:
 
     async def _reviewers(self, store: Store, unit: Unit | None) -> list[Member]:
         """The secretaries and deputies of the unit, else of the nearest unit above."""
-        if unit is None:
-            return []
-        chain = [unit, *reversed(await store.units.ancestors(unit))]
-        for candidate in chain:
-            holders = await store.roles.holders([candidate.id], ("secretary", "deputy"))
-            found = [await store.members.get(member_id) for member_id, _, _ in holders]
-            active = [m for m in found if m is not None and m.is_active]
-            if active:
-                return list({m.id: m for m in active}.values())
-        return []
+        return [] if unit is None else await nearest_managers(store, unit)
 
     async def _alert_reviewers(self, reviewers: list[Member], view: CommitmentView) -> None:
         others = [m for m in reviewers if m.id != view.member.id]
@@ -596,11 +592,8 @@ class CommitmentService:
                 record = await store.commitments.find(self._me(actor).id, campaign.id)
                 assert record is not None
                 await store.commitments.mark_self_reviewed(record.id, now)
-                await store.audit.record(
-                    actor=actor_label(actor),
-                    member_id=record.member_id,
-                    action="commitment.self_review",
-                    target=str(record.id),
+                await audit(
+                    store, actor, "commitment.self_review", record.id, member_id=record.member_id
                 )
         return complete
 
@@ -710,18 +703,16 @@ class CommitmentService:
                 expect_revision=revision,
             ):
                 raise Conflict(N_("Someone graded this member meanwhile."))
-            await store.audit.record(
-                actor=actor_label(actor),
-                member_id=actor.member.id if actor.member else None,
-                action="commitment.regrade" if previous else "commitment.grade",
-                target=str(record.id),
-                detail={
-                    "grade": str(found),
-                    "points": points,
-                    "member": member.code,
-                    "previous": str(previous) if previous else None,
-                    "revision": revision + 1,
-                },
+            await audit(
+                store,
+                actor,
+                "commitment.regrade" if previous else "commitment.grade",
+                record.id,
+                grade=str(found),
+                points=points,
+                member=member.code,
+                previous=str(previous) if previous else None,
+                revision=revision + 1,
             )
             record = await store.commitments.get(record.id)
             assert record is not None

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.access import Role
 from bot.clock import Clock
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
 from bot.imports import ImportRejected, decode, validate_members, validate_units
+from bot.rules.access import MANAGERS, Role
 from storage import Database
+from storage.db import Store
+from storage.records import Member, Unit
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,12 @@ class ImportSummary:
     @property
     def unchanged(self) -> int:
         return self.rows - self.created - self.updated
+
+
+async def nearest_managers(store: Store, unit: Unit) -> list[Member]:
+    """The secretaries and deputies of the unit, else of the nearest unit above that has any."""
+    found = await store.roles.nearest_holders([unit], tuple(MANAGERS))
+    return found[unit.id]
 
 
 class OrganisationService:

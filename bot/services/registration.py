@@ -8,12 +8,15 @@ from datetime import date
 from enum import StrEnum
 from html import escape
 
-from bot.access import MANAGERS, MONITORS, Actor, has_role_over, scope_units
+from bot import callbacks as cb
 from bot.clock import Clock
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound, Term
 from bot.i18n import N_, gettext
 from bot.invites import invite_problem, new_code, normalise_code
+from bot.rules.access import MANAGERS, MONITORS, Actor, has_role_over, scope_units
+from bot.services.audit import actor_label, audit
 from bot.services.notifications import Button, NotificationService, Render
+from bot.services.organisation import nearest_managers
 from storage import Database, Store
 from storage.records import Invite, JoinRequest, Member, Unit
 
@@ -41,10 +44,6 @@ class UnreachedMember:
     unit: Unit
     invite: Invite | None  # None: already linked, only needs to start the bot
     blocked: bool
-
-
-def actor_label(actor: Actor) -> str:
-    return f"tg:{actor.telegram_id}"
 
 
 def clean_full_name(text: str) -> str:
@@ -289,20 +288,9 @@ class RegistrationService:
                 detail={"request": request.id},
             )
             unit = await store.units.get(invite.unit_id)
-            managers = await self._managers_for(store, unit)  # type: ignore[arg-type]
+            managers = await nearest_managers(store, unit)  # type: ignore[arg-type]
         await self._alert_managers(managers, request, unit)  # type: ignore[arg-type]
         return request
-
-    async def _managers_for(self, store: Store, unit: Unit) -> list[Member]:
-        """The secretaries and deputies of the unit, else of the nearest unit above it."""
-        chain = [unit, *reversed(await store.units.ancestors(unit))]
-        for candidate in chain:
-            holders = await store.roles.holders([candidate.id], tuple(MANAGERS))
-            members = [await store.members.get(member_id) for member_id, _, _ in holders]
-            found = [m for m in members if m is not None and m.is_active]
-            if found:
-                return list({m.id: m for m in found}.values())
-        return []
 
     async def _alert_managers(
         self, managers: list[Member], request: JoinRequest, unit: Unit
@@ -314,8 +302,8 @@ class RegistrationService:
             ).format(unit=_html(unit.name), name=_html(request.full_name))
             return text, [
                 [
-                    Button(gettext("Approve"), f"join:approve:{request.id}"),
-                    Button(gettext("Reject"), f"join:reject:{request.id}"),
+                    Button(gettext("Approve"), cb.JOIN_DECIDE("approve", request.id)),
+                    Button(gettext("Reject"), cb.JOIN_DECIDE("reject", request.id)),
                 ]
             ]
 
@@ -348,12 +336,7 @@ class RegistrationService:
         assert unit is not None
         if not has_role_over(actor, MANAGERS, unit):
             async with self.db.write() as store:
-                await store.audit.record(
-                    actor=actor_label(actor),
-                    action="join.decide",
-                    outcome="denied",
-                    target=str(request_id),
-                )
+                await audit(store, actor, "join.decide", request_id, outcome="denied")
             raise AccessDenied(
                 N_("Only the secretary of {unit} can decide this request."), unit=unit.name
             )
@@ -376,12 +359,8 @@ class RegistrationService:
             else:
                 await store.members.set_registration(request.member_id, "rejected")
                 await store.members.end_memberships(request.member_id, today)
-            await store.audit.record(
-                actor=actor_label(actor),
-                member_id=decider,
-                action=f"join.{status}",
-                target=str(request_id),
-                detail={"unit": unit.code},
+            await audit(
+                store, actor, f"join.{status}", request_id, member_id=decider, unit=unit.code
             )
             request = await store.invites.get_request(request_id)
             member = await store.members.get(request.member_id)  # type: ignore[union-attr]

@@ -14,15 +14,17 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from html import escape
 
-from bot import sessions as rules
-from bot.access import MANAGERS, Actor, Role, has_role_over, scope_units
 from bot.clock import Clock
-from bot.documents import PartyDocument, Signature, render_docx, vietnamese_place_date
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound, Term
-from bot.exports import export_table
 from bot.i18n import N_, format_datetime, gettext
 from bot.parsing import parse_datetime
+from bot.render.documents import PartyDocument, Signature, render_docx, vietnamese_place_date
+from bot.render.exports import export_table
+from bot.rules import sessions as rules
+from bot.rules.access import MANAGERS, Actor, Role, has_role_over, scope_units
+from bot.services.audit import actor_label, audit
 from bot.services.notifications import Button, NotificationService, Render
+from bot.services.organisation import nearest_managers
 from storage import Database, Store
 from storage.records import Campaign, Member, Unit
 from storage.sessions import BridgeReport, Invitee, Minutes, Session
@@ -34,10 +36,6 @@ TOPIC_MIN, TOPIC_MAX = 5, 500
 PLACE_MAX = 300
 LEAD_IN_MAX = 3000
 RECENT = timedelta(days=30)
-
-
-def actor_label(actor: Actor) -> str:
-    return f"tg:{actor.telegram_id}"
 
 
 def clean_text(text: str, *, low: int, high: int, what: str) -> str:
@@ -226,26 +224,7 @@ class SessionService:
 
     async def _record_denial(self, denied: ScopeDenied) -> None:
         async with self.db.write() as store:
-            await store.audit.record(
-                actor=actor_label(denied.actor),
-                member_id=denied.actor.member.id if denied.actor.member else None,
-                action=denied.action,
-                outcome="denied",
-                target=denied.unit.code,
-            )
-
-    async def _audit(
-        self, store: Store, actor: Actor | str, action: str, target: object, **detail: object
-    ) -> None:
-        label = actor if isinstance(actor, str) else actor_label(actor)
-        member_id = None if isinstance(actor, str) or actor.member is None else actor.member.id
-        await store.audit.record(
-            actor=label,
-            member_id=member_id,
-            action=f"session.{action}",
-            target=str(target),
-            detail={k: str(v) for k, v in detail.items()},
-        )
+            await audit(store, denied.actor, denied.action, denied.unit.code, outcome="denied")
 
     @staticmethod
     def _require_open(session: Session) -> None:
@@ -359,8 +338,14 @@ class SessionService:
                 home = next((u for u in units if u.id in inside), unit)
                 rows.append((member.id, home.id, member.full_name, member.status))
             await store.sessions.add_invitees(session.id, rows)
-            await self._audit(
-                store, actor, "create", session.id, unit=unit.code, kind=kind, invited=len(rows)
+            await audit(
+                store,
+                actor,
+                "session.create",
+                session.id,
+                unit=unit.code,
+                kind=kind,
+                invited=len(rows),
             )
         return session, len(rows)
 
@@ -407,7 +392,7 @@ class SessionService:
                 opens, closes = rules.checkin_window(updated.starts_at)
                 await store.sessions.open_checkin(session_id, session.checkin_code, opens, closes)
                 updated = await store.sessions.get(session_id)  # type: ignore[assignment]
-            await self._audit(store, actor, "edit", session_id, field=field, value=value)
+            await audit(store, actor, "session.edit", session_id, field=field, value=value)
         assert updated is not None
         return updated
 
@@ -425,7 +410,7 @@ class SessionService:
             await self._manage(store, actor, unit, "cancel")
             self._require_open(session)
             await store.sessions.set_status(session_id, "cancelled", self.clock.now())
-            await self._audit(store, actor, "cancel", session_id)
+            await audit(store, actor, "session.cancel", session_id)
             members = await self._invitee_members(store, session_id)
             session, _ = await self._session(store, session_id)
         return session, members
@@ -564,7 +549,7 @@ class SessionService:
                 else:
                     raise RuntimeError("no free check-in code")
             await store.sessions.open_checkin(session_id, code, opens, closes)
-            await self._audit(store, actor, "checkin.open", session_id)
+            await audit(store, actor, "session.checkin.open", session_id)
             session, _ = await self._session(store, session_id)
         return session
 
@@ -591,9 +576,7 @@ class SessionService:
         async with self._write() as store:
             session, unit = await self._session(store, session_id)
             outcome = await self._check_in(store, actor, session, "button", late_allowed=True)
-            managers = (
-                await self._managers_for(store, unit) if outcome.outcome == "reported" else []
-            )
+            managers = await nearest_managers(store, unit) if outcome.outcome == "reported" else []
         if managers:
             await self.notifications.notify_all(
                 managers, _late_request(session, unit, actor.member)
@@ -651,18 +634,8 @@ class SessionService:
         if invitee.late_status == "pending":
             return AttendOutcome(session, unit, "pending")
         await store.sessions.report_late(session.id, actor.member.id, now)
-        await self._audit(store, actor, "attend.late", session.id)
+        await audit(store, actor, "session.attend.late", session.id)
         return AttendOutcome(session, unit, "reported")
-
-    async def _managers_for(self, store: Store, unit: Unit) -> list[Member]:
-        chain = [unit, *reversed(await store.units.ancestors(unit))]
-        for candidate in chain:
-            holders = await store.roles.holders([candidate.id], tuple(MANAGERS))
-            found = [await store.members.get(member_id) for member_id, _, _ in holders]
-            active = [m for m in found if m is not None and m.is_active]
-            if active:
-                return list({m.id: m for m in active}.values())
-        return []
 
     async def decide_late(
         self, actor: Actor, session_id: int, member_id: int, approve: bool
@@ -680,10 +653,10 @@ class SessionService:
                 raise Conflict(N_("This report has already been decided."))
             if approve:
                 await store.sessions.check_in(session_id, member_id, self.clock.now(), "late")
-            await self._audit(
+            await audit(
                 store,
                 actor,
-                "late.confirm" if approve else "late.reject",
+                "session.late.confirm" if approve else "session.late.reject",
                 session_id,
                 member=member_id,
             )
@@ -725,10 +698,10 @@ class SessionService:
                     )
                 marks.append((line.member_id, change.mark.value, change.reason))
             await store.sessions.set_marks(session_id, marks)
-            await self._audit(
+            await audit(
                 store,
                 actor,
-                "correct",
+                "session.correct",
                 session_id,
                 changes="; ".join(f"{c.number} {c.mark} {c.reason}".strip() for c in changes),
             )
@@ -752,10 +725,10 @@ class SessionService:
             if not await store.sessions.set_status(session_id, "closed", self.clock.now()):
                 raise Conflict(N_("Session {id} is already closed."), id=session_id)
             counts = rules.count_lines(lines)
-            await self._audit(
+            await audit(
                 store,
                 actor,
-                "close",
+                "session.close",
                 session_id,
                 total=counts.total,
                 present=counts.present,
@@ -778,7 +751,7 @@ class SessionService:
             await self._manage(store, actor, unit, "minutes")
             _require_closed(session)
             await store.sessions.save_minutes(minutes, actor.member.id if actor.member else None)
-            await self._audit(store, actor, "minutes", session.id)
+            await audit(store, actor, "session.minutes", session.id)
             saved = await store.sessions.minutes(session.id)
         assert saved is not None
         return saved
@@ -795,7 +768,7 @@ class SessionService:
             parent = await store.units.get(unit.parent_id) if unit.parent_id else None
             invitees = await store.sessions.invitees(session_id)
         async with self.db.write() as store:
-            await self._audit(store, actor, "minutes.docx", session_id)
+            await audit(store, actor, "session.minutes.docx", session_id)
         document = build_minutes(session, unit, parent, invitees, minutes, self.tz)
         return f"bien-ban-{session.id}.docx", render_docx(document)
 
@@ -841,7 +814,9 @@ class SessionService:
                 " ".join(names.split())[:2000],
                 actor.member.id if actor.member else None,
             )
-            await self._audit(store, actor, "bridge", session_id, unit=point.code, present=present)
+            await audit(
+                store, actor, "session.bridge", session_id, unit=point.code, present=present
+            )
         return session, point
 
     # Study cascade ---------------------------------------------------------------------------
@@ -867,7 +842,7 @@ class SessionService:
             await store.sessions.set_study_deadline(
                 campaign.id, unit.id, deadline, actor_label(actor)
             )
-            await self._audit(store, actor, "deadline", unit.code, deadline=deadline)
+            await audit(store, actor, "session.deadline", unit.code, deadline=deadline)
         return campaign
 
     async def study_report(self, actor: Actor) -> tuple[Campaign | None, list[StudyRow]]:
@@ -1009,9 +984,9 @@ class SessionService:
         ]
         name = f"attendance-{unit_code}-{start.isoformat()}-{end.isoformat()}.{fmt}"
         async with self.db.write() as store:
-            await self._audit(
-                store, actor or "cli", "export", top.code, format=fmt, start=start, end=end,
-                rows=len(rows),
+            await audit(
+                store, actor or "cli", "session.export", top.code, format=fmt, start=start,
+                end=end, rows=len(rows),
             )  # fmt: skip
         return name, export_table(fmt, header, rows, sheet=gettext("Attendance"))
 

@@ -316,7 +316,9 @@ Step = Callable[["Sweep", list[BotMessage]], Awaitable[list[BotMessage]]]
 # Buttons that stand for a confirmation: pressed again from an older message while a new
 # step of the same kind is open they would (rightly) act, so they are pressed only after
 # /cancel, when nothing is open and they must do nothing.
-CONFIRMING = re.compile(r"^(cf:subok|sesn:save|sesn:min:save|sesn:edit:ok|cg:ok|joinname:ok)$")
+CONFIRMING = re.compile(
+    r"^(cf:subok|sesn:save|sesn:min:save|sesn:edit:ok|cg:confirm:ok|joinname:ok)$"
+)
 MADE_UP = ("x:1", "commit:999999", "", "💥", "ses:" + "9" * 40)
 
 

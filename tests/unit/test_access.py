@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.access import MANAGERS, MONITORS, Actor, Role, has_role_over, may_use, scope_units
+from bot.rules.access import MANAGERS, MONITORS, Actor, Role, has_role_over, may_use, scope_units
 from storage.records import Member, RoleGrant, Unit
 
 # A tree: city (1) → committees (2, 3) → cells (4, 5 under 2; 6 under 3).

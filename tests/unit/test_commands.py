@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.access import MANAGERS, MONITORS, Actor, Role
 from bot.commands import BY_NAME, COMMANDS, visible_commands
 from bot.i18n import use_locale
+from bot.rules.access import MANAGERS, MONITORS, Actor, Role
 from storage.records import Member, RoleGrant, Unit
 
 CELL = Unit(4, "A1", "Chi bộ A1", "cell", 2, "/1/2/4/")

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 
-from bot.campaigns import default_campaign
-from bot.commitments import (
+from bot.errors import Conflict, InvalidInput
+from bot.i18n import use_locale
+from bot.rules.campaigns import default_campaign
+from bot.rules.commitments import (
     ACTION_MAX,
     ACTION_MIN,
     ActionDraft,
@@ -30,8 +32,6 @@ from bot.commitments import (
     submission_is_late,
     transition,
 )
-from bot.errors import Conflict, InvalidInput
-from bot.i18n import use_locale
 
 CAMPAIGN = default_campaign(2026, "Tinh thần trách nhiệm, năng động, sáng tạo")
 
@@ -188,15 +188,18 @@ def test_every_commitment_message_has_a_vietnamese_translation() -> None:
     with (root / "locales/vi/LC_MESSAGES/messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="vi")
     missing = []
-    for module in (
-        "bot/commitments.py",
-        "bot/services/commitments.py",
-        "handlers/commitments.py",
-        "handlers/campaigns.py",
-        "handlers/flow.py",
-    ):
+    modules = [
+        *sorted((root / "bot").rglob("*commitment*/**/*.py")),
+        *sorted((root / "bot").rglob("*commitments.py")),
+        *sorted((root / "handlers").rglob("*commitment*/**/*.py")),
+        *sorted((root / "handlers").rglob("*commitments.py")),
+        root / "handlers/campaigns.py",
+        root / "handlers/flow.py",
+    ]
+    assert len(modules) >= 5
+    for module in modules:
         for _, message, _, _ in extract_from_file(
-            "python", str(root / module), keywords={"gettext": None, "N_": None, "_": None}
+            "python", str(module), keywords={"gettext": None, "N_": None, "_": None}
         ):
             entry = catalog.get(message)
             if entry is None or not entry.string:
@@ -205,7 +208,7 @@ def test_every_commitment_message_has_a_vietnamese_translation() -> None:
 
 
 def test_a_grade_may_be_changed_until_the_review_window_closes() -> None:
-    from bot.commitments import may_change_grade
+    from bot.rules.commitments import may_change_grade
 
     assert may_change_grade(CAMPAIGN, CAMPAIGN.review_opens)
     assert may_change_grade(CAMPAIGN, CAMPAIGN.review_closes)

@@ -10,9 +10,9 @@ from datetime import datetime
 
 import pytest
 
-from bot.access import Actor
 from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput
+from bot.rules.access import Actor
 from bot.services.commitments import build_document
 from tests.conftest import TIMEZONE, FakeBot
 

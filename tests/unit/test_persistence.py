@@ -43,6 +43,8 @@ async def test_user_chat_and_conversation_data_survive_a_restart(db_path: Path) 
         assert await second.get_conversations("unknown") == {}
         assert await second.get_bot_data() == {}
         assert await second.get_callback_data() is None
+        assert second.touched("join", (1001, 1001)) is not None
+        assert second.touched("join", (1002, 1002)) is None
     finally:
         await second_db.close()
 
@@ -80,3 +82,45 @@ async def test_bot_data_and_callback_data_are_not_persisted(db: Database, table_
     assert await table_dump(db) == before
     assert persistence.store_data.user_data and persistence.store_data.chat_data
     assert not persistence.store_data.bot_data and not persistence.store_data.callback_data
+
+
+async def test_conversations_past_the_timeout_are_dropped_at_start(db_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import FixedClock
+
+    start = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    clock = FixedClock(ZoneInfo("Asia/Ho_Chi_Minh"), start)
+    database = Database(db_path)
+    first = SQLitePersistence(database, clock, conversation_timeout=timedelta(hours=24))
+    await database.connect()
+    try:
+        await first.update_conversation("session_new", (7, 7), 3)
+        clock.moment = start + timedelta(hours=20)
+        await first.update_conversation("commitment_filing", (8, 8), 1)
+        assert first.touched("session_new", (7, 7)) == start
+        await first.update_conversation("commitment_filing", (9, 9), 1)
+        await first.update_conversation("commitment_filing", (9, 9), None)
+        assert first.touched("commitment_filing", (9, 9)) is None
+    finally:
+        await database.close()
+
+    # The bot comes back 25 hours after the session step: that one is past the timeout.
+    clock.moment = start + timedelta(hours=25)
+    second = SQLitePersistence(Database(db_path), clock, conversation_timeout=timedelta(hours=24))
+    try:
+        assert await second.get_conversations("session_new") == {}
+        assert await second.get_conversations("commitment_filing") == {(8, 8): 1}
+        assert second.touched("commitment_filing", (8, 8)) == start + timedelta(hours=20)
+        assert second.take_expired() == [("session_new", (7, 7))]
+        assert second.take_expired() == []  # told once
+    finally:
+        await second.db.close()
+    # The dropped state is gone from the file too.
+    third = SQLitePersistence(Database(db_path), clock, conversation_timeout=timedelta(hours=24))
+    try:
+        assert await third.get_conversations("session_new") == {}
+        assert third.take_expired() == []
+    finally:
+        await third.db.close()

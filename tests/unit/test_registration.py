@@ -11,10 +11,10 @@ import pytest
 from telegram import InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, RetryAfter
 
-from bot.access import Actor
 from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.i18n import gettext, use_locale
+from bot.rules.access import Actor
 from bot.services.registration import Redeemed, clean_full_name
 from storage.clock import to_db
 

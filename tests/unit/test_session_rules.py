@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot import sessions as rules
 from bot.errors import InvalidInput
 from bot.i18n import use_locale
+from bot.rules import sessions as rules
 from bot.services.sessions import parse_period
 from handlers.sessions import parse_speakers
 

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from bot import sessions as rules
-from bot.access import Actor
 from bot.context import Services
 from bot.errors import AccessDenied, InvalidInput
+from bot.rules import sessions as rules
+from bot.rules.access import Actor
 from bot.services.sessions import Draft
 from storage.sessions import Minutes
 from tests.conftest import TIMEZONE, Organisation

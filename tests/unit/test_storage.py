@@ -740,33 +740,45 @@ async def test_kv_get_set_overwrite(db: Database) -> None:
 
 
 async def test_persistence_repository_round_trips(db: Database) -> None:
+    at = datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+    later = at + timedelta(minutes=5)
     async with db.write() as store:
         repo = store.persistence
         await repo.save("user", 1, {"language": "vi", "tên": "Bích"})
         await repo.save("user", 2, {"n": [1, 2]})
         await repo.save("user", 2, {"n": [3]})
         await repo.save("chat", -100, {"menu": "vi:start"})
-        await repo.save_singleton("ptb_bot_data", {"a": 1})
-        await repo.save_singleton("ptb_bot_data", {"a": 2})
-        await repo.save_conversation("join", (10, 10), 1)
-        await repo.save_conversation("join", (11, 11), {"step": "name"})
-        await repo.save_conversation("other", (10, 10), 0)
+        await repo.save_conversation("join", (10, 10), 1, at)
+        await repo.save_conversation("join", (11, 11), {"step": "name"}, at)
+        await repo.save_conversation("join", (11, 11), {"step": "confirm"}, later)
+        await repo.save_conversation("other", (10, 10), 0, at)
     async with db.read() as store:
         repo = store.persistence
         assert await repo.load_all("user") == {1: {"language": "vi", "tên": "Bích"}, 2: {"n": [3]}}
-        assert await repo.load_one("chat", -100) == {"menu": "vi:start"}
-        assert await repo.load_one("chat", -1) is None
-        assert await repo.load_singleton("ptb_bot_data") == {"a": 2}
-        assert await repo.load_singleton("ptb_callback_data") is None
-        assert await repo.conversations("join") == {(10, 10): 1, (11, 11): {"step": "name"}}
+        assert await repo.load_all("chat") == {-100: {"menu": "vi:start"}}
+        assert await repo.conversations("join") == {
+            (10, 10): (1, at),
+            (11, 11): ({"step": "confirm"}, later),
+        }
         assert await repo.conversations("none") == {}
     async with db.write() as store:
         await store.persistence.drop("user", 1)
-        await store.persistence.save_conversation("join", (10, 10), None)
+        await store.persistence.save_conversation("join", (10, 10), None, later)
     async with db.read() as store:
         assert await store.persistence.load_all("user") == {2: {"n": [3]}}
-        assert await store.persistence.conversations("join") == {(11, 11): {"step": "name"}}
-        assert await store.persistence.conversations("other") == {(10, 10): 0}
+        assert await store.persistence.conversations("join") == {
+            (11, 11): ({"step": "confirm"}, later)
+        }
+        assert await store.persistence.conversations("other") == {(10, 10): (0, at)}
+
+
+async def test_the_unused_persistence_tables_are_gone(db: Database) -> None:
+    async with db.read() as store:
+        cursor = await store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'ptb_%'"
+        )
+        tables = {row[0] for row in await cursor.fetchall()}
+    assert tables == {"ptb_user_data", "ptb_chat_data", "ptb_conversations"}
 
 
 # Timestamps ------------------------------------------------------------------------------

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from bot.campaigns import is_late
 from bot.errors import Conflict, InvalidInput, Term
 from bot.i18n import N_
+from bot.rules.campaigns import is_late
 from storage.records import Campaign
 
 ACTION_MIN, ACTION_MAX = 10, 1000

@@ -1,0 +1,214 @@
+"""Button data: one codec, and one table of every kind of button the bot sends.
+
+Telegram gives a button at most 64 bytes of data. Every button here is a name (a few
+letters, such as ``ses:yes``) followed by typed slots: whole-number ids, dates and words
+from a fixed list. Never a unit code or any text a person typed: those can be long, and a
+button that silently loses its data is worse than no button. The worst-case length of
+each kind is known from its slots, and a test checks that every kind fits.
+
+Services use this module too (their notices carry buttons), so it imports no Telegram.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.rules.commitments import Grade, Heading, Rating
+from bot.rules.sessions import Kind
+
+MAX_BYTES = 64
+_MAX_ID = 2**63 - 1  # SQLite's INTEGER
+_NAME = re.compile(r"^[a-z]+(?::[a-z]+)*$")
+
+
+class StaleButton(ValueError):
+    """The data is not (or no longer) a button of this kind."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # "id", "date" or "choice"
+    choices: tuple[str, ...] = ()
+
+    @property
+    def pattern(self) -> str:
+        if self.kind == "id":
+            return r"\d{1,19}"
+        if self.kind == "date":
+            return r"\d{8}"
+        return "(?:" + "|".join(re.escape(choice) for choice in self.choices) + ")"
+
+    @property
+    def width(self) -> int:
+        if self.kind == "id":
+            return 19
+        if self.kind == "date":
+            return 8
+        return max(len(choice) for choice in self.choices)
+
+    def encode(self, value: object) -> str:
+        if self.kind == "id":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_ID:
+                raise ValueError(f"not an id: {value!r}")
+            return str(value)
+        if self.kind == "date":
+            if not isinstance(value, date):
+                raise ValueError(f"not a date: {value!r}")
+            return f"{value:%Y%m%d}"
+        text = str(value)
+        if text not in self.choices:
+            raise ValueError(f"not one of {self.choices}: {value!r}")
+        return text
+
+    def decode(self, text: str) -> object:
+        if self.kind == "id":
+            value = int(text)
+            if value > _MAX_ID:
+                raise StaleButton(text)
+            return value
+        if self.kind == "date":
+            try:
+                return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+            except ValueError as error:
+                raise StaleButton(text) from error
+        return text
+
+
+ID = Slot("id")
+DATE = Slot("date")
+
+
+def choice(*values: str) -> Slot:
+    if not values or not all(re.fullmatch(r"[a-z0-9_]+", value) for value in values):
+        raise ValueError("choices are short lowercase words")
+    return Slot("choice", tuple(values))
+
+
+class Button:
+    """One kind of button: ``RSVP_YES(12)`` gives ``"ses:yes:12"``; ``RSVP_YES.parse(data)``
+    gives ``(12,)`` back or raises :class:`StaleButton`."""
+
+    def __init__(self, name: str, *slots: Slot) -> None:
+        if not _NAME.match(name):
+            raise ValueError(f"bad button name {name!r}")
+        self.name = name
+        self.slots = slots
+        body = "".join(":" + slot.pattern for slot in slots)
+        self._regex = re.compile(f"^{re.escape(name)}{body}$")
+        self._parts = re.compile(f"^{re.escape(name)}" + "".join(f":({s.pattern})" for s in slots))
+        BUTTONS.append(self)
+
+    def __call__(self, *values: object) -> str:
+        if len(values) != len(self.slots):
+            raise ValueError(f"{self.name} takes {len(self.slots)} values")
+        data = ":".join(
+            [self.name, *(s.encode(v) for s, v in zip(self.slots, values, strict=True))]
+        )
+        if len(data.encode()) > MAX_BYTES:
+            raise ValueError(f"button data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+    @property
+    def pattern(self) -> str:
+        """The regular expression for ``CallbackQueryHandler(pattern=...)``."""
+        return self._regex.pattern
+
+    @property
+    def worst_case_bytes(self) -> int:
+        return len(self.name) + sum(1 + slot.width for slot in self.slots)
+
+    def matches(self, data: str | None) -> bool:
+        return bool(data) and self._regex.match(data) is not None  # type: ignore[arg-type]
+
+    def parse(self, data: str | None) -> tuple:
+        match = self._regex.match(data or "") and self._parts.match(data or "")
+        if not match:
+            raise StaleButton(data or "")
+        return tuple(
+            slot.decode(text) for slot, text in zip(self.slots, match.groups(), strict=True)
+        )
+
+
+BUTTONS: list[Button] = []
+
+FORMAT = choice("csv", "xlsx")
+
+# Everyone ----------------------------------------------------------------------------------
+LANGUAGE = Button("lang", choice("vi", "en"))
+
+# Joining -----------------------------------------------------------------------------------
+JOIN_NAME = Button("joinname", choice("ok", "edit"))
+JOIN_DECIDE = Button("join", choice("approve", "reject"), ID)  # request id
+
+# Campaigns (administrators) ----------------------------------------------------------------
+CAMPAIGN_NEW = Button("ca:new")
+CAMPAIGN_EDIT = Button("ca:edit", ID)  # year
+CAMPAIGN_FIELD = Button(
+    "ca:f",
+    ID,
+    choice("topic", "commit_deadline", "study_deadline", "review_opens", "review_closes"),
+)
+CAMPAIGN_BACK = Button("ca:back")
+CAMPAIGN_CANCEL = Button("ca:cancel")
+
+# Commitments: filing (/commit) -------------------------------------------------------------
+FILE_ADD = Button("cf:add", choice(*[heading.value for heading in Heading]))
+FILE_SKIP_DATE = Button("cf:skip", ID)  # action id: no target date, asked right after adding
+FILE_NO_DATE = Button("cf:nodate", ID)  # action id: remove the target date
+FILE_MENU = Button("cf:menu")
+FILE_PREVIEW = Button("cf:prev")
+FILE_LIST = Button("cf:list")
+FILE_ACTION = Button("cf:act", ID)
+FILE_EDIT = Button("cf:edit", ID)
+FILE_DATE = Button("cf:date", ID)
+FILE_DELETE = Button("cf:del", ID)
+FILE_DELETE_OK = Button("cf:delok", ID)
+FILE_SUBMIT = Button("cf:submit")
+FILE_SUBMIT_OK = Button("cf:subok")
+FILE_REVISE = Button("cf:revise")
+FILE_CANCEL = Button("cf:cancel")
+
+# Commitments: review, documents, export, year end ------------------------------------------
+REVIEW_APPROVE = Button("cd:ok", ID, ID)  # commitment id, version number
+REVIEW_RETURN = Button("cd:ret", ID, ID)
+DOCUMENT = Button("cx:doc", ID)  # commitment id: the version in force
+DOCUMENT_VERSION = Button("cx:docv", ID, ID)  # commitment id, version number
+COMMITMENT_EXPORT = Button("cx:exp", FORMAT, ID, ID)  # format, unit id, year
+RATE = Button("cr", ID, choice(*[rating.value for rating in Rating]))  # action id, rating
+GRADE = Button("cg", ID, ID, choice(*[grade.value for grade in Grade]))  # id, revision, grade
+GRADE_SKIP_POINTS = Button("cg:skip")
+GRADE_CONFIRM = Button("cg:confirm", choice("ok", "no"))
+GRADE_CHANGE = Button("cgx", ID)  # commitment id
+
+# Sessions: creating (/session new) ---------------------------------------------------------
+NEW_UNIT = Button("sesn:unit", ID)
+NEW_KIND = Button("sesn:kind", choice(*[kind.value for kind in Kind]))
+NEW_ON_CAMPAIGN = Button("sesn:camp", choice("yes", "no"))
+NEW_WHEN = Button("sesn:when", choice("ok", "edit"))
+NEW_SAVE = Button("sesn", choice("save", "redo"))
+
+# Sessions: editing, cancelling -------------------------------------------------------------
+EDIT_FIELD = Button("sesn:field", choice("topic", "starts_at", "place", "presenter", "lead_in"))
+EDIT_CONFIRM = Button("sesn:edit", choice("ok", "again"))
+CANCEL_SESSION = Button("ses:cancelok", ID)
+
+# Sessions: the live view, answers, check-in, late reports ----------------------------------
+SHOW = Button("ses:show", ID)
+RSVP_YES = Button("ses:yes", ID)
+RSVP_NO = Button("ses:no", ID)
+ATTENDED = Button("ses:in", ID)
+LATE_DECIDE = Button("ses:late", choice("ok", "no"), ID, ID)  # session id, member id
+
+# Sessions: closing, minutes, bridge points, the study deadline, export ----------------------
+CYCLE_MARK = Button("ses:cyc", ID, ID)  # session id, line number
+FINALISE = Button("ses:fin", ID)
+BULK_DECIDE = Button("ses:bulk", choice("ok", "no"), ID)
+MINUTES_AGAIN = Button("ses:minre", ID)
+MINUTES_SKIP = Button("sesn:min:skip")
+MINUTES_SPEAKERS_DONE = Button("sesn:min:spk")
+MINUTES_SAVE = Button("sesn:min", choice("save", "redo"))
+BRIDGE_CONFIRM = Button("ses:brok", ID)
+DEADLINE_CONFIRM = Button("ses:dlok")
+SESSION_EXPORT = Button("ses:exp", FORMAT, ID, DATE, DATE)  # format, unit id, from, to
