@@ -9,17 +9,21 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.i18n import N_, gettext
-from storage.records import LANGUAGES, MEMBER_STATUSES, UNIT_KINDS
+from storage.records import LANGUAGES, MEMBER_STATUSES, UNIT_KINDS, RosterChange, RosterEntry
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
+UNIT_OPTIONAL_COLUMNS = ("org_name",)
 MEMBER_COLUMNS = ("code", "full_name", "unit_code", "status", "position")
 MEMBER_OPTIONAL_COLUMNS = ("is_head", "language", "telegram_id")
 MAX_NAME = 200
+MAX_POSITION = 200
+DELIMITERS = ",;\t"  # Excel on a Vietnamese-locale Windows saves CSV with ";"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class UnitRow:
     name: str
     kind: str
     parent_code: str | None
+    org_name: str | None = None  # the Party organisation's name, where not derived from kind
 
 
 @dataclass(frozen=True)
@@ -65,32 +70,72 @@ class MemberRow:
     telegram_id: int | None
 
 
-def _read(text: str, required: tuple[str, ...], problems: list[Problem]) -> list[tuple[int, dict]]:
+def has_control_characters(text: str) -> bool:
+    """Invisible control characters (C0/C1, DEL), which break documents and spreadsheets."""
+    return any(unicodedata.category(char) == "Cc" for char in text)
+
+
+def _delimiter(header_line: str) -> str:
+    try:
+        return csv.Sniffer().sniff(header_line, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _read(
+    text: str, required: tuple[str, ...], optional: tuple[str, ...], problems: list[Problem]
+) -> list[tuple[int, dict]]:
+    """The rows as {column: value} with their line numbers. Headers are matched without
+    regard to case or surrounding spaces; comma, semicolon or tab separated."""
     text = text.lstrip("\ufeff")
     if not text.strip():
         problems.append(Problem(0, N_("The file is empty.")))
         return []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    delimiter = _delimiter(text.splitlines()[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except csv.Error:
+        problems.append(Problem(1, N_("unclosed quote")))
+        return []
     missing = [name for name in required if name not in header]
     if missing:
         problems.append(
             Problem(1, N_("missing column(s): {columns}"), {"columns": ", ".join(missing)})
         )
         return []
-    reader.fieldnames = header
+    known = set(required) | set(optional)
     rows = []
+    start = reader.line_num + 1
     try:
-        for row in reader:
-            if None in row:
-                problems.append(Problem(reader.line_num, N_("too many values in this row")))
+        for values in reader:
+            line, start = start, reader.line_num + 1
+            if len(values) > len(header):
+                problems.append(Problem(line, N_("too many values in this row")))
                 continue
-            values = {k: (v or "").strip() for k, v in row.items()}
-            if not any(values.values()):
+            row = {
+                name: value.strip()
+                for name, value in zip(header, values, strict=False)
+                if name in known
+            }
+            if not any(row.values()):
                 continue  # blank line
-            rows.append((reader.line_num, values))
+            bad = [name for name, value in row.items() if has_control_characters(value)]
+            if bad:
+                problems.append(
+                    Problem(
+                        line,
+                        N_("{column} contains invisible control characters; retype it"),
+                        {"column": bad[0]},
+                    )
+                )
+                continue
+            rows.append((line, {name: row.get(name, "") for name in known}))
     except csv.Error as exc:
-        problems.append(Problem(reader.line_num, N_("unreadable CSV: {error}"), {"error": exc}))
+        if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+            problems.append(Problem(start, N_("unclosed quote")))
+        else:
+            problems.append(Problem(start, N_("unreadable CSV: {error}"), {"error": exc}))
     return rows
 
 
@@ -124,6 +169,38 @@ def _check_code(line: int, column: str, code: str, problems: list[Problem]) -> b
     return True
 
 
+def _check_unique(line: int, code: str, seen: dict[str, int], problems: list[Problem]) -> bool:
+    if code in seen:
+        problems.append(
+            Problem(
+                line,
+                N_("duplicate code '{code}' (also on line {other})"),
+                {"code": code, "other": seen[code]},
+            )
+        )
+        return False
+    return True
+
+
+def _check_text(
+    line: int, column: str, value: str, limit: int, problems: list[Problem], *, required: bool
+) -> bool:
+    if not value:
+        if required:
+            problems.append(Problem(line, N_("{column} is empty"), {"column": column}))
+        return not required
+    if len(value) > limit:
+        problems.append(
+            Problem(
+                line,
+                N_("{column} is longer than {limit} characters"),
+                {"column": column, "limit": limit},
+            )
+        )
+        return False
+    return True
+
+
 def validate_units(text: str, existing_parents: Mapping[str, str | None]) -> list[UnitRow]:
     """Check a units file against the units already stored (code → parent code).
 
@@ -133,29 +210,15 @@ def validate_units(text: str, existing_parents: Mapping[str, str | None]) -> lis
     rows: list[UnitRow] = []
     parent_refs: list[tuple[int, str]] = []  # checked for every row, even one with other faults
     seen: dict[str, int] = {}
-    for line, values in _read(text, UNIT_COLUMNS, problems):
-        code, name, kind = values["code"], values["name"], values["kind"]
+    for line, values in _read(text, UNIT_COLUMNS, UNIT_OPTIONAL_COLUMNS, problems):
+        code, kind = values["code"], values["kind"]
+        name, org_name = " ".join(values["name"].split()), " ".join(values["org_name"].split())
         parent = values["parent_code"] or None
         if parent is not None and parent != code:  # a self-parent is reported below
             parent_refs.append((line, parent))
-        ok = _check_code(line, "code", code, problems)
-        if ok and code in seen:
-            problems.append(
-                Problem(
-                    line,
-                    N_("duplicate code '{code}' (also on line {other})"),
-                    {"code": code, "other": seen[code]},
-                )
-            )
-            ok = False
-        if not name:
-            problems.append(Problem(line, N_("{column} is empty"), {"column": "name"}))
-            ok = False
-        elif len(name) > MAX_NAME:
-            problems.append(
-                Problem(line, N_("name is longer than {limit} characters"), {"limit": MAX_NAME})
-            )
-            ok = False
+        ok = _check_code(line, "code", code, problems) and _check_unique(line, code, seen, problems)
+        ok &= _check_text(line, "name", name, MAX_NAME, problems, required=True)
+        ok &= _check_text(line, "org_name", org_name, MAX_NAME, problems, required=False)
         if kind not in UNIT_KINDS:
             problems.append(
                 Problem(
@@ -170,7 +233,7 @@ def validate_units(text: str, existing_parents: Mapping[str, str | None]) -> lis
             ok = False
         if ok:
             seen[code] = line
-            rows.append(UnitRow(line, code, name, kind, parent))
+            rows.append(UnitRow(line, code, name, kind, parent, org_name or None))
     parents: dict[str, str | None] = dict(existing_parents)
     parents.update({row.code: row.parent_code for row in rows})
     for line, parent in parent_refs:
@@ -231,27 +294,13 @@ def validate_members(
     rows: list[MemberRow] = []
     seen: dict[str, int] = {}
     telegram_seen: dict[int, int] = {}
-    for line, values in _read(text, MEMBER_COLUMNS, problems):
+    for line, values in _read(text, MEMBER_COLUMNS, MEMBER_OPTIONAL_COLUMNS, problems):
         code = values["code"]
-        ok = _check_code(line, "code", code, problems)
-        if ok and code in seen:
-            problems.append(
-                Problem(
-                    line,
-                    N_("duplicate code '{code}' (also on line {other})"),
-                    {"code": code, "other": seen[code]},
-                )
-            )
-            ok = False
+        ok = _check_code(line, "code", code, problems) and _check_unique(line, code, seen, problems)
         full_name = " ".join(values["full_name"].split())
-        if not full_name:
-            problems.append(Problem(line, N_("{column} is empty"), {"column": "full_name"}))
-            ok = False
-        elif len(full_name) > MAX_NAME:
-            problems.append(
-                Problem(line, N_("name is longer than {limit} characters"), {"limit": MAX_NAME})
-            )
-            ok = False
+        position = " ".join(values["position"].split())
+        ok &= _check_text(line, "full_name", full_name, MAX_NAME, problems, required=True)
+        ok &= _check_text(line, "position", position, MAX_POSITION, problems, required=False)
         unit_codes = tuple(part.strip() for part in values["unit_code"].split(";") if part.strip())
         if not unit_codes:
             problems.append(Problem(line, N_("{column} is empty"), {"column": "unit_code"}))
@@ -341,7 +390,7 @@ def validate_members(
                     full_name,
                     unit_codes,
                     status,
-                    values["position"],
+                    position,
                     bool(is_head),
                     language,
                     telegram_id,
@@ -350,3 +399,60 @@ def validate_members(
     if problems:
         raise ImportRejected(sorted(problems, key=lambda p: p.line))
     return rows
+
+
+def plan_roster(
+    rows: list[MemberRow], roster: Mapping[str, RosterEntry], unit_ids: Mapping[str, int]
+) -> tuple[RosterChange, int, int]:
+    """What importing ``rows`` changes against the stored roster: the change to write, and
+    how many members are new and how many changed. Pure, so the write transaction that
+    follows is short. A member whose primary unit changes is end-dated in the old one and
+    starts in the new one; unlisted extra units are end-dated."""
+    new: list = []
+    changed: list = []
+    ended: list[int] = []
+    added: list[tuple[str, int, bool]] = []
+    updated = 0
+    for row in rows:
+        stored = roster.get(row.code)
+        values = (
+            row.code,
+            row.full_name,
+            row.status,
+            row.position,
+            row.is_head,
+            row.language,
+            row.telegram_id,
+        )
+        wanted = {unit_ids[code]: index == 0 for index, code in enumerate(row.unit_codes)}
+        if stored is None:
+            new.append(values)
+            added += [(row.code, unit_id, primary) for unit_id, primary in wanted.items()]
+            continue
+        fields_changed = (
+            stored.full_name,
+            stored.status,
+            stored.position,
+            stored.is_head,
+            stored.language,
+            stored.telegram_id,
+        ) != (
+            row.full_name,
+            row.status,
+            row.position,
+            row.is_head,
+            row.language or stored.language,
+            row.telegram_id if row.telegram_id is not None else stored.telegram_id,
+        )
+        if fields_changed:
+            changed.append(values)
+        moved = False
+        for unit_id, (membership_id, is_primary) in stored.memberships.items():
+            if wanted.get(unit_id) is None or wanted[unit_id] != is_primary:
+                ended.append(membership_id)
+                moved = True
+            else:
+                del wanted[unit_id]
+        added += [(row.code, unit_id, primary) for unit_id, primary in wanted.items()]
+        updated += fields_changed or moved or bool(wanted)
+    return RosterChange(new, changed, ended, added), len(new), updated

@@ -1,14 +1,17 @@
-"""Connections, pragmas, serialised write transactions and online backup.
+"""Connections, pragmas, serialised write transactions, read snapshots and online backup.
 
 One writer connection behind an asyncio lock, so a commit from one coroutine can never
-commit another's half-done work; a separate reader connection, which in WAL mode sees
-the last committed state without blocking the writer.
+commit another's half-done work. Reads use a small pool of reader connections, each read
+one transaction: in WAL mode it sees one committed state from its first query to its last
+(a report made of several queries is consistent) without blocking the writer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +21,11 @@ import aiosqlite
 from storage.migrations import apply_migrations
 
 BUSY_TIMEOUT_MS = 5000
+# A write waits this long in all for another process's transaction (an import, a backup)
+# before it fails; each attempt also waits BUSY_TIMEOUT_MS inside SQLite.
+WRITE_PATIENCE_S = 30.0
+READERS = 4
+log = logging.getLogger(__name__)
 
 
 async def open_connection(path: Path | str) -> aiosqlite.Connection:
@@ -81,10 +89,12 @@ class Store:
 class Database:
     """The SQLite file behind the bot."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readers: int = READERS) -> None:
         self.path = Path(path)
         self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._readers: list[aiosqlite.Connection] = []
+        self._idle_readers: asyncio.Queue[aiosqlite.Connection] | None = None
+        self._reader_count = readers
         self._write_lock = asyncio.Lock()
 
     async def connect(self, *, migrate: bool = True) -> None:
@@ -95,7 +105,11 @@ class Database:
             if migrate:
                 async with self._write_lock:
                     await apply_migrations(self._writer)
-            self._reader = await open_connection(self.path)
+            self._idle_readers = asyncio.Queue()
+            for _ in range(self._reader_count):
+                reader = await open_connection(self.path)
+                self._readers.append(reader)
+                self._idle_readers.put_nowait(reader)
         except BaseException:
             # Close what was opened: a leftover connection thread keeps the process alive.
             await self.close()
@@ -107,10 +121,12 @@ class Database:
             await self.connect()
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
+        for conn in [*self._readers, self._writer]:
             if conn is not None:
                 await conn.close()
-        self._reader = self._writer = None
+        self._readers = []
+        self._idle_readers = None
+        self._writer = None
 
     async def __aenter__(self) -> Database:
         await self.connect()
@@ -121,43 +137,86 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Store]:
-        """Repositories on the reader connection: committed data only."""
-        if self._reader is None:
+        """Repositories on a reader connection, inside one read transaction: every query
+        sees the same committed state."""
+        if self._idle_readers is None:
             raise RuntimeError("database is not connected")
-        yield Store(self._reader)
+        conn = await self._idle_readers.get()
+        try:
+            await conn.execute("BEGIN")
+            try:
+                yield Store(conn)
+            finally:
+                # Nothing to keep: ending the snapshot, never committing anything.
+                await asyncio.shield(_end_transaction(conn))
+        finally:
+            self._idle_readers.put_nowait(conn)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Store]:
         """One serialised ``BEGIN IMMEDIATE`` transaction; commits on success, else rolls back.
 
-        Never await a Telegram call inside it.
+        Begin, body and commit are one unit: whatever fails or is cancelled, including the
+        ``BEGIN`` or the ``COMMIT`` themselves, the connection is rolled back (shielded from
+        cancellation) before the next writer may start. Never await a Telegram call inside.
         """
         if self._writer is None:
             raise RuntimeError("database is not connected")
+        conn = self._writer
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield Store(self._writer)
+                await _begin_immediate(conn)
+                yield Store(conn)
+                await conn.execute("COMMIT")
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await asyncio.shield(_end_transaction(conn))
                 raise
-            await self._writer.execute("COMMIT")
 
     async def backup(self, target: Path | str) -> None:
         """An online, consistent copy through SQLite's backup API."""
         target = Path(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        source = self._reader or await open_connection(self.path)
+        target = Path(target)
+        if target.exists() and target.resolve() == self.path.resolve():
+            raise ValueError("the backup would overwrite the database itself")
+        source = await open_connection(self.path)
         dest = sqlite3.connect(str(target))
         try:
             await source.backup(dest)
         finally:
             dest.close()
-            if source is not self._reader:
-                await source.close()
+            await source.close()
 
     async def schema_version(self) -> int:
         async with self.read() as store:
             cursor = await store.conn.execute("SELECT MAX(version) FROM schema_migrations")
             row = await cursor.fetchone()
         return int(row[0] or 0)
+
+
+async def _begin_immediate(conn: aiosqlite.Connection) -> None:
+    """``BEGIN IMMEDIATE``, waiting and retrying while another process holds the write lock
+    (an import, a backup), up to WRITE_PATIENCE_S in all."""
+    deadline = time.monotonic() + WRITE_PATIENCE_S
+    while True:
+        try:
+            await conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            if time.monotonic() >= deadline:
+                raise
+            log.info("database busy; waiting to write")
+            await asyncio.sleep(0.05)
+
+
+async def _end_transaction(conn: aiosqlite.Connection) -> None:
+    """Roll back whatever transaction the connection is in, if any. The connection runs
+    its statements in order on its own thread, so this comes after a ``BEGIN`` that was
+    still running when its caller was cancelled."""
+    try:
+        await conn.execute("ROLLBACK")
+    except sqlite3.OperationalError as error:
+        if "no transaction is active" not in str(error):
+            log.error("rollback failed: %s", error)

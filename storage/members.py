@@ -9,7 +9,7 @@ from datetime import date, datetime
 import aiosqlite
 
 from storage.clock import from_db, to_db, utcnow
-from storage.records import Member, Membership, Unit
+from storage.records import Member, Membership, RosterChange, RosterEntry, Unit
 from storage.units import chunked, unit_from_row
 
 MEMBER_COLUMNS = (
@@ -187,6 +187,67 @@ class MemberRepository:
             (to_db(at), telegram_id),
         )
         return cursor.rowcount > 0
+
+    # Roster imports ----------------------------------------------------------------------
+
+    async def roster(self) -> dict[str, RosterEntry]:
+        """Every member with a roster code, with their open memberships: two queries."""
+        cursor = await self.conn.execute(
+            "SELECT id, code, full_name, status, position, is_head, language, telegram_id "
+            "FROM members WHERE code IS NOT NULL"
+        )
+        members = await cursor.fetchall()
+        cursor = await self.conn.execute(
+            "SELECT id, member_id, unit_id, is_primary FROM memberships WHERE ended_on IS NULL"
+        )
+        open_memberships: dict[int, dict[int, tuple[int, bool]]] = {}
+        for row in await cursor.fetchall():
+            open_memberships.setdefault(row[1], {})[row[2]] = (row[0], bool(row[3]))
+        return {
+            row["code"]: RosterEntry(
+                id=row["id"],
+                full_name=row["full_name"],
+                status=row["status"],
+                position=row["position"],
+                is_head=bool(row["is_head"]),
+                language=row["language"],
+                telegram_id=row["telegram_id"],
+                memberships=open_memberships.get(row["id"], {}),
+            )
+            for row in members
+        }
+
+    async def apply_roster(self, change: RosterChange, today: date) -> None:
+        """Write a prepared roster change with a handful of statements. A language or
+        Telegram id left empty in the file keeps the stored one (COALESCE), even one set in
+        the bot after the file was checked."""
+        now = to_db(utcnow())
+        await self.conn.executemany(
+            "INSERT INTO members (code, full_name, status, position, is_head, language, "
+            "telegram_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row[:4], int(row[4]), row[5], row[6], now, now) for row in change.new],
+        )
+        await self.conn.executemany(
+            "UPDATE members SET full_name = ?, status = ?, position = ?, is_head = ?, "
+            "language = COALESCE(?, language), telegram_id = COALESCE(?, telegram_id), "
+            "updated_at = ? WHERE code = ?",
+            [(*row[1:4], int(row[4]), row[5], row[6], now, row[0]) for row in change.changed],
+        )
+        await self.conn.executemany(
+            "UPDATE memberships SET ended_on = ? WHERE id = ? AND ended_on IS NULL",
+            [(today.isoformat(), membership_id) for membership_id in change.memberships_ended],
+        )
+        if change.memberships_added:
+            cursor = await self.conn.execute("SELECT code, id FROM members WHERE code IS NOT NULL")
+            ids = {row[0]: row[1] for row in await cursor.fetchall()}
+            await self.conn.executemany(
+                "INSERT INTO memberships (member_id, unit_id, is_primary, started_on) "
+                "VALUES (?, ?, ?, ?)",
+                [
+                    (ids[code], unit_id, int(primary), today.isoformat())
+                    for code, unit_id, primary in change.memberships_added
+                ],
+            )
 
     # Memberships -------------------------------------------------------------------------
 

@@ -75,6 +75,31 @@ class Membership:
 
 
 @dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """A member as a roster import compares it: the imported fields and the open
+    memberships (unit id -> (membership id, is primary))."""
+
+    id: int
+    full_name: str
+    status: str
+    position: str
+    is_head: bool
+    language: str | None
+    telegram_id: int | None
+    memberships: dict[int, tuple[int, bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class RosterChange:
+    """What a roster import writes, prepared before the write transaction."""
+
+    new: list[tuple[str, str, str, str, bool, str | None, int | None]]  # code, name, ...
+    changed: list[tuple[str, str, str, str, bool, str | None, int | None]]
+    memberships_ended: list[int]
+    memberships_added: list[tuple[str, int, bool]]  # member code, unit id, is primary
+
+
+@dataclass(frozen=True, slots=True)
 class RoleGrant:
     id: int
     member_id: int

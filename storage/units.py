@@ -78,21 +78,37 @@ class UnitRepository:
         by_id = {row["id"]: unit_from_row(row) for row in await cursor.fetchall()}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def upsert(self, code: str, name: str, kind: str, parent_id: int | None) -> Unit:
+    async def upsert(
+        self, code: str, name: str, kind: str, parent_id: int | None, org_name: str | None = None
+    ) -> Unit:
         """Insert or update by code; the path is recomputed by :meth:`rebuild_paths`."""
         now = to_db(utcnow())
         await self.conn.execute(
-            "INSERT INTO units (code, name, kind, parent_id, path, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, '', ?, ?) "
+            "INSERT INTO units (code, name, kind, parent_id, path, org_name, created_at, "
+            "updated_at) VALUES (?, ?, ?, ?, '', ?, ?, ?) "
             "ON CONFLICT(code) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
-            "parent_id = excluded.parent_id, updated_at = excluded.updated_at "
+            "parent_id = excluded.parent_id, org_name = excluded.org_name, "
+            "updated_at = excluded.updated_at "
             "WHERE units.name IS NOT excluded.name OR units.kind IS NOT excluded.kind "
-            "OR units.parent_id IS NOT excluded.parent_id",
-            (code, name, kind, parent_id, now, now),
+            "OR units.parent_id IS NOT excluded.parent_id "
+            "OR units.org_name IS NOT excluded.org_name",
+            (code, name, kind, parent_id, org_name, now, now),
         )
         unit = await self.by_code(code)
         assert unit is not None
         return unit
+
+    async def org_names(self, unit_ids: Iterable[int]) -> dict[int, str]:
+        """The organisation names given by import (units without one are left out)."""
+        found: dict[int, str] = {}
+        for chunk in chunked(list(dict.fromkeys(unit_ids))):
+            marks = ",".join("?" * len(chunk))
+            cursor = await self.conn.execute(
+                f"SELECT id, org_name FROM units WHERE id IN ({marks}) AND org_name IS NOT NULL",
+                chunk,
+            )
+            found.update({row[0]: row[1] for row in await cursor.fetchall()})
+        return found
 
     async def rebuild_paths(self) -> None:
         """Recompute every materialised path from the parent links (a tree, never a cycle)."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 
 from bot.clock import Clock
-from bot.errors import InvalidInput, NotFound
+from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_
-from bot.imports import ImportRejected, decode, validate_members, validate_units
+from bot.imports import ImportRejected, decode, plan_roster, validate_members, validate_units
 from bot.rules.access import MANAGERS, Role
 from storage import Database
 from storage.db import Store
@@ -55,7 +57,9 @@ class OrganisationService:
                     if row.parent_code:
                         parent_id = known[row.parent_code].id
                     before = known.get(row.code)
-                    unit = await store.units.upsert(row.code, row.name, row.kind, parent_id)
+                    unit = await store.units.upsert(
+                        row.code, row.name, row.kind, parent_id, row.org_name
+                    )
                     if before is None:
                         created += 1
                     elif (before.name, before.kind, before.parent_id) != (
@@ -79,39 +83,35 @@ class OrganisationService:
             raise
 
     async def import_members(self, data: bytes, *, actor: str, source: str = "") -> ImportSummary:
+        """Check the whole file against one consistent read of the roster, then write the
+        prepared change in one short transaction (the bot's own writes wait only that long),
+        or write nothing."""
         try:
             text = decode(data)
-            today = self.clock.today()
-            async with self.db.write() as store:
-                units = {u.code: u for u in await store.units.all()}
+            async with self.db.read() as store:
+                units = {u.code: u.id for u in await store.units.all()}
                 owners = await store.members.telegram_owners()
-                rows = validate_members(text, units.__contains__, owners)
-                created = updated = 0
-                for row in rows:
-                    existed = await store.members.by_code(row.code) is not None
-                    member, changed = await store.members.upsert(
-                        code=row.code,
-                        full_name=row.full_name,
-                        status=row.status,
-                        position=row.position,
-                        is_head=row.is_head,
-                        language=row.language,
-                        telegram_id=row.telegram_id,
+                roster = await store.members.roster()
+            rows = await asyncio.to_thread(validate_members, text, units.__contains__, owners)
+            change, created, updated = plan_roster(rows, roster, units)
+            try:
+                async with self.db.write() as store:
+                    await store.members.apply_roster(change, self.clock.today())
+                    await store.audit.record(
+                        actor=actor,
+                        action="members.import",
+                        target=source,
+                        detail={"rows": len(rows), "created": created, "updated": updated},
                     )
-                    primary, *extra = (units[code].id for code in row.unit_codes)
-                    moved = await store.members.set_memberships(member.id, primary, extra, today)
-                    if not existed:
-                        created += 1
-                    elif changed or moved:
-                        updated += 1
-                summary = ImportSummary(len(rows), created, updated)
-                await store.audit.record(
-                    actor=actor,
-                    action="members.import",
-                    target=source,
-                    detail={"rows": len(rows), "created": created, "updated": updated},
-                )
-            return summary
+            except sqlite3.IntegrityError:
+                # The bot linked an account or someone imported meanwhile: check again.
+                raise Conflict(
+                    N_(
+                        "The members changed while the file was being checked. Nothing was "
+                        "imported; please run the import again."
+                    )
+                ) from None
+            return ImportSummary(len(rows), created, updated)
         except ImportRejected as rejected:
             await self._audit_rejected(actor, "members.import", source, rejected)
             raise

@@ -116,6 +116,35 @@ async def test_bom_crlf_and_blank_lines_are_accepted(services: Services) -> None
     assert cell.name == "Chi bộ Ấp Một" and cell.parent_id == root.id
 
 
+async def test_excel_semicolons_and_loose_headers_are_accepted(services: Services, org) -> None:
+    # Excel on a Vietnamese-locale Windows saves ";"; people retype headers as they like.
+    units = " Code ;NAME;Kind; Parent_Code ;Org_Name\nCB-N1;Chi bộ Ấp Một;cell;QU-BT;\n"
+    summary = await services.organisation.import_units(units.encode(), actor="test")
+    assert (summary.rows, summary.created) == (1, 1)
+    members = (
+        "CODE;Full_Name;Unit_Code;Status;Position\n"
+        '"DV900";"Lý Thị Mai";CB-N1;official;"Phó trưởng phòng; kiêm nhiệm"\n'
+    )
+    summary = await services.organisation.import_members(members.encode(), actor="test")
+    assert (summary.rows, summary.created) == (1, 1)
+    async with services.db.read() as store:
+        member = await store.members.by_code("DV900")
+    assert member is not None and member.position == "Phó trưởng phòng; kiêm nhiệm"
+
+
+async def test_an_organisation_name_can_be_given_with_a_unit(services: Services, org) -> None:
+    units = (
+        "code,name,kind,parent_code,org_name\n"
+        "DU-NK,Đảng ủy phường Ninh Kiều,grassroots_committee,QU-BT,Đảng bộ phường Ninh Kiều\n"
+    )
+    await services.organisation.import_units(units.encode(), actor="test")
+    async with services.db.read() as store:
+        unit = await store.units.by_code("DU-NK")
+        assert unit is not None
+        names = await store.units.org_names([unit.id, org.units["QU-BT"].id])
+    assert names == {unit.id: "Đảng bộ phường Ninh Kiều"}
+
+
 async def test_children_before_parents_in_the_file(services: Services) -> None:
     text = (
         UNITS_HEADER
@@ -254,9 +283,14 @@ BAD_UNITS = [
         id="name-too-long",
     ),
     pytest.param(
-        "code;name;kind;parent_code\nNEW1;Chi bộ Mới;cell;QU-BT\n",
-        [(1, "missing column(s): code, name, kind, parent_code")],
-        id="semicolon-separated",
+        'code;name;kind;parent_code\nNEW1;"Chi bộ Mới;cell;QU-BT\nNEW2;Chi bộ;cell;QU-BT\n',
+        [(2, "unclosed quote")],
+        id="unclosed-quote",
+    ),
+    pytest.param(
+        UNITS_HEADER + "NEW1,Chi bộ\x01 Mới,cell,QU-BT\nNEW2,Chi bộ\x07,cell,QU-BT\n",
+        [(2, "name contains invisible control characters"), (3, "name contains invisible")],
+        id="control-characters",
     ),
     pytest.param(
         "code,name,kind\nNEW1,Chi bộ Mới,cell\n",
@@ -398,6 +432,21 @@ BAD_MEMBERS = [
         [(1, "missing column(s): unit_code")],
         id="missing-column",
     ),
+    pytest.param(
+        MEMBERS_HEADER + member_row(position="Chuyên viên " * 500),
+        [(2, "position is longer than 200 characters")],
+        id="position-too-long",
+    ),
+    pytest.param(
+        MEMBERS_HEADER + member_row(name="Lý Thị\x07 Mai") + member_row(code="DV101"),
+        [(2, "full_name contains invisible control characters")],
+        id="control-character-in-name",
+    ),
+    pytest.param(
+        MEMBERS_HEADER + member_row(position='"Trưởng phòng'),
+        [(2, "unclosed quote")],
+        id="unclosed-quote",
+    ),
     pytest.param("", [(0, "The file is empty.")], id="empty-file"),
     pytest.param(
         b"code,full_name,unit_code,status,position\nDV100,L\xfd Th\xe1 Mai,CB-BT1,official,\n",
@@ -495,3 +544,30 @@ def test_problems_render_in_vietnamese_and_english() -> None:
         assert problem.render() == "Line 4: unknown parent_code 'QU-X'"
     with use_locale("en"):
         assert Problem(0, "The file is empty.").render() == "The file is empty."
+
+
+def test_plan_roster_writes_only_what_changed() -> None:
+    from bot.imports import MemberRow, plan_roster
+    from storage.records import RosterEntry
+
+    stored = {
+        "A": RosterEntry(1, "Lý Thị Mai", "official", "", False, "en", 77, {10: (100, True)}),
+        "B": RosterEntry(2, "Trần Văn Bình", "official", "", False, None, None, {10: (101, True)}),
+        "C": RosterEntry(3, "Đỗ Thị Cúc", "official", "", False, None, None,
+                         {10: (102, True), 11: (103, False)}),
+    }  # fmt: skip
+    rows = [
+        # unchanged: a blank language and Telegram id keep the stored ones
+        MemberRow(2, "A", "Lý Thị Mai", ("U10",), "official", "", False, None, None),
+        # moved to another cell
+        MemberRow(3, "B", "Trần Văn Bình", ("U11",), "official", "", False, None, None),
+        # renamed, and the extra unit dropped
+        MemberRow(4, "C", "Đỗ Thị Cúc Hoa", ("U10",), "official", "", False, None, None),
+        MemberRow(5, "D", "Võ Văn Dũng", ("U10", "U11"), "probationary", "", True, "vi", 9),
+    ]
+    change, created, updated = plan_roster(rows, stored, {"U10": 10, "U11": 11})
+    assert (created, updated) == (1, 2)
+    assert [row[0] for row in change.new] == ["D"]
+    assert [row[0] for row in change.changed] == ["C"]
+    assert sorted(change.memberships_ended) == [101, 103]
+    assert sorted(change.memberships_added) == [("B", 11, True), ("D", 10, True), ("D", 11, False)]

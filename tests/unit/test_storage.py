@@ -792,3 +792,117 @@ def test_db_timestamps_are_utc_and_refuse_naive_values() -> None:
     assert to_db(None) is None and from_db(None) is None
     with pytest.raises(ValueError):
         to_db(datetime(2026, 3, 10, 9, 0))
+
+
+# The write unit and read snapshots --------------------------------------------------------
+
+
+async def test_a_write_cancelled_during_begin_leaves_no_transaction_behind(db: Database) -> None:
+    # Another process holds the write lock, so our BEGIN IMMEDIATE waits in SQLite.
+    other = sqlite3.connect(str(db.path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def write_something() -> None:
+        async with db.write() as store:
+            await store.kv.set("never", "1")
+
+    task = asyncio.create_task(write_something())
+    await asyncio.sleep(0.2)  # inside BEGIN, waiting on the busy handler
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    other.execute("ROLLBACK")
+    other.close()
+    # The BEGIN finished on the connection's thread after the cancel; it was rolled back,
+    # so the next write starts cleanly instead of "cannot start a transaction within a
+    # transaction".
+    async with db.write() as store:
+        await store.kv.set("next", "1")
+    async with db.read() as store:
+        assert await store.kv.get("never") is None
+        assert await store.kv.get("next") == "1"
+
+
+async def test_a_failing_commit_is_rolled_back_and_the_writer_recovers(db: Database) -> None:
+    writer = db._writer
+    assert writer is not None
+    real_execute = writer.execute
+    failures = []
+
+    async def execute(sql: str, *args: object):  # type: ignore[no-untyped-def]
+        if sql == "COMMIT" and not failures:
+            failures.append(sql)
+            raise sqlite3.OperationalError("database or disk is full")
+        return await real_execute(sql, *args)
+
+    writer.execute = execute  # type: ignore[method-assign]
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="disk is full"):
+            async with db.write() as store:
+                await store.kv.set("lost", "1")
+        assert not writer.in_transaction
+        async with db.write() as store:
+            await store.kv.set("kept", "1")
+    finally:
+        writer.execute = real_execute  # type: ignore[method-assign]
+    async with db.read() as store:
+        assert await store.kv.get("lost") is None
+        assert await store.kv.get("kept") == "1"
+
+
+async def test_a_read_is_one_snapshot_across_its_queries(db: Database) -> None:
+    async with db.write() as store:
+        await store.kv.set("a", "1")
+    async with db.read() as store:
+        assert await store.kv.get("a") == "1"
+        # A write lands between two queries of the same read ...
+        async with db.write() as writer:
+            await writer.kv.set("a", "2")
+            await writer.kv.set("b", "2")
+        # ... and the read still sees the state it started with.
+        assert await store.kv.get("a") == "1"
+        assert await store.kv.get("b") is None
+    async with db.read() as store:
+        assert (await store.kv.get("a"), await store.kv.get("b")) == ("2", "2")
+
+
+async def test_concurrent_reads_each_get_a_connection(db: Database) -> None:
+    seen = []
+
+    async def read() -> None:
+        async with db.read() as store:
+            seen.append(store.conn)
+            await asyncio.sleep(0.05)
+            assert await store.kv.get("x") is None
+
+    await asyncio.gather(*(read() for _ in range(10)))
+    assert len(set(map(id, seen))) > 1
+
+
+async def test_a_write_waits_for_another_process_instead_of_failing(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import storage.db as storage_db
+
+    # SQLite's own wait is cut short so that the retry loop is what waits here.
+    await db._writer.execute("PRAGMA busy_timeout=50")  # type: ignore[union-attr]
+    monkeypatch.setattr(storage_db, "WRITE_PATIENCE_S", 5.0)
+    other = sqlite3.connect(str(db.path), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+
+    async def release_later() -> None:
+        await asyncio.sleep(0.5)
+        other.execute("COMMIT")
+
+    releaser = asyncio.create_task(release_later())
+    async with db.write() as store:
+        await store.kv.set("waited", "1")
+    await releaser
+    other.close()
+    async with db.read() as store:
+        assert await store.kv.get("waited") == "1"
+
+
+async def test_a_backup_onto_the_database_itself_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError):
+        await db.backup(db.path)

@@ -170,3 +170,50 @@ async def test_chats_without_a_user_are_ordered_per_chat(max_updates: int) -> No
         *(processor.process_update(channel_update(n, -100200), handle(n)) for n in range(5))
     )
     assert seen == [0, 1, 2, 3, 4]
+
+
+async def test_one_busy_person_never_stalls_the_others() -> None:
+    # Four slots. One person's 100 slow updates arrive first, then 20 other people send one
+    # each. The others must all be done before the busy person's 10th update even starts:
+    # waiting on one's own earlier updates must not hold a slot.
+    processor = PerUserOrderedProcessor(4)
+    events: list[str] = []
+
+    async def slow(n: int) -> None:
+        events.append(f"busy-{n}")
+        await asyncio.sleep(0.01)
+
+    async def quick(n: int) -> None:
+        events.append(f"other-{n}")
+
+    tasks = [
+        asyncio.create_task(processor.process_update(message_update(n, AN), slow(n)))
+        for n in range(100)
+    ]
+    await asyncio.sleep(0)  # the busy person's updates are all queued before the others
+    tasks += [
+        asyncio.create_task(processor.process_update(message_update(100 + n, 3000 + n), quick(n)))
+        for n in range(20)
+    ]
+    await asyncio.wait_for(asyncio.gather(*tasks), 30)
+    tenth = events.index("busy-9")
+    assert all(events.index(f"other-{n}") < tenth for n in range(20)), events[:40]
+
+
+async def test_idle_is_known() -> None:
+    processor = PerUserOrderedProcessor(4)
+    gate = asyncio.Event()
+
+    async def held() -> None:
+        await gate.wait()
+
+    task = asyncio.create_task(processor.process_update(message_update(1, AN), held()))
+    await asyncio.sleep(0)
+    assert processor.in_flight == 1
+    waiter = asyncio.create_task(processor.wait_idle())
+    await asyncio.sleep(0.01)
+    assert not waiter.done()
+    gate.set()
+    await asyncio.wait_for(waiter, 5)
+    await task
+    assert processor.in_flight == 0
