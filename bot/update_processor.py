@@ -45,6 +45,9 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         self._idle = asyncio.Event()
         self._idle.set()
         self.after_update = after_update
+        # Called with each update once it is finished (tests use it to know when the bot
+        # is done with what they sent, rather than guessing from a spell of silence).
+        self.on_done: Callable[[object], None] | None = None
 
     @property
     def in_flight(self) -> int:
@@ -73,6 +76,8 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
             self._in_flight -= 1
             if not self._in_flight:
                 self._idle.set()
+            if self.on_done is not None:
+                self.on_done(update)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await coroutine

@@ -32,6 +32,7 @@ from telegram.error import NetworkError
 
 from bot.app import build_application
 from bot.commands import COMMANDS
+from bot.update_processor import PerUserOrderedProcessor
 from fake_telegram import BotMessage, FakeTelegramServer
 from tests.e2e import conftest
 from tests.e2e.conftest import ADMIN_ID, Harness
@@ -61,7 +62,6 @@ GARBAGE = (
     "99999999999999999999999",  # beyond SQLite's 64-bit integers
 )
 REPLY_WITHIN = 5.0  # seconds; a reply is normally there in a few hundredths
-QUIET = 0.02  # seconds without bot activity after which a step counts as answered
 WATCHED_LOGGERS = ("handlers", "bot", "telegram.ext")
 SEND_METHODS = frozenset(
     {
@@ -119,42 +119,62 @@ class Sweep:
     _requests_seen: int = 0
     _logs_seen: int = 0
     _answers_seen: set[str] = field(default_factory=set)
+    _done: set[int] = field(default_factory=set)  # update ids the bot finished processing
 
     @property
     def server(self) -> FakeTelegramServer:
         return self.h.server
 
-    async def settle(self, chat: int, before: int, *, expect: bool, label: str) -> None:
-        """Wait for the bot's answer in ``chat`` (when one is due), then for quiet."""
-        server = self.server
-        deadline = time.monotonic() + REPLY_WITHIN
-        if expect:
-            while len(server.events(chat)) <= before:
-                if time.monotonic() > deadline:
-                    self.problems.append(f"{label}: no reply")
-                    break
-                await server.wait_changed(0.1)
-        quiet_since = time.monotonic()
-        seen = (len(server.events(chat)), len(server.requests))
-        while time.monotonic() - quiet_since < QUIET and time.monotonic() < deadline:
-            busy = any(_update_chat(u) == chat for u in server.pending_updates) or any(
-                r.status is None and r.chat_id == chat for r in server.requests
+    def _processor(self) -> PerUserOrderedProcessor:
+        assert self.h.app is not None
+        processor = self.h.app.update_processor
+        assert isinstance(processor, PerUserOrderedProcessor)
+        if processor.on_done is None:  # a new application after a restart
+            processor.on_done = lambda update: self._done.add(getattr(update, "update_id", -1))
+        return processor
+
+    def _finished(self, update_id: int) -> bool:
+        """The bot has processed the update, nothing else is queued or running, and no
+        request to Telegram is still on its way: the step's effects are all visible."""
+        processor = self._processor()
+        assert self.h.app is not None
+        return (
+            update_id in self._done
+            and processor.in_flight == 0
+            and self.h.app.update_queue.empty()
+            and not any(
+                r.status is None and self.server.canonical_method(r.method) != "getUpdates"
+                for r in self.server.requests
             )
-            now = (len(server.events(chat)), len(server.requests))
-            if busy or now != seen:
-                seen, quiet_since = now, time.monotonic()
-            await server.wait_changed(0.01)
-        server.skip_pending(chat)
+        )
+
+    async def settle(self, chat: int, update_id: int, *, label: str) -> None:
+        """Wait until the bot has finished with the update (not for a spell of silence)."""
+        self._processor()
+        deadline = time.monotonic() + REPLY_WITHIN
+        while not self._finished(update_id):
+            if time.monotonic() > deadline:
+                self.problems.append(f"{label}: the bot did not finish within {REPLY_WITHIN} s")
+                break
+            await self.server.wait_changed(0.01)
+        # Twice more around the loop: a stale step may hand the update on (re-queued).
+        for _ in range(2):
+            await asyncio.sleep(0)
+            while not self._finished(update_id) and time.monotonic() < deadline:
+                await self.server.wait_changed(0.01)
+        self.server.skip_pending(chat)
 
     def new_events(self, chat: int, before: int) -> list[BotMessage]:
         return self.server.events(chat)[before:]
 
     async def say(self, user: int, text: str, *, expect: bool = True) -> list[BotMessage]:
         before = len(self.server.events(user))
-        self.server.send_text(user, text)
+        update = self.server.send_text(user, text)
         label = f"{self.where}user {user} sent {text[:60]!r}"
-        await self.settle(user, before, expect=expect, label=label)
+        await self.settle(user, update["update_id"], label=label)
         events = self.new_events(user, before)
+        if expect and not events:
+            self.problems.append(f"{label}: no reply")
         self.check(label, events)
         return events
 
@@ -164,13 +184,14 @@ class Sweep:
         before = len(self.server.events(user))
         chat = message.chat_id if isinstance(message, BotMessage) else user
         query = self.server.press_button(user, message, data, **kw)  # type: ignore[arg-type]
+        update_id = self.server.pending_updates[-1]["update_id"]
         shown = data if data is not None else kw.get("button_text")
         label = f"{self.where}user {user} pressed {shown!r}"
         try:
             await self.server.wait_callback_answer(query, timeout=10)
         except AssertionError:
             self.problems.append(f"{label}: the button was never answered")
-        await self.settle(chat, before, expect=False, label=label)
+        await self.settle(chat, update_id, label=label)
         events = self.new_events(chat, before)
         self.check(label, events)
         return events
