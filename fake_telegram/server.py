@@ -1034,6 +1034,8 @@ class BotApiState:
             raise _ApiError(400, "Bad Request: message text is empty")
         parse_mode = self._parse_mode(params)
         plain, entities = self._render(raw, parse_mode, params.get("entities"))
+        if not plain.strip():
+            raise _ApiError(400, "Bad Request: message text is empty")
         if _utf16_len(plain) > _MAX_TEXT_LENGTH:
             raise _ApiError(400, "Bad Request: message is too long")
         # Omitting reply_markup removes the inline keyboard on Telegram, so None is compared.

@@ -1031,3 +1031,19 @@ async def test_world_without_http(server: FakeTelegramServer, bot: telegram.Bot)
     with pytest.raises(AssertionError, match="already blocks"):
         server.block_bot(BINH)
     assert await server.wait_changed(0.01) is False
+
+
+async def test_edit_to_text_that_renders_empty_is_rejected(server: FakeTelegramServer) -> None:
+    # Regression: the fake used to accept it and leave a text message with no text at all.
+    sent = (await _call(server, "sendMessage", chat_id=AN, text="x"))["result"]
+
+    assert await _error(
+        server,
+        "editMessageText",
+        chat_id=AN,
+        message_id=sent["message_id"],
+        text="<b> </b>",
+        parse_mode="HTML",
+    ) == ("Bad Request: message text is empty")
+    assert server.history(AN)[0]["text"] == "x"
+    assert [event.edited for event in server.events(AN)] == [False]
