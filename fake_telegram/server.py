@@ -1062,7 +1062,7 @@ class BotApiState:
     ) -> JSONDict:
         stored = self._editable(params)
         markup = self._parse_markup(params, inline_only=True)
-        if markup == self._inline_markup(stored.reply_markup):
+        if self._inline_markup(markup) == self._inline_markup(stored.reply_markup):
             raise _ApiError(400, _NOT_MODIFIED)
         self._set_inline_markup(stored, markup)
         return self._finish_edit(stored)

@@ -1047,3 +1047,20 @@ async def test_edit_to_text_that_renders_empty_is_rejected(server: FakeTelegramS
     ) == ("Bad Request: message text is empty")
     assert server.history(AN)[0]["text"] == "x"
     assert [event.edited for event in server.events(AN)] == [False]
+
+
+async def test_removing_an_absent_keyboard_is_not_modified(server: FakeTelegramServer) -> None:
+    # Regression: an empty inline keyboard counts as none, as in editMessageText; the fake used
+    # to accept this edit and report an edit event that changed nothing.
+    sent = (await _call(server, "sendMessage", chat_id=AN, text="x"))["result"]
+
+    for empty in ({"inline_keyboard": []}, {"inline_keyboard": [[]]}):
+        description = await _error(
+            server,
+            "editMessageReplyMarkup",
+            chat_id=AN,
+            message_id=sent["message_id"],
+            reply_markup=empty,
+        )
+        assert description.startswith("Bad Request: message is not modified")
+    assert [event.edited for event in server.events(AN)] == [False]
