@@ -12,6 +12,7 @@ from fake_telegram.server import FakeTelegramServer
 from fake_telegram.types import (
     DEFAULT_BOT_USERNAME,
     DEFAULT_TOKEN,
+    ApiError,
     BotMessage,
     CallbackAnswer,
     FakeUser,
@@ -22,6 +23,7 @@ from fake_telegram.world import World
 __all__ = [
     "DEFAULT_BOT_USERNAME",
     "DEFAULT_TOKEN",
+    "ApiError",
     "BotApi",
     "BotMessage",
     "CallbackAnswer",

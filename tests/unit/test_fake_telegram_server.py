@@ -25,7 +25,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from fake_telegram import BotMessage, FakeTelegramServer
+from fake_telegram import ApiError, BotApi, BotMessage, FakeTelegramServer, World
 
 AN = 1001
 BINH = 1002
@@ -1064,3 +1064,29 @@ async def test_removing_an_absent_keyboard_is_not_modified(server: FakeTelegramS
         )
         assert description.startswith("Bad Request: message is not modified")
     assert [event.edited for event in server.events(AN)] == [False]
+
+
+async def test_world_and_bot_api_work_without_http() -> None:
+    # The sandbox's use: drive the world directly and run Bot API methods on it, no server.
+    world = World()
+    api = BotApi(world)
+    world.add_user(AN, "An")
+
+    sent = await api.call(
+        "SENDMESSAGE", {"chat_id": AN, "text": "Chọn", "reply_markup": _keyboard("Một").to_dict()}
+    )
+    (shown,) = world.messages(AN)
+    assert (shown.message_id, shown.buttons) == (sent["message_id"], [("Một", "pick:một")])
+
+    world.send_text(AN, "/start")
+    query_id = world.press_button(AN, shown, button_text="Một")
+    updates = await api.call("getUpdates", {"timeout": 0})
+    assert [next(key for key in u if key != "update_id") for u in updates] == [
+        "message",
+        "callback_query",
+    ]
+    assert await api.call("answerCallbackQuery", {"callback_query_id": query_id, "text": "OK"})
+    assert world.callback_answers[query_id].text == "OK"
+    assert BotApi.canonical_method("getupdates") == "getUpdates"
+    with pytest.raises(ApiError, match="Not Found"):
+        await api.call("logOut", {})
