@@ -25,7 +25,7 @@ from telegram.constants import ChatMemberStatus, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from fake_telegram import BotMessage, FakeTelegramServer
+from fake_telegram import ApiError, BotApi, BotMessage, FakeTelegramServer, World
 
 AN = 1001
 BINH = 1002
@@ -702,3 +702,391 @@ async def test_full_application_polls_replies_and_handles_buttons(
     assert time.monotonic() - started < 3
     assert server.requests_for("deleteWebhook")
     assert server.pending_updates == []
+
+
+# --- Characterisation of the Bot API rules, over raw HTTP for exact answers --------------------
+
+
+async def _call(server: FakeTelegramServer, method: str, **params: object) -> dict:
+    url = f"{server.base_url}/bot{server.token}/{method}"
+    async with aiohttp.ClientSession() as session, session.post(url, json=params) as response:
+        body = await response.json()
+    assert (response.status == 200) == body["ok"]
+    return body
+
+
+async def _error(server: FakeTelegramServer, method: str, **params: object) -> str:
+    body = await _call(server, method, **params)
+    assert body["ok"] is False, body
+    return body["description"]
+
+
+async def test_html_parse_mode_renders_entities_like_telegram(server: FakeTelegramServer) -> None:
+    text = (
+        '<b>đậm <i>nghiêng</i></b> & <a href="https://x.org/?a=1&amp;b=2">link</a> '
+        '<span class="tg-spoiler">ẩn</span> <pre><code class="language-python">x</code></pre> '
+        "<blockquote expandable>trích</blockquote> &lt;&#39;&#x41;"
+    )
+    body = await _call(server, "sendMessage", chat_id=AN, text=text, parse_mode="html")
+
+    result = body["result"]
+    assert result["text"] == "đậm nghiêng & link ẩn x trích <'A"
+    assert result["entities"] == [
+        {"type": "bold", "offset": 0, "length": 11},
+        {"type": "italic", "offset": 4, "length": 7},
+        {"type": "text_link", "offset": 14, "length": 4, "url": "https://x.org/?a=1&b=2"},
+        {"type": "spoiler", "offset": 19, "length": 2},
+        {"type": "pre", "offset": 22, "length": 1, "language": "python"},
+        {"type": "expandable_blockquote", "offset": 24, "length": 5},
+    ]
+    assert server.messages(AN)[0].parse_mode == "HTML"
+
+
+async def test_html_errors_name_the_byte_offset(server: FakeTelegramServer) -> None:
+    prefix = "Bad Request: can't parse entities: "
+    cases = {
+        "Ấ <x>": 'Unsupported start tag "x" at byte offset 4',
+        "<b>a</i>": 'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"',
+        "a</b>": "Unexpected end tag at byte offset 1",
+        "đ <b": "Unclosed start tag at byte offset 3",
+        "<span>x</span>": 'Tag "span" must have class "tg-spoiler" at byte offset 0',
+        "<u>x": 'Can\'t find end tag corresponding to start tag "u"',
+    }
+    for text, detail in cases.items():
+        assert await _error(server, "sendMessage", chat_id=AN, text=text, parse_mode="HTML") == (
+            prefix + detail
+        )
+    # Empty or href-less tags make no entity; a lone "&" stays literal.
+    body = await _call(
+        server, "sendMessage", chat_id=AN, text="<b></b><a>x</a> A&B", parse_mode="HTML"
+    )
+    assert body["result"]["text"] == "x A&B"
+    assert "entities" not in body["result"]
+    assert await _error(server, "sendMessage", chat_id=AN, text="x", parse_mode="Foo") == (
+        "Bad Request: unsupported parse_mode Foo"
+    )
+    # Markdown is accepted but not rendered.
+    body = await _call(server, "sendMessage", chat_id=AN, text="*x*", parse_mode="markdownv2")
+    assert body["result"]["text"] == "*x*"
+    assert server.messages(AN)[-1].parse_mode == "MarkdownV2"
+
+
+async def test_limits_count_utf16_code_units_and_bytes(server: FakeTelegramServer) -> None:
+    # An emoji is two UTF-16 code units: 2048 of them are exactly 4096.
+    assert (await _call(server, "sendMessage", chat_id=AN, text="😀" * 2048))["ok"]
+    assert await _error(server, "sendMessage", chat_id=AN, text="😀" * 2048 + "a") == (
+        "Bad Request: message is too long"
+    )
+    # Entities count UTF-16 too.
+    body = await _call(server, "sendMessage", chat_id=AN, text="😀<b>x</b>", parse_mode="HTML")
+    assert body["result"]["entities"] == [{"type": "bold", "offset": 2, "length": 1}]
+    body = await _call(server, "sendMessage", chat_id=AN, text="😀 /start@cadre_test_bot")
+    assert "entities" not in body["result"]
+    update = server.send_text(AN, "😀 /start x")
+    assert update["message"]["entities"] == [{"type": "bot_command", "offset": 3, "length": 6}]
+
+    def keyboard(data: str) -> dict:
+        return {"inline_keyboard": [[{"text": "a", "callback_data": data}]]}
+
+    # callback_data is limited in UTF-8 bytes: "đ" takes two.
+    assert (
+        await _call(server, "sendMessage", chat_id=AN, text="x", reply_markup=keyboard("đ" * 32))
+    )["ok"]
+    for data in ("đ" * 32 + "a", ""):
+        assert await _error(
+            server, "sendMessage", chat_id=AN, text="x", reply_markup=keyboard(data)
+        ) == ("Bad Request: BUTTON_DATA_INVALID")
+    assert await _error(server, "sendMessage", chat_id=AN, text=" ") == (
+        "Bad Request: message text is empty"
+    )
+    assert await _error(server, "sendMessage", chat_id=AN, text="<b> </b>", parse_mode="HTML") == (
+        "Bad Request: message text is empty"
+    )
+
+
+async def test_caption_edits_and_their_errors(
+    server: FakeTelegramServer, bot: telegram.Bot
+) -> None:
+    document = await bot.send_document(AN, document=b"abc", filename="a.csv", caption="Một")
+    text = await bot.send_message(AN, "Văn bản")
+    await server.next_messages(AN, 2)
+
+    edited = await bot.edit_message_caption(
+        chat_id=AN, message_id=document.message_id, caption="<b>Hai</b>", parse_mode="HTML"
+    )
+    assert isinstance(edited, telegram.Message)
+    assert edited.caption == "Hai"
+    assert edited.caption_entities == (MessageEntity(MessageEntity.BOLD, 0, 3),)
+    event = await server.next_message(AN)
+    assert (event.kind, event.text, event.plain_text, event.edited) == (
+        "document",
+        "<b>Hai</b>",
+        "Hai",
+        True,
+    )
+
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
+        await bot.edit_message_caption(
+            chat_id=AN, message_id=document.message_id, caption="<b>Hai</b>", parse_mode="HTML"
+        )
+    with pytest.raises(BadRequest, match=r"(?i)there is no text in the message to edit"):
+        await bot.edit_message_text("x", chat_id=AN, message_id=document.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)there is no caption in the message to edit"):
+        await bot.edit_message_caption(chat_id=AN, message_id=text.message_id, caption="x")
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
+        await bot.edit_message_caption(
+            chat_id=AN, message_id=document.message_id, caption="a" * 1025
+        )
+    with pytest.raises(BadRequest, match=r"(?i)message caption is too long"):
+        await bot.send_photo(AN, photo=TINY_PNG, caption="😀" * 513)
+    with pytest.raises(BadRequest, match=r"(?i)message is too long"):
+        await bot.edit_message_text("😀" * 2049, chat_id=AN, message_id=text.message_id)
+
+    # Editing without a caption removes it.
+    removed = await bot.edit_message_caption(chat_id=AN, message_id=document.message_id)
+    assert isinstance(removed, telegram.Message)
+    assert removed.caption is None
+    event = await server.next_message(AN)
+    assert (event.text, event.plain_text, event.parse_mode) == (None, None, None)
+    with pytest.raises(BadRequest, match=r"(?i)not modified"):
+        await bot.edit_message_caption(chat_id=AN, message_id=document.message_id)
+    await server.no_message(AN, wait=0.05)
+
+
+async def test_edit_and_markup_rules(server: FakeTelegramServer) -> None:
+    sent = (await _call(server, "sendMessage", chat_id=AN, text="x"))["result"]
+    message_id = sent["message_id"]
+    user_message = server.send_text(AN, "của tôi")["message"]["message_id"]
+
+    reply_keyboard = {"keyboard": [[{"text": "a"}]]}
+    assert await _error(
+        server,
+        "editMessageText",
+        chat_id=AN,
+        message_id=message_id,
+        text="y",
+        reply_markup=reply_keyboard,
+    ) == ("Bad Request: inline keyboard expected")
+    assert await _error(
+        server, "editMessageText", chat_id=AN, message_id=user_message, text="y"
+    ) == ("Bad Request: message can't be edited")
+    assert await _error(server, "editMessageText", inline_message_id="abc", text="y") == (
+        "Bad Request: MESSAGE_ID_INVALID"
+    )
+    assert await _error(server, "editMessageText", chat_id=AN, text="y") == (
+        "Bad Request: message to edit not found"
+    )
+    assert await _error(server, "editMessageText", chat_id=AN, message_id=message_id, text=" ") == (
+        "Bad Request: message text is empty"
+    )
+    text_button = {"inline_keyboard": [[{"text": "a"}]]}
+    assert await _error(server, "sendMessage", chat_id=AN, text="x", reply_markup=text_button) == (
+        "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the "
+        "inline keyboard"
+    )
+    assert await _error(server, "sendMessage", chat_id=AN, text="x", reply_markup={"foo": 1}) == (
+        "Bad Request: can't parse reply keyboard markup JSON object"
+    )
+    assert (await _call(server, "sendMessage", chat_id=AN, text="x", reply_markup=reply_keyboard))[
+        "ok"
+    ]
+    # A reply keyboard is kept for the test but is not part of the Message.
+    assert server.messages(AN)[-1].reply_markup == reply_keyboard
+    assert "reply_markup" not in server.history(AN)[-1]
+
+    markup = {"inline_keyboard": [[{"text": "a", "callback_data": "a"}]]}
+    edited = await _call(
+        server, "editMessageReplyMarkup", chat_id=AN, message_id=message_id, reply_markup=markup
+    )
+    assert edited["result"]["reply_markup"] == markup
+    assert "edit_date" in edited["result"]
+    assert await _error(
+        server, "editMessageReplyMarkup", chat_id=AN, message_id=message_id, reply_markup=markup
+    ) == (
+        "Bad Request: message is not modified: specified new message content and reply "
+        "markup are exactly the same as a current content and reply markup of the message"
+    )
+    removed = await _call(server, "editMessageReplyMarkup", chat_id=AN, message_id=message_id)
+    assert "reply_markup" not in removed["result"]
+
+
+async def test_other_methods_answer_like_telegram(server: FakeTelegramServer) -> None:
+    first = (await _call(server, "sendMessage", chat_id="@an_nguyen", text="a"))["result"]
+    assert first["chat"]["id"] == AN
+    assert await _error(server, "sendMessage", chat_id="@nobody", text="a") == (
+        "Bad Request: chat not found"
+    )
+    assert await _error(server, "sendMessage", text="a") == "Bad Request: chat_id is empty"
+    assert await _error(
+        server, "sendMessage", chat_id=AN, text="a", reply_parameters={"message_id": 99}
+    ) == ("Bad Request: message to be replied not found")
+    lenient = await _call(
+        server,
+        "sendMessage",
+        chat_id=AN,
+        text="b",
+        reply_parameters={"message_id": 99, "allow_sending_without_reply": True},
+    )
+    assert "reply_to_message" not in lenient["result"]
+    assert await _error(server, "sendMessage", chat_id=BINH, text="c", reply_to_message_id=1) == (
+        "Bad Request: message to be replied not found"
+    )
+    quoted = await _call(
+        server,
+        "sendMessage",
+        chat_id=BINH,
+        text="d",
+        reply_parameters={"message_id": first["message_id"], "chat_id": AN},
+    )
+    assert quoted["result"]["reply_to_message"]["text"] == "a"
+
+    assert await _error(server, "sendChatAction", chat_id=AN, action="dance") == (
+        "Bad Request: wrong parameter action in request"
+    )
+    assert (await _call(server, "sendChatAction", chat_id=AN, action="typing"))["result"] is True
+
+    assert (await _call(server, "deleteMessages", chat_id=AN, message_ids=[1, 999]))["ok"]
+    assert server.messages(AN)[0].deleted is True
+    assert await _error(server, "deleteMessages", chat_id=AN, message_ids=[]) == (
+        "Bad Request: message identifiers are not specified"
+    )
+    assert await _error(server, "deleteMessage", chat_id=AN) == (
+        "Bad Request: message identifier is not specified"
+    )
+
+    assert (await _call(server, "setWebhook", url="https://bot.example/hook"))["result"] is True
+    server.send_text(AN, "x")
+    info = (await _call(server, "getWebhookInfo"))["result"]
+    assert info == {
+        "url": "https://bot.example/hook",
+        "has_custom_certificate": False,
+        "pending_update_count": 1,
+    }
+    assert (await _call(server, "deleteWebhook", drop_pending_updates=True))["result"] is True
+    assert server.webhook is None and server.pending_updates == []
+
+    assert await _error(server, "getFile", file_id="nope") == "Bad Request: invalid file_id"
+    assert await _error(server, "sendDocument", chat_id=AN, document="nope") == (
+        "Bad Request: wrong file identifier/HTTP URL specified"
+    )
+    assert await _error(server, "answerCallbackQuery", callback_query_id="1") == (
+        "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    )
+    assert await _error(server, "getUpdates", allowed_updates="x") == (
+        "Bad Request: can't parse allowed_updates JSON array"
+    )
+    assert await _error(server, "getUpdates", offset="x") == ("Bad Request: wrong parameter offset")
+
+    commands = [{"command": "start", "description": "Start"}]
+    group_scope = {"type": "chat_member", "chat_id": GROUP, "user_id": AN}
+    assert (await _call(server, "setMyCommands", commands=commands, scope=group_scope))["ok"]
+    assert [c["command"] for c in server.visible_commands(AN, GROUP)] == ["start"]
+    assert server.visible_commands(BINH, GROUP) == []
+    assert (await _call(server, "getMyCommands", scope=group_scope))["result"] == commands
+    assert (await _call(server, "deleteMyCommands", scope=group_scope))["result"] is True
+    assert server.commands_for(group_scope) == []
+    assert await _error(server, "setMyCommands", commands=commands, scope={"type": "x"}) == (
+        "Bad Request: can't parse BotCommandScope JSON object"
+    )
+    assert await _error(
+        server, "setMyCommands", commands=[{"command": "a", "description": ""}]
+    ) == ("Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+
+
+async def test_world_without_http(server: FakeTelegramServer, bot: telegram.Bot) -> None:
+    sent = await bot.send_message(AN, "Chọn", reply_markup=_keyboard("Một"))
+    snapshot = await server.next_message(AN)
+    user = server.send_text(AN, "trả lời", reply_to=snapshot)
+    assert user["message"]["reply_to_message"]["message_id"] == sent.message_id
+
+    # A stale callback_data is delivered as given.
+    query_id = server.press_button(AN, sent.message_id, "old:data")
+    update = server.pending_updates[-1]
+    assert update["callback_query"]["id"] == query_id
+    assert update["callback_query"]["data"] == "old:data"
+    assert update["callback_query"]["chat_instance"] == str(8_000_000_000_000 + AN)
+
+    # chat_member updates are only delivered when asked for.
+    server.enqueue_update("chat_member", {"chat": {"id": GROUP}})
+    assert len(await bot.get_updates()) == 2
+    assert len(await bot.get_updates(allowed_updates=["chat_member"])) == 0
+
+    assert [m["text"] for m in server.history(AN)] == ["Chọn", "trả lời"]
+    assert server.events(AN) == [snapshot]
+    assert server.user(AN).username == "an_nguyen"
+    with pytest.raises(AssertionError, match="unknown user 5"):
+        server.user(5)
+    with pytest.raises(AssertionError, match="unknown chat -9"):
+        server.send_text(AN, "x", chat_id=-9)
+    with pytest.raises(ValueError, match="positive"):
+        server.add_user(0, "Zero")
+    with pytest.raises(ValueError, match="negative"):
+        server.add_group(5, "G")
+    with pytest.raises(ValueError, match="token"):
+        FakeTelegramServer("no-token")
+    server.block_bot(BINH)
+    assert server.is_blocked(BINH)
+    with pytest.raises(AssertionError, match="blocks the bot"):
+        server.send_text(BINH, "x")
+    with pytest.raises(AssertionError, match="already blocks"):
+        server.block_bot(BINH)
+    assert await server.wait_changed(0.01) is False
+
+
+async def test_edit_to_text_that_renders_empty_is_rejected(server: FakeTelegramServer) -> None:
+    # Regression: the fake used to accept it and leave a text message with no text at all.
+    sent = (await _call(server, "sendMessage", chat_id=AN, text="x"))["result"]
+
+    assert await _error(
+        server,
+        "editMessageText",
+        chat_id=AN,
+        message_id=sent["message_id"],
+        text="<b> </b>",
+        parse_mode="HTML",
+    ) == ("Bad Request: message text is empty")
+    assert server.history(AN)[0]["text"] == "x"
+    assert [event.edited for event in server.events(AN)] == [False]
+
+
+async def test_removing_an_absent_keyboard_is_not_modified(server: FakeTelegramServer) -> None:
+    # Regression: an empty inline keyboard counts as none, as in editMessageText; the fake used
+    # to accept this edit and report an edit event that changed nothing.
+    sent = (await _call(server, "sendMessage", chat_id=AN, text="x"))["result"]
+
+    for empty in ({"inline_keyboard": []}, {"inline_keyboard": [[]]}):
+        description = await _error(
+            server,
+            "editMessageReplyMarkup",
+            chat_id=AN,
+            message_id=sent["message_id"],
+            reply_markup=empty,
+        )
+        assert description.startswith("Bad Request: message is not modified")
+    assert [event.edited for event in server.events(AN)] == [False]
+
+
+async def test_world_and_bot_api_work_without_http() -> None:
+    # The sandbox's use: drive the world directly and run Bot API methods on it, no server.
+    world = World()
+    api = BotApi(world)
+    world.add_user(AN, "An")
+
+    sent = await api.call(
+        "SENDMESSAGE", {"chat_id": AN, "text": "Chọn", "reply_markup": _keyboard("Một").to_dict()}
+    )
+    (shown,) = world.messages(AN)
+    assert (shown.message_id, shown.buttons) == (sent["message_id"], [("Một", "pick:một")])
+
+    world.send_text(AN, "/start")
+    query_id = world.press_button(AN, shown, button_text="Một")
+    updates = await api.call("getUpdates", {"timeout": 0})
+    assert [next(key for key in u if key != "update_id") for u in updates] == [
+        "message",
+        "callback_query",
+    ]
+    assert await api.call("answerCallbackQuery", {"callback_query_id": query_id, "text": "OK"})
+    assert world.callback_answers[query_id].text == "OK"
+    assert BotApi.canonical_method("getupdates") == "getUpdates"
+    with pytest.raises(ApiError, match="Not Found"):
+        await api.call("logOut", {})
