@@ -210,11 +210,20 @@ class YearEnd(CommitmentBase):
     async def _gradable_one(
         self, store: Store, actor: Actor, commitment_id: int, revision: int
     ) -> tuple[CommitmentRecord, Member, Unit]:
-        """The commitment to grade, when the grade in force is still ``revision`` (0: none)
-        and, for a change, the review window has not closed."""
+        """The commitment to grade, once the review window has opened, when the grade in
+        force is still ``revision`` (0: none) and, for a change, the window has not closed."""
         record, member, unit = await self._others(store, actor, commitment_id)
         if record.approved_version is None:
             raise Conflict(N_("Only an approved commitment can be graded."))
+        campaign = await store.campaigns.get(record.campaign_id)
+        assert campaign is not None
+        if self.clock.today() < campaign.review_opens:
+            # /grade shows no card before then; the rule holds whatever the caller.
+            raise Conflict(
+                N_("Grading for {year} opens on {opens}."),
+                year=campaign.year,
+                opens=format_date(campaign.review_opens),
+            )
         if record.grade_revision != revision:
             given = await store.commitments.grades(record.id)
             name = given[-1].graded_by_name if given and given[-1].graded_by_name else "—"
@@ -232,16 +241,13 @@ class YearEnd(CommitmentBase):
                 member=member.full_name,
                 name=name,
             )
-        if revision:
-            campaign = await store.campaigns.get(record.campaign_id)
-            assert campaign is not None
-            if not may_change_grade(campaign, self.clock.today()):
-                raise GradeClosed(
-                    N_(
-                        "The year-end review for {year} closed on {closes}; the grade can no "
-                        "longer be changed."
-                    ),
-                    year=campaign.year,
-                    closes=format_date(campaign.review_closes),
-                )
+        if revision and not may_change_grade(campaign, self.clock.today()):
+            raise GradeClosed(
+                N_(
+                    "The year-end review for {year} closed on {closes}; the grade can no "
+                    "longer be changed."
+                ),
+                year=campaign.year,
+                closes=format_date(campaign.review_closes),
+            )
         return record, member, unit
