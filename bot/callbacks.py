@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.rules.commitments import Grade, Heading, Rating
+from bot.rules.commitments import Heading, Rating
+from bot.rules.grading import Grade
 from bot.rules.sessions import Kind
 
 MAX_BYTES = 64

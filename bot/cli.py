@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserFacingError
 from bot.imports import ImportRejected
 from bot.invites import deep_link
+from bot.render.exports import export_table
 from storage import Database
 from storage.records import Campaign
 
@@ -255,9 +256,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
 
     async def export_commitments() -> int:
-        name, data = await services.commitments.export(
-            args.format, year=args.year, unit_code=args.unit
-        )
+        table = await services.commitments.export(year=args.year, unit_code=args.unit)
+        name = table.file_name(args.format)
+        data = export_table(args.format, table.header, table.rows, sheet=table.sheet)
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_bytes(data)

@@ -1,7 +1,8 @@
-"""Commitment rules: headings, the status machine, validation, lateness and grading.
+"""Commitment rules: headings, the status machine, validation, lateness and self-ratings.
 
 Pure functions only: no Telegram, no database. The service applies them inside its
-transactions; the unit tests exercise them alone.
+transactions; the unit tests exercise them alone. The year-end grades, their point bands
+and the 20% quota are in :mod:`bot.rules.grading`.
 
 The status machine of one member's commitment for one campaign::
 
@@ -28,7 +29,6 @@ ACTION_MIN, ACTION_MAX = 10, 1000
 COMMENT_MIN, COMMENT_MAX = 3, 1000
 EVIDENCE_MIN, EVIDENCE_MAX = 3, 500
 MAX_ACTIONS = 40  # per commitment: a printable form, not a diary
-EXCELLENT_SHARE_OF_GOOD = 0.2
 
 
 class Heading(StrEnum):
@@ -195,7 +195,7 @@ def submission_is_late(campaign: Campaign, submitted_on: date) -> bool:
     return is_late(campaign, submitted_on)
 
 
-# Year end ----------------------------------------------------------------------------------
+# The year-end self-assessment ------------------------------------------------------------
 
 
 class Rating(StrEnum):
@@ -209,79 +209,3 @@ RATING_LABELS = {
     Rating.PARTLY: N_("Partly done"),
     Rating.NOT_DONE: N_("Not done"),
 }
-
-
-class Grade(StrEnum):
-    EXCELLENT = "excellent"
-    GOOD = "good"
-    FULFILLED = "fulfilled"
-    NOT_FULFILLED = "not_fulfilled"
-
-
-GRADE_LABELS = {
-    Grade.EXCELLENT: N_("Excellent"),
-    Grade.GOOD: N_("Good"),
-    Grade.FULFILLED: N_("Fulfilled"),
-    Grade.NOT_FULFILLED: N_("Not fulfilled"),
-}
-
-# Inclusive point bands of the 100-point scale (since 2025).
-GRADE_BANDS = {
-    Grade.EXCELLENT: (90, 100),
-    Grade.GOOD: (70, 89),
-    Grade.FULFILLED: (50, 69),
-    Grade.NOT_FULFILLED: (0, 49),
-}
-
-
-def grade_for_points(points: int) -> Grade:
-    for grade, (low, high) in GRADE_BANDS.items():
-        if low <= points <= high:
-            return grade
-    raise InvalidInput(N_("Points must be a whole number from 0 to 100."))
-
-
-def check_points(grade: Grade | str, points: int | None) -> int | None:
-    """Optional points must lie in the grade's band."""
-    if points is None:
-        return None
-    if not 0 <= points <= 100:
-        raise InvalidInput(N_("Points must be a whole number from 0 to 100."))
-    low, high = GRADE_BANDS[Grade(grade)]
-    if not low <= points <= high:
-        raise InvalidInput(
-            N_("For \u201c{grade}\u201d the points must be from {low} to {high}."),
-            grade=Term(GRADE_LABELS[Grade(grade)]),
-            low=low,
-            high=high,
-        )
-    return points
-
-
-def parse_points(text: str) -> int:
-    value = text.strip()
-    if not value.isdigit():
-        raise InvalidInput(N_("Points must be a whole number from 0 to 100."))
-    return int(value)
-
-
-def may_change_grade(campaign: Campaign, today: date) -> bool:
-    """A grade may be changed (a mistake corrected, an appeal upheld) until the year-end
-    review window closes; after that it stands, as the year's record."""
-    return today <= campaign.review_closes
-
-
-def excellent_exceeds_quota(excellent: int, good: int) -> bool:
-    """True when "excellent" would be more than 20% of those graded "good"."""
-    return excellent > EXCELLENT_SHARE_OF_GOOD * good
-
-
-def quota_after(grades: list[str], new_grade: Grade | str, replacing: str | None = None) -> bool:
-    """Whether giving ``new_grade`` (instead of ``replacing``) would break the 20% rule."""
-    counted = list(grades)
-    if replacing is not None and replacing in counted:
-        counted.remove(replacing)
-    counted.append(str(new_grade))
-    if Grade(new_grade) is not Grade.EXCELLENT:
-        return False
-    return excellent_exceeds_quota(counted.count(Grade.EXCELLENT), counted.count(Grade.GOOD))

@@ -11,6 +11,8 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from bot.context import services_of
+from bot.rules.commitments import MAX_ACTIONS
 from fake_telegram import BotMessage
 from tests.e2e.conftest import ADMIN_ID, TZ, Harness
 
@@ -695,3 +697,95 @@ async def test_a_grade_can_be_changed_until_the_review_closes(campaign: Harness)
     answer = await h.server.wait_callback_answer(query)
     assert "không thể thay đổi xếp loại nữa" in answer.text
     assert len(_rows(h.db_path, "SELECT id FROM commitment_grades")) == 2
+
+
+async def _card_after(h: Harness, user: int, header: str) -> BotMessage:
+    """/pending in any language: the first card after the header containing ``header``."""
+    h.server.send_text(user, "/pending")
+    while header not in (await h.server.next_message(user)).text:
+        pass
+    return await h.next_new(user)
+
+
+async def test_a_return_comment_is_asked_again_only_when_the_text_is_refused(
+    campaign: Harness,
+) -> None:
+    """The step decides by the error's type, so it behaves the same in either language: a
+    refused text asks again; a decision made meanwhile ends the step."""
+    h = campaign
+    await file_and_submit(h, BICH, [(IDEOLOGY, ACTION_1)])
+    await h.server.next_message(AN)  # the alert
+    ask = await h.press(AN, await pending_card(h, AN), "Trả lại")
+    assert "nhận xét cho đồng chí Trần Thị Bích" in ask.text
+    assert "quá ngắn" in (await h.say(AN, "ok")).text
+    assert "quá ngắn" in (await h.say(AN, "ừ")).text  # still asking
+    assert "Đã trả lại" in (await h.say(AN, "Cần ghi rõ thời hạn từng nội dung")).text
+    assert "trả lại để chỉnh sửa" in (await h.server.next_message(BICH)).text
+
+    # In English now; Bích submits again.
+    assert "English" in (await h.say(AN, "/language en")).text
+    menu = await h.say(BICH, "/commit")
+    confirm = await h.press(BICH, menu, "Gửi")
+    assert "phiên bản 2" in (await h.press(BICH, confirm, "Xác nhận")).text
+    await h.server.next_message(AN)  # the alert
+    ask = await h.press(AN, await _card_after(h, AN, "waiting for review: 1"), "Return")
+    assert "Send the comment for comrade Trần Thị Bích" in ask.text
+    assert "too short" in (await h.say(AN, "ok")).text
+    # Meanwhile the committee approves; An's comment then comes too late, and the step ends.
+    giang_card = await pending_card(h, GIANG)
+    query = h.server.press_button(GIANG, giang_card, button_text="Duyệt")
+    assert not (await h.server.wait_callback_answer(query)).text
+    late = await h.say(AN, "Please add the dates of each action")
+    assert "already approved by Hồ Thị Giang" in late.text
+    assert "not expecting a message" in (await h.say(AN, "Please add the dates")).text
+    versions = _rows(h.db_path, "SELECT number, decision FROM commitment_versions ORDER BY 1")
+    assert versions == [(1, "returned"), (2, "approved")]
+
+
+async def test_evidence_after_being_graded_meanwhile_ends_the_self_assessment(
+    campaign: Harness,
+) -> None:
+    h = campaign
+    await file_and_submit(h, BICH, [(IDEOLOGY, ACTION_1)])
+    await h.server.next_message(AN)
+    h.server.press_button(AN, await pending_card(h, AN), button_text="Duyệt")
+    await h.server.next_message(AN)
+    await h.server.next_message(BICH)
+    h.clock.moment = datetime(2026, 12, 10, 9, 0, tzinfo=TZ)
+    first = await h.say(BICH, "/review")
+    assert "minh chứng" in (await h.press(BICH, first, "Đã hoàn thành")).text
+    await h.say(AN, "/grade")
+    card = await h.next_new(AN)
+    saved = await give_grade(h, AN, card, "Hoàn thành tốt nhiệm vụ", "Hoàn thành tốt")
+    assert "Trần Thị Bích — Hoàn thành tốt nhiệm vụ" in saved
+    assert "Hoàn thành tốt nhiệm vụ" in (await h.server.next_message(BICH)).text
+    closed = await h.say(BICH, "Đã viết bài thu hoạch")
+    assert "đã được xếp loại" in closed.text
+    # The step ended: the same text is no longer taken as evidence (it used to ask again).
+    assert "không chờ tin nhắn" in (await h.say(BICH, "Đã viết bài thu hoạch")).text
+    assert _rows(h.db_path, "SELECT evidence FROM commitment_version_actions") == [(None,)]
+
+
+async def test_a_full_commitment_returns_to_the_menu(campaign: Harness) -> None:
+    h = campaign
+    services = services_of(h.app)
+    bich = await services.registration.identify(BICH)
+    for number in range(MAX_ACTIONS):
+        await services.commitments.add_action(bich, "tasks", f"{ACTION_1} ({number})")
+    menu = await h.say(BICH, "/commit")
+    assert "ký tự" in (await h.press(BICH, menu, IDEOLOGY)).text
+    full = await h.say(BICH, ACTION_2)
+    assert f"tối đa {MAX_ACTIONS} nội dung" in full.text
+    menu = await h.next_new(BICH)  # the menu again, not the same question
+    assert "Bản cam kết năm 2026" in menu.text and menu.buttons
+    assert "dùng các nút ở trên" in (await h.say(BICH, ACTION_2)).text
+    assert _rows(h.db_path, "SELECT COUNT(*) FROM commitment_actions") == [(MAX_ACTIONS,)]
+
+
+async def test_buttons_in_the_old_formats_are_answered_as_stale(campaign: Harness) -> None:
+    h = campaign
+    menu = await h.say(BICH, "/commit")
+    for data in ("cg:1:good", "cg:ok", "cg:no", "cx:csv:2026", "cx:doc:1:1", "cd:ok:1"):
+        query = h.server.press_button(BICH, menu.message_id, data)
+        answer = await h.server.wait_callback_answer(query)
+        assert "không còn hiệu lực" in answer.text, data

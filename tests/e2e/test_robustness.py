@@ -565,7 +565,8 @@ async def test_returning_reviewing_and_grading(
             "cd:ok:1:999999",
             "cd:ok:999999:1",
             "cx:doc:99999999999999999999999",
-            "cx:xlsx:0000",
+            "cx:exp:xlsx:0:0",
+            "cx:exp:csv:999999:2026",
             "cgx:999999",
         ),
     )

@@ -1,4 +1,5 @@
-"""The commitment rules alone: status machine, validation, lateness, grading bands, quota."""
+"""The commitment rules alone: status machine, validation, lateness (grading: see
+test_grading_rules.py)."""
 
 from __future__ import annotations
 
@@ -14,21 +15,15 @@ from bot.rules.commitments import (
     ACTION_MIN,
     ActionDraft,
     Event,
-    Grade,
     Heading,
     Status,
     check_complete,
     check_heading,
-    check_points,
     check_target_date,
     clean_action_text,
-    excellent_exceeds_quota,
-    grade_for_points,
     headings_for,
     may_edit,
     monitoring_bucket,
-    parse_points,
-    quota_after,
     submission_is_late,
     transition,
 )
@@ -131,52 +126,6 @@ def test_lateness_is_after_the_deadline_day() -> None:
     assert submission_is_late(CAMPAIGN, date(2026, 4, 1))
 
 
-@pytest.mark.parametrize(
-    ("points", "grade"),
-    [
-        (100, Grade.EXCELLENT),
-        (90, Grade.EXCELLENT),
-        (89, Grade.GOOD),
-        (70, Grade.GOOD),
-        (69, Grade.FULFILLED),
-        (50, Grade.FULFILLED),
-        (49, Grade.NOT_FULFILLED),
-        (0, Grade.NOT_FULFILLED),
-    ],
-)
-def test_grade_bands(points: int, grade: Grade) -> None:
-    assert grade_for_points(points) is grade
-    assert check_points(grade, points) == points
-
-
-def test_points_outside_the_band_are_refused() -> None:
-    assert check_points(Grade.GOOD, None) is None
-    for grade, points in (
-        (Grade.EXCELLENT, 89),
-        (Grade.GOOD, 90),
-        (Grade.GOOD, 69),
-        (Grade.FULFILLED, 70),
-        (Grade.NOT_FULFILLED, 50),
-        (Grade.GOOD, 101),
-        (Grade.GOOD, -1),
-    ):
-        with pytest.raises(InvalidInput):
-            check_points(grade, points)
-    with pytest.raises(InvalidInput):
-        parse_points("chín mươi")
-    assert parse_points(" 75 ") == 75
-
-
-def test_excellent_at_most_twenty_percent_of_good() -> None:
-    assert not excellent_exceeds_quota(1, 5)
-    assert excellent_exceeds_quota(2, 5)
-    assert excellent_exceeds_quota(1, 0)
-    assert not excellent_exceeds_quota(0, 0)
-    assert not quota_after(["good"] * 5, Grade.EXCELLENT)  # 1 of 5: exactly 20%
-    assert quota_after(["good"] * 5 + ["excellent"], Grade.EXCELLENT)  # 2 of 5
-    assert not quota_after(["excellent"] * 3, Grade.GOOD)  # only excellent is warned about
-
-
 def test_every_commitment_message_has_a_vietnamese_translation() -> None:
     """Each msgid in the commitment modules is translated in the vi catalog."""
     from pathlib import Path
@@ -188,15 +137,26 @@ def test_every_commitment_message_has_a_vietnamese_translation() -> None:
     with (root / "locales/vi/LC_MESSAGES/messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="vi")
     missing = []
+    # The packages (bot/services/commitments/, handlers/commitments/), the modules named
+    # after commitments (rules, render) and the grading rules.
     modules = [
         *sorted((root / "bot").rglob("*commitment*/**/*.py")),
-        *sorted((root / "bot").rglob("*commitments.py")),
+        *sorted((root / "bot").rglob("*commitment*.py")),
         *sorted((root / "handlers").rglob("*commitment*/**/*.py")),
-        *sorted((root / "handlers").rglob("*commitments.py")),
+        *sorted((root / "handlers").rglob("*commitment*.py")),
+        root / "bot/rules/grading.py",
         root / "handlers/campaigns.py",
         root / "handlers/flow.py",
     ]
     assert len(modules) >= 5
+    names = {str(module.relative_to(root)) for module in modules}
+    assert {
+        "bot/services/commitments/filing.py",
+        "bot/services/commitments/yearend.py",
+        "bot/render/commitment_notices.py",
+        "handlers/commitments/review.py",
+        "handlers/commitments/yearend.py",
+    } <= names
     for module in modules:
         for _, message, _, _ in extract_from_file(
             "python", str(module), keywords={"gettext": None, "N_": None, "_": None}
@@ -205,19 +165,3 @@ def test_every_commitment_message_has_a_vietnamese_translation() -> None:
             if entry is None or not entry.string:
                 missing.append((module, message))
     assert missing == []
-
-
-def test_a_grade_may_be_changed_until_the_review_window_closes() -> None:
-    from bot.rules.commitments import may_change_grade
-
-    assert may_change_grade(CAMPAIGN, CAMPAIGN.review_opens)
-    assert may_change_grade(CAMPAIGN, CAMPAIGN.review_closes)
-    assert not may_change_grade(CAMPAIGN, date(CAMPAIGN.year + 1, 1, 1))
-
-
-def test_changing_a_grade_counts_the_quota_without_the_old_one() -> None:
-    # One "excellent" and five "good": changing a "good" to "excellent" breaks the rule,
-    # changing the "excellent" itself to "excellent" again does not.
-    grades = ["excellent", *["good"] * 5]
-    assert quota_after(grades, Grade.EXCELLENT, replacing="good")
-    assert not quota_after(grades, Grade.EXCELLENT, replacing="excellent")

@@ -12,27 +12,15 @@ import pytest
 
 from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput
-from bot.rules.access import Actor
-from bot.services.commitments import build_document
+from bot.render.commitment_form import build_document, commitment_docx
 from tests.conftest import TIMEZONE, FakeBot
-
-ACTION = "Đọc và nghiên cứu tác phẩm Sửa đổi lối làm việc"
-
-
-async def actor_for(services: Services, code: str, telegram_id: int) -> Actor:
-    async with services.db.write() as store:
-        member = await store.members.by_code(code)
-        assert member is not None
-        if member.telegram_id is None:
-            await store.members.bind_telegram(member.id, telegram_id)
-    return await services.registration.identify(
-        telegram_id if member.telegram_id is None else member.telegram_id
-    )
-
-
-async def file(services: Services, member: Actor, *headings: str) -> None:
-    for heading in headings or ("ideology",):
-        await services.commitments.add_action(member, heading, f"{ACTION} ({heading})")
+from tests.unit.commitment_helpers import (
+    ACTION,
+    actor_for,
+    approved_and_in_window,
+    export_csv,
+    file,
+)
 
 
 async def test_file_return_revise_approve_keeps_every_version(
@@ -221,7 +209,7 @@ async def test_progress_and_export(setup: Services) -> None:
     assert (cell.expected, cell.submitted, cell.draft, cell.missing) == (3, 1, 1, 1)
     assert cell.missing_names == ["Trần Thị Bích"]
     assert "CB-HL1" not in by_unit  # another committee's cell
-    name, data = await services.commitments.export("csv", unit_code="CB-BT1")
+    name, data = await export_csv(services, unit_code="CB-BT1")
     assert name == "commitments-2026-CB-BT1.csv"
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert table[0][:7] == [
@@ -249,18 +237,7 @@ async def test_progress_and_export(setup: Services) -> None:
     with pytest.raises(AccessDenied):
         await services.commitments.progress(member)
     with pytest.raises(AccessDenied):
-        await services.commitments.export("csv", unit_code="CB-HL1", actor=committee)
-
-
-async def approved_and_in_window(services: Services, clock) -> tuple[Actor, Actor, int]:
-    """DV002's commitment approved by DV001, the clock inside the review window."""
-    secretary = await actor_for(services, "DV001", 700001)
-    member = await actor_for(services, "DV002", 700002)
-    await file(services, member)
-    view, _ = await services.commitments.submit(member)
-    await services.commitments.decide(secretary, view.commitment.id, 1, approve=True)
-    clock.moment = datetime(2026, 12, 5, 9, 0, tzinfo=TIMEZONE)
-    return secretary, member, view.commitment.id
+        await services.commitments.export(unit_code="CB-HL1", actor=committee)
 
 
 async def test_a_grade_is_changed_before_the_window_closes_and_kept_in_history(
@@ -339,13 +316,14 @@ async def test_the_printed_form_confirms_only_the_approved_version(setup: Servic
     views = {n: await services.commitments.view_for_reviewer(secretary, cid, n) for n in (1, 2)}
     confirmations = {}
     for number, view in views.items():
-        doc = build_document(view, [], clock.today())
+        doc = build_document(view, [], clock.today(), TIMEZONE)
         blocks = [text for _, text in doc.blocks]
         confirmations[number] = blocks[blocks.index("XÁC NHẬN CỦA CHI BỘ") + 1]
     assert confirmations[1].startswith("Chi bộ đã duyệt bản cam kết ngày 10/03/2026")
     assert confirmations[2] == "(Chưa duyệt)"
-    name, data = await services.commitments.document(secretary, cid, 2)
-    assert name == "cam-ket-2026-DV002.docx" and data[:2] == b"PK"
+    form = await services.commitments.document(secretary, cid, 2)
+    data = commitment_docx(form.view, form.ancestors, form.printed_on, form.tz)
+    assert form.file_name == "cam-ket-2026-DV002.docx" and data[:2] == b"PK"
 
 
 async def test_decisions_reach_the_member_in_their_own_language(
@@ -371,7 +349,7 @@ async def test_a_started_commitment_with_every_action_deleted_stays_in_the_expor
     member = await actor_for(services, "DV002", 700002)
     action = await services.commitments.add_action(member, "ethics", ACTION)
     await services.commitments.delete_action(member, action.id)
-    _, data = await services.commitments.export("csv", unit_code="CB-BT1")
+    _, data = await export_csv(services, unit_code="CB-BT1")
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     rows = [r for r in table[1:] if r[1] == "DV002"]
     assert len(rows) == 1 and rows[0][8] == "Bản nháp" and rows[0][4:8] == ["", "", "", ""]

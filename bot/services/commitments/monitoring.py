@@ -1,0 +1,276 @@
+"""Monitoring: progress per unit (/commitments), the export table, the member's own history
+(/mycommitments) and the data of the printed form.
+
+The service returns data; the handler and the CLI turn it into CSV/XLSX
+(:mod:`bot.render.exports`) and DOCX (:mod:`bot.render.commitment_form`). Every member counts
+once, in their current primary unit; exempt members are not expected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+
+from bot.errors import AccessDenied, NotFound
+from bot.i18n import N_, format_date, gettext
+from bot.rules.access import MONITORS, Actor, has_role_over
+from bot.rules.commitments import (
+    HEADING_LABELS,
+    MISSING_LABEL,
+    RATING_LABELS,
+    STATUS_LABELS,
+    Rating,
+    headings_for,
+    monitoring_bucket,
+)
+from bot.rules.grading import GRADE_LABELS, Grade
+from bot.services.commitments.base import CommitmentBase, CommitmentView
+from storage import Store
+from storage.commitments import CommitmentRecord
+from storage.records import Campaign, Member, Unit
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    unit: Unit
+    expected: int = 0
+    draft: int = 0
+    submitted: int = 0
+    approved: int = 0
+    returned: int = 0
+    missing: int = 0
+    late: int = 0
+    missing_names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CommitmentTable:
+    """The export: one row per action, under a translated header."""
+
+    year: int
+    scope: str  # the unit's code, or "all"
+    header: list[str]
+    rows: list[list[object]]
+
+    @property
+    def sheet(self) -> str:
+        return str(self.year)
+
+    def file_name(self, fmt: str) -> str:
+        return f"commitments-{self.year}-{self.scope}.{fmt}"
+
+
+@dataclass(frozen=True)
+class CommitmentForm:
+    """What the printed form needs: the version to print, the units above the member's
+    (the root first), the date to print and the time zone to date the approval in."""
+
+    view: CommitmentView
+    ancestors: list[Unit]
+    printed_on: date
+    tz: tzinfo
+
+    @property
+    def file_name(self) -> str:
+        member = self.view.member
+        return f"cam-ket-{self.view.campaign.year}-{member.code or member.id}.docx"
+
+
+class Monitoring(CommitmentBase):
+    async def progress(
+        self, actor: Actor | None, year: int | None = None, unit_code: str | None = None
+    ) -> tuple[Campaign, list[UnitProgress]]:
+        """Per unit of the subtree(s): expected (exempt excluded), each status, missing, late.
+
+        Every member counts once, in their current primary unit.
+        """
+        counts: dict[int, dict] = {}
+        units: dict[int, Unit] = {}
+        async with self.db.read() as store:
+            campaign = await self._campaign(store, year)
+            paths = await self._paths(store, actor, unit_code=unit_code)
+            for member, unit, record in await self._roster(store, campaign, paths):
+                if member.status == "exempt":
+                    continue
+                units[unit.id] = unit
+                row = counts.setdefault(unit.id, {"expected": 0, "missing_names": []})
+                row["expected"] += 1
+                if record is None:
+                    row["missing"] = row.get("missing", 0) + 1
+                    row["missing_names"].append(member.full_name)
+                    continue
+                bucket = monitoring_bucket(record.status, record.approved_version)
+                row[bucket.value] = row.get(bucket.value, 0) + 1
+                if record.late:
+                    row["late"] = row.get("late", 0) + 1
+        progress = [
+            UnitProgress(
+                unit=units[unit_id],
+                expected=row["expected"],
+                draft=row.get("draft", 0),
+                submitted=row.get("submitted", 0),
+                approved=row.get("approved", 0),
+                returned=row.get("returned", 0),
+                missing=row.get("missing", 0),
+                late=row.get("late", 0),
+                missing_names=row["missing_names"],
+            )
+            for unit_id, row in sorted(counts.items(), key=lambda item: units[item[0]].path)
+        ]
+        return campaign, progress
+
+    async def export(
+        self,
+        *,
+        year: int | None = None,
+        unit_code: str | None = None,
+        unit_id: int | None = None,
+        actor: Actor | None = None,
+    ) -> CommitmentTable:
+        """One row per action with member, unit, heading, text, status, self-rating, grade,
+        for the unit (by code or id) and below, else for everything the actor oversees.
+
+        ``actor`` None is the operator's CLI (everything); a bot user sees their scope.
+        Members without a commitment get one row with the status "Not filed".
+        """
+        header = [
+            gettext("Year"),
+            gettext("Member code"),
+            gettext("Member"),
+            gettext("Unit"),
+            gettext("Heading"),
+            gettext("No."),
+            gettext("Action"),
+            gettext("Target date"),
+            gettext("Status"),
+            gettext("Late"),
+            gettext("Version"),
+            gettext("Self-rating"),
+            gettext("Evidence"),
+            gettext("Grade"),
+            gettext("Points"),
+        ]
+        rows: list[list[object]] = []
+        async with self.db.read() as store:
+            campaign = await self._campaign(store, year)
+            unit = await self._unit(store, actor, unit_code, unit_id)
+            paths = [unit.path] if unit else await self._paths(store, actor)
+            for member, unit_of, record in await self._roster(store, campaign, paths):
+                rows += await self._export_rows(store, campaign, member, unit_of, record)
+        return CommitmentTable(campaign.year, unit.code if unit else "all", header, rows)
+
+    async def _export_rows(
+        self,
+        store: Store,
+        campaign: Campaign,
+        member: Member,
+        unit: Unit,
+        record: CommitmentRecord | None,
+    ) -> list[list[object]]:
+        """One member's rows: one per action, or one with the status when there is none."""
+        base: list[object] = [campaign.year, member.code or "", member.full_name, unit.name]
+        if record is None:
+            if member.status == "exempt":
+                return []
+            return [[*base, "", "", "", "", gettext(MISSING_LABEL), *[""] * 6]]
+        view = await self._view(store, record, working=record.last_version == 0)
+        status = gettext(STATUS_LABELS[monitoring_bucket(record.status, record.approved_version)])
+        grade = gettext(GRADE_LABELS[Grade(record.grade)]) if record.grade else ""
+        number = view.version.number if view.version else ""
+        if not view.actions:  # started, then every action deleted: still listed
+            return [[*base, "", "", "", "", status, *[""] * 6]]
+        rows: list[list[object]] = []
+        for heading in headings_for(True):
+            actions = [a for a in view.actions if a.heading == heading]
+            for counter, action in enumerate(actions, start=1):
+                rows.append(
+                    [
+                        *base,
+                        gettext(HEADING_LABELS[heading]),
+                        counter,
+                        action.text,
+                        format_date(action.target_date) if action.target_date else "",
+                        status,
+                        gettext("Yes") if record.late else "",
+                        number,
+                        gettext(RATING_LABELS[Rating(action.self_rating)])
+                        if action.self_rating
+                        else "",
+                        action.evidence or "",
+                        grade,
+                        record.points if record.points is not None else "",
+                    ]
+                )
+        return rows
+
+    async def mine(self, actor: Actor) -> list[CommitmentView]:
+        """The member's own commitments, every campaign."""
+        member = self._me(actor)
+        async with self.db.read() as store:
+            return [
+                await self._view(store, record, working=record.last_version == 0)
+                for record in await store.commitments.for_member(member.id)
+            ]
+
+    async def document(
+        self, actor: Actor, commitment_id: int, version: int | None = None
+    ) -> CommitmentForm:
+        """The printable form's data, for its member or a reviewer above them; ``version``
+        is the one under review (from /pending), else the standing one."""
+        view = await self.view_for_reviewer(actor, commitment_id, version)
+        async with self.db.read() as store:
+            ancestors = await store.units.ancestors(view.unit) if view.unit else []
+        return CommitmentForm(view, ancestors, self.clock.today(), self.clock.tz)
+
+    # Helpers -------------------------------------------------------------------------------
+
+    async def _unit(
+        self, store: Store, actor: Actor | None, code: str | None, unit_id: int | None
+    ) -> Unit | None:
+        """The unit asked for by code or id, when the actor oversees it; None: none asked."""
+        if code is not None:
+            unit = await store.units.by_code(code)
+            if unit is None:
+                raise NotFound(N_("No unit has the code '{code}'."), code=code)
+        elif unit_id is not None:
+            unit = await store.units.get(unit_id)
+            if unit is None:
+                raise NotFound(N_("This unit no longer exists."))
+        else:
+            return None
+        if actor is not None and not has_role_over(actor, MONITORS, unit):
+            raise AccessDenied(N_("You do not oversee this unit."))
+        return unit
+
+    async def _paths(
+        self, store: Store, actor: Actor | None, *, unit_code: str | None = None
+    ) -> list[str | None]:
+        unit = await self._unit(store, actor, unit_code, None)
+        if unit is not None:
+            return [unit.path]
+        if actor is None:
+            return [None]
+        return await self._scope_paths(store, actor)
+
+    async def _roster(
+        self, store: Store, campaign: Campaign, paths: list[str | None]
+    ) -> list[tuple[Member, Unit, CommitmentRecord | None]]:
+        """Every active member under ``paths`` once, in their current primary unit, with
+        their commitment for the campaign (None when they have not started one)."""
+        seen: set[int] = set()
+        roster = []
+        for path in paths:
+            records = {
+                r.member_id: r for r in await store.commitments.in_subtree(campaign.id, path)
+            }
+            pairs = [
+                (member_id, unit_id)
+                for member_id, unit_id in await store.commitments.primary_members_in_subtree(path)
+                if member_id not in seen
+            ]
+            members = await store.members.many(m for m, _ in pairs)
+            units = await store.units.many(u for _, u in pairs)
+            for member_id, unit_id in pairs:
+                seen.add(member_id)
+                roster.append((members[member_id], units[unit_id], records.get(member_id)))
+        return roster
