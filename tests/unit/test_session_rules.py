@@ -10,8 +10,7 @@ import pytest
 from bot.errors import InvalidInput
 from bot.i18n import use_locale
 from bot.rules import sessions as rules
-from bot.services.sessions import parse_period
-from handlers.sessions import parse_speakers
+from bot.rules.sessions import parse_period, parse_speakers
 
 START = datetime(2026, 3, 20, 12, 30, tzinfo=UTC)
 

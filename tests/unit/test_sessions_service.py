@@ -170,7 +170,7 @@ async def test_every_management_action_is_audited(
         secretary,
         Minutes(session.id, "Trần Thị Bích", "Nguyễn Văn Đức", "", "", (), "", "", "Thống nhất"),
     )
-    await setup.sessions.minutes_docx(secretary, session.id)
+    await setup.sessions.minutes_data(secretary, session.id)
     await setup.sessions.export_attendance(
         secretary, "CB-BT1", date(2026, 3, 1), date(2026, 3, 31), "xlsx"
     )
