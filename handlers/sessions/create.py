@@ -89,12 +89,7 @@ async def new_unit(update: Update, context: CadreContext, draft: dict) -> int:
 async def _ask_kind(update: Update, context: CadreContext, unit_id: int, name: str) -> int:
     draft = context.user_data.setdefault(DRAFT_KEY, {})
     draft.update(unit_id=unit_id, unit_name=name)
-    service = context.services.sessions
-    async with context.services.db.read() as store:
-        unit = await store.units.get(unit_id)
-    kinds = [rules.Kind.REGULAR, rules.Kind.THEMATIC]
-    if unit is not None and await service.has_children(unit):
-        kinds.append(rules.Kind.CONFERENCE)
+    kinds = await context.services.sessions.kinds_for(unit_id)
     await reply(
         update,
         gettext("New meeting for <b>{unit}</b>. What kind of meeting?").format(unit=h(name)),

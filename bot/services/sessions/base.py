@@ -184,10 +184,6 @@ class SessionBase:
             await self._manage(store, actor, unit, "unit")
         return unit
 
-    async def has_children(self, unit: Unit) -> bool:
-        async with self._read() as store:
-            return len(await store.units.subtree(unit)) > 1
-
     # The campaign -----------------------------------------------------------------------------
 
     async def campaign(self) -> Campaign | None:

@@ -48,6 +48,16 @@ class Scheduling(SessionBase):
             )
         return moment
 
+    async def kinds_for(self, unit_id: int) -> list[rules.Kind]:
+        """Regular and thematic sessions anywhere; a conference only where there are units
+        below to link as its bridge points."""
+        kinds = [rules.Kind.REGULAR, rules.Kind.THEMATIC]
+        async with self._read() as store:
+            unit = await store.units.get(unit_id)
+            if unit is not None and len(await store.units.subtree(unit)) > 1:
+                kinds.append(rules.Kind.CONFERENCE)
+        return kinds
+
     # Creating and inviting ----------------------------------------------------------------------
 
     async def create(self, actor: Actor, draft: Draft) -> tuple[Session, int]:
