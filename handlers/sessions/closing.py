@@ -28,7 +28,7 @@ from bot.services.sessions import SessionOver
 from handlers import flow
 from handlers.replies import h, reply, split_message
 from handlers.sessions import shared
-from handlers.sessions.shared import need_id, refuse, text_of
+from handlers.sessions.shared import flow_step, need_id, refuse, text_of
 from handlers.ui import answer, confirm_keyboard, drop_markup, keyboard, parse_button, pressed
 
 NAME = "session_close"
@@ -37,8 +37,6 @@ FLOW = flow.FlowSpec(NAME, shared.FLOW_WHAT, draft_keys=(BULK_KEY,))
 CLOSE_EDIT = 13
 LINE_BUTTONS_UP_TO = 30  # longer lists are corrected by number only
 BUTTONS_PER_ROW = 5
-
-step = shared.conversation_step
 
 
 def list_lines(session_id: int, lines: list[rules.Line]) -> list[str]:
@@ -88,7 +86,7 @@ async def _send_list(update: Update, session_id: int, lines: list[rules.Line], i
         await reply(update, chunk, reply_markup=close_keyboard(session_id, lines) if last else None)
 
 
-@step(NAME, BULK_KEY)
+@flow_step(NAME, BULK_KEY)
 async def close_text(update: Update, context: CadreContext, state: dict) -> int:
     """A bulk correction such as "3 V ốm": parsed, then repeated back for confirmation."""
     service = context.services.sessions

@@ -29,7 +29,7 @@ from bot.services.sessions import Draft
 from handlers import flow
 from handlers.replies import h, reply, split_message
 from handlers.sessions import shared
-from handlers.sessions.shared import kind_name, text_of
+from handlers.sessions.shared import flow_step, kind_name, text_of
 from handlers.ui import keyboard, parse_button
 
 NAME = "session_new"
@@ -48,8 +48,6 @@ FLOW = flow.FlowSpec(NAME, shared.FLOW_WHAT, draft_keys=(DRAFT_KEY,))
     NEW_CONFIRM,
 ) = range(10)
 UNITS_SHOWN = 20
-
-step = shared.conversation_step  # the flow's steps: step(NAME, DRAFT_KEY, button=...)
 
 
 async def start(update: Update, context: CadreContext) -> int:
@@ -77,7 +75,7 @@ async def _begin(update: Update, context: CadreContext, rest: list[str]) -> int:
     return await _ask_kind(update, context, units[0].id, units[0].name)
 
 
-@step(NAME, DRAFT_KEY, button=True)
+@flow_step(NAME, DRAFT_KEY, button=True)
 async def new_unit(update: Update, context: CadreContext, draft: dict) -> int:
     (unit_id,) = parse_button(cb.NEW_UNIT, update) or (None,)
     for unit in await context.services.sessions.managed_units(context.actor):
@@ -98,7 +96,7 @@ async def _ask_kind(update: Update, context: CadreContext, unit_id: int, name: s
     return NEW_KIND
 
 
-@step(NAME, DRAFT_KEY, button=True)
+@flow_step(NAME, DRAFT_KEY, button=True)
 async def new_kind(update: Update, context: CadreContext, draft: dict) -> int:
     values = parse_button(cb.NEW_KIND, update)
     if values is None:
@@ -122,7 +120,7 @@ async def _take(update: Update, draft: dict, field: str) -> bool:
     return True
 
 
-@step(NAME, DRAFT_KEY)
+@flow_step(NAME, DRAFT_KEY)
 async def new_topic(update: Update, context: CadreContext, draft: dict) -> int:
     if not await _take(update, draft, "topic"):
         return NEW_TOPIC
@@ -145,13 +143,13 @@ async def new_topic(update: Update, context: CadreContext, draft: dict) -> int:
     return NEW_CAMPAIGN
 
 
-@step(NAME, DRAFT_KEY, button=True)
+@flow_step(NAME, DRAFT_KEY, button=True)
 async def new_campaign(update: Update, context: CadreContext, draft: dict) -> int:
     draft["on_campaign"] = parse_button(cb.NEW_ON_CAMPAIGN, update) == ("yes",)
     return await shared.ask_when(update, NEW_WHEN)
 
 
-@step(NAME, DRAFT_KEY)
+@flow_step(NAME, DRAFT_KEY)
 async def new_when(update: Update, context: CadreContext, draft: dict) -> int:
     retry = await shared.read_when(
         update, context, draft, NEW_WHEN, cb.NEW_WHEN("ok"), cb.NEW_WHEN("edit")
@@ -159,7 +157,7 @@ async def new_when(update: Update, context: CadreContext, draft: dict) -> int:
     return NEW_WHEN_OK if retry is None else retry
 
 
-@step(NAME, DRAFT_KEY, button=True)
+@flow_step(NAME, DRAFT_KEY, button=True)
 async def new_when_ok(update: Update, context: CadreContext, draft: dict) -> int:
     if parse_button(cb.NEW_WHEN, update) != ("ok",) or "starts_at" not in draft:
         return await shared.ask_when(update, NEW_WHEN)
@@ -167,7 +165,7 @@ async def new_when_ok(update: Update, context: CadreContext, draft: dict) -> int
     return NEW_PLACE
 
 
-@step(NAME, DRAFT_KEY)
+@flow_step(NAME, DRAFT_KEY)
 async def new_place(update: Update, context: CadreContext, draft: dict) -> int:
     if not await _take(update, draft, "place"):
         return NEW_PLACE
@@ -177,7 +175,7 @@ async def new_place(update: Update, context: CadreContext, draft: dict) -> int:
     return await _summary(update, draft)
 
 
-@step(NAME, DRAFT_KEY)
+@flow_step(NAME, DRAFT_KEY)
 async def new_presenter(update: Update, context: CadreContext, draft: dict) -> int:
     if not await _take(update, draft, "presenter"):
         return NEW_PRESENTER
@@ -191,7 +189,7 @@ async def new_presenter(update: Update, context: CadreContext, draft: dict) -> i
     return NEW_LEADIN
 
 
-@step(NAME, DRAFT_KEY)
+@flow_step(NAME, DRAFT_KEY)
 async def new_leadin(update: Update, context: CadreContext, draft: dict) -> int:
     if not await _take(update, draft, "lead_in"):
         return NEW_LEADIN
@@ -225,7 +223,7 @@ async def _summary(update: Update, draft: dict) -> int:
     return NEW_CONFIRM
 
 
-@step(NAME, DRAFT_KEY, button=True)
+@flow_step(NAME, DRAFT_KEY, button=True)
 async def new_save(update: Update, context: CadreContext, draft: dict) -> int:
     if parse_button(cb.NEW_SAVE, update) != ("save",):
         return await _ask_kind(update, context, draft["unit_id"], draft["unit_name"])

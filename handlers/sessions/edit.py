@@ -26,7 +26,7 @@ from bot.services.sessions import SessionOver, SessionView
 from handlers import flow
 from handlers.replies import h, reply
 from handlers.sessions import shared
-from handlers.sessions.shared import need_id, refuse, text_of
+from handlers.sessions.shared import flow_step, need_id, refuse, text_of
 from handlers.ui import confirm_keyboard, keyboard, parse_button, pressed, stale_text
 
 NAME = "session_edit"
@@ -41,8 +41,6 @@ EDIT_FIELDS = (
     ("lead_in", N_("Lead-in")),
 )
 LABELS = dict(EDIT_FIELDS)
-
-step = shared.conversation_step
 
 
 async def open_view(context: CadreContext, session_id: int) -> SessionView:
@@ -71,7 +69,7 @@ async def _begin(update: Update, context: CadreContext, rest: list[str]) -> int:
     return EDIT_FIELD
 
 
-@step(NAME, EDIT_KEY, button=True)
+@flow_step(NAME, EDIT_KEY, button=True)
 async def edit_field(update: Update, context: CadreContext, state: dict) -> int:
     (field,) = parse_button(cb.EDIT_FIELD, update) or (None,)
     if field not in LABELS:
@@ -86,7 +84,7 @@ async def edit_field(update: Update, context: CadreContext, state: dict) -> int:
     return EDIT_VALUE
 
 
-@step(NAME, EDIT_KEY)
+@flow_step(NAME, EDIT_KEY)
 async def edit_value(update: Update, context: CadreContext, state: dict) -> int:
     field = state.get("field")
     if field is None:
@@ -113,7 +111,7 @@ async def edit_value(update: Update, context: CadreContext, state: dict) -> int:
     return EDIT_CONFIRM
 
 
-@step(NAME, EDIT_KEY, button=True)
+@flow_step(NAME, EDIT_KEY, button=True)
 async def edit_confirm(update: Update, context: CadreContext, state: dict) -> int:
     if "value" not in state:
         return await shared.expired(update, context, NAME)

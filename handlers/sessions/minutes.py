@@ -25,7 +25,7 @@ from bot.services.sessions import Minutes, SessionView
 from handlers import flow
 from handlers.replies import h, reply, split_message
 from handlers.sessions import shared
-from handlers.sessions.shared import END, Step, need_id, refuse, text_of
+from handlers.sessions.shared import END, Step, flow_step, need_id, refuse, text_of
 from handlers.ui import confirm_keyboard, keyboard, parse_button, pressed, stale_text
 
 NAME = "session_minutes"
@@ -50,8 +50,6 @@ SPEAKERS_PROMPT = N_(
     "The speakers and their opinions, one per line as «Name: opinion». Send several "
     "messages if you like, then press «Speakers done»."
 )
-
-step = shared.conversation_step
 
 
 async def start(update: Update, context: CadreContext) -> int:
@@ -128,7 +126,7 @@ def _text_step(
 ) -> Step:
     """One free-text step of the minutes: keep the answer, then ask the next question."""
 
-    @step(NAME, MINUTES_KEY)
+    @flow_step(NAME, MINUTES_KEY)
     async def text_step(update: Update, context: CadreContext, data: dict) -> int:
         try:
             data[key] = " ".join(_minutes_text(update, high=high).split())
@@ -155,7 +153,7 @@ min_solutions = _text_step(
 )
 
 
-@step(NAME, MINUTES_KEY, button=True)
+@flow_step(NAME, MINUTES_KEY, button=True)
 async def min_skip(update: Update, context: CadreContext, data: dict) -> int:
     if "guests" not in data:
         data["guests"] = ""
@@ -164,7 +162,7 @@ async def min_skip(update: Update, context: CadreContext, data: dict) -> int:
     return await _ask(update, SPEAKERS_PROMPT, MIN_SPEAKERS)
 
 
-@step(NAME, MINUTES_KEY)
+@flow_step(NAME, MINUTES_KEY)
 async def min_speakers(update: Update, context: CadreContext, data: dict) -> int:
     try:
         speakers = rules.parse_speakers(text_of(update))
@@ -182,12 +180,12 @@ async def min_speakers(update: Update, context: CadreContext, data: dict) -> int
     return MIN_SPEAKERS
 
 
-@step(NAME, MINUTES_KEY, button=True)
+@flow_step(NAME, MINUTES_KEY, button=True)
 async def min_speakers_done(update: Update, context: CadreContext, data: dict) -> int:
     return await _ask(update, N_("The difficulties and limits raised."), MIN_DIFFICULTIES)
 
 
-@step(NAME, MINUTES_KEY)
+@flow_step(NAME, MINUTES_KEY)
 async def min_conclusion(update: Update, context: CadreContext, data: dict) -> int:
     try:
         data["conclusion"] = _minutes_text(update)
@@ -215,7 +213,7 @@ async def min_conclusion(update: Update, context: CadreContext, data: dict) -> i
     return MIN_CONFIRM
 
 
-@step(NAME, MINUTES_KEY, button=True)
+@flow_step(NAME, MINUTES_KEY, button=True)
 async def min_save(update: Update, context: CadreContext, data: dict) -> int:
     if parse_button(cb.MINUTES_SAVE, update) != ("save",):
         data["speakers"] = []

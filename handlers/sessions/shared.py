@@ -79,7 +79,7 @@ async def expired(update: Update, context: CadreContext, name: str) -> int:
     return flow.close(context, name)
 
 
-def conversation_step(name: str, key: str, *, button: bool = False) -> Callable[[Step], Step]:
+def flow_step(name: str, key: str, *, button: bool = False) -> Callable[[Step], Step]:
     """A step of flow ``name``: for a button, answer it and take it off; then fetch the data
     the flow keeps under ``key`` and pass it on, or end politely when it is gone."""
 
