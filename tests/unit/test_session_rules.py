@@ -1,5 +1,6 @@
 """The pure session rules: windows, codes, marks, the summary line, bulk edits, rates,
-the meeting cadence and the study cascade."""
+the meeting cadence, the study cascade, free-text fields, the numbered list, report periods
+and the speakers of the minutes."""
 
 from __future__ import annotations
 
