@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserFacingError
 from bot.imports import ImportRejected
 from bot.invites import deep_link
+from bot.render.attendance import attendance_file
 from bot.render.exports import export_table
 from storage import Database
 from storage.records import Campaign
@@ -269,9 +270,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_OK
 
     async def export_attendance() -> int:
-        name, data = await services.sessions.export_attendance(
+        export = await services.sessions.export_attendance(
             None, args.unit, args.start, args.end, args.format
         )
+        name, data = attendance_file(export)
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_bytes(data)

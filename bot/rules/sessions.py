@@ -4,7 +4,9 @@
 - attendance marks, the paper-style summary line, and the bulk-edit parser ("3 V ốm", "5 P");
 - attendance rates, which leave exempt members out;
 - the cadence rule: one regular session every month, one thematic session every quarter;
-- the study cascade: which units have studied the campaign topic before their deadline.
+- the study cascade: which units have studied the campaign topic before their deadline;
+- the free-text fields of a session, the numbered attendance list, report periods and the
+  speakers of the minutes, as typed.
 """
 
 from __future__ import annotations
@@ -15,9 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from bot.errors import InvalidInput
+from bot.errors import InvalidInput, Term
 from bot.i18n import N_, gettext
+from bot.parsing import parse_date
+
+if TYPE_CHECKING:
+    from storage.sessions import Invitee
 
 
 class Kind(StrEnum):
@@ -431,3 +438,135 @@ def effective_deadline(
 
 def path_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
+
+
+# Free-text fields -----------------------------------------------------------------------------
+
+TOPIC_MIN, TOPIC_MAX = 5, 500
+PLACE_MAX = 300
+LEAD_IN_MAX = 3000
+REASON_MIN, REASON_MAX = 2, 300
+
+
+def clean_text(text: str, *, low: int, high: int, what: str) -> str:
+    """One line squeezed to single spaces (several lines kept as sent), ``low`` to ``high``
+    characters, and not a command; InvalidInput naming ``what`` otherwise."""
+    value = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
+    if not low <= len(value) <= high:
+        raise InvalidInput(
+            N_("The {what} must be {low} to {high} characters."),
+            what=Term(what),
+            low=low,
+            high=high,
+        )
+    if value.startswith("/"):
+        raise InvalidInput(N_("Please send the text itself, not a command."))
+    return value
+
+
+# The free-text fields of a session: (shortest, longest, what the error calls it).
+FIELDS = {
+    "topic": (TOPIC_MIN, TOPIC_MAX, N_("topic")),
+    "place": (2, PLACE_MAX, N_("place")),
+    "presenter": (4, 100, N_("presenter's name")),
+    "lead_in": (10, LEAD_IN_MAX, N_("lead-in")),
+}
+EDITABLE = ("topic", "starts_at", "place", "presenter", "lead_in")
+
+
+def check_field(field: str, text: str) -> str:
+    """The cleaned value of a free-text field, or InvalidInput saying what is wrong."""
+    low, high, what = FIELDS[field]
+    return clean_text(text, low=low, high=high, what=what)
+
+
+# The numbered attendance list -------------------------------------------------------------------
+
+
+def lines_of(invitees: Sequence[Invitee]) -> list[Line]:
+    """The numbered attendance list: counted members first, the exempt at the end."""
+    ordered = [i for i in invitees if i.status != EXEMPT] + [
+        i for i in invitees if i.status == EXEMPT
+    ]
+    lines = []
+    for number, invitee in enumerate(ordered, start=1):
+        mark, reason = derive_mark(
+            checked_in=invitee.checked_in_at is not None,
+            rsvp=invitee.rsvp,
+            rsvp_reason=invitee.rsvp_reason,
+            mark=invitee.mark,
+            reason=invitee.reason,
+        )
+        lines.append(
+            Line(number, invitee.member_id, invitee.full_name, invitee.status, mark, reason)
+        )
+    return lines
+
+
+# Report periods ---------------------------------------------------------------------------------
+
+
+def parse_period(text: str | None, today: date) -> tuple[date, date]:
+    """``3/2026`` (a month), ``Q1/2026`` or ``Q1`` (a quarter), ``2026`` (a year),
+    ``1/1/2026-31/3/2026``; nothing: the current quarter up to ``today``."""
+    value = (text or "").strip().upper().replace(" ", "")
+    if not value:
+        quarter = (today.month - 1) // 3
+        return date(today.year, quarter * 3 + 1, 1), today
+    match = re.fullmatch(r"Q([1-4])(?:[/\-](\d{4}))?", value)
+    if match:
+        year = int(match[2] or today.year)
+        first = (int(match[1]) - 1) * 3 + 1
+        return date(year, first, 1), month_end(year, first + 2)
+    match = re.fullmatch(r"(\d{1,2})[/\-](\d{4})", value)
+    if match and 1 <= int(match[1]) <= 12:
+        year, month = int(match[2]), int(match[1])
+        return date(year, month, 1), month_end(year, month)
+    if re.fullmatch(r"\d{4}", value):
+        return date(int(value), 1, 1), date(int(value), 12, 31)
+    if "-" in value and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
+        left, _, right = (text or "").strip().partition("-")
+        if re.fullmatch(r"\d{4}", left.strip()):  # ISO on both sides: 2026-01-01..2026-03-31
+            raise InvalidInput(N_("Please write the period like 1/2026, Q1/2026 or 2026."))
+        start = parse_date(left, default_year=today.year)
+        end = parse_date(right, default_year=today.year)
+        if end < start:
+            raise InvalidInput(N_("The period must end after it starts."))
+        return start, end
+    raise InvalidInput(
+        N_(
+            "I could not read the period '{text}'. Write it like 3/2026 (a month), Q1/2026 "
+            "(a quarter), 2026 (a year) or 1/1/2026-31/3/2026."
+        ),
+        text=(text or "").strip()[:40],
+    )
+
+
+def month_end(year: int, month: int) -> date:
+    if month == 12:
+        return date(year, 12, 31)
+    return date(year, month + 1, 1) - timedelta(days=1)
+
+
+# The speakers of the minutes ------------------------------------------------------------------
+
+
+def parse_speakers(text: str) -> list[tuple[str, str]]:
+    """One speaker per line, ``Name: opinion``; InvalidInput naming the first bad line."""
+    found = []
+    for raw in text.splitlines():
+        line = raw.strip().lstrip("-•").strip()
+        if not line:
+            continue
+        name, sep, opinion = line.partition(":")
+        if not sep or not name.strip() or not opinion.strip() or len(name) > 100:
+            raise InvalidInput(
+                N_("I could not read '{line}'. Write one speaker per line: Name: opinion"),
+                line=line[:60],
+            )
+        found.append((" ".join(name.split()), " ".join(opinion.split())))
+    if not found:
+        raise InvalidInput(
+            N_("I could not read '{line}'. Write one speaker per line: Name: opinion"), line=""
+        )
+    return found

@@ -664,6 +664,8 @@ async def test_sessions_rsvp_and_campaigns(org: Harness, caplog: pytest.LogCaptu
             say(AN, f"/session edit {upcoming}"),
             press(AN, "Thời gian"),
             say(AN, "25/3 19:30"),
+            # /session close is a conversation of its own now: the open edit ends first.
+            say(AN, "/cancel"),
             say(AN, f"/session close {upcoming}"),
             say(AN, "1 K"),
         ],
@@ -676,8 +678,11 @@ async def test_sessions_rsvp_and_campaigns(org: Harness, caplog: pytest.LogCaptu
             "ses:cyc:99999999999999999999999:1",
             "ses:fin:999999",
             "ses:cancelok:99999999999999999999999",
-            "ses:exp:csv:20261399:20261231:CB-1",
+            "ses:exp:csv:20261399:20261231:CB-1",  # the old form: a unit code
             "ses:exp:xlsx:20260101:20261231:NOWHERE",
+            "ses:exp:csv:1:20261399:20261231",  # month 13
+            "ses:exp:xlsx:9999999:20260101:20261231",  # no such unit
+            "ses:exp:xlsx:9223372036854775808:20260101:20261231",  # over SQLite's integers
         ),
     )
     minutes = Flow(

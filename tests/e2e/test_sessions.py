@@ -66,15 +66,17 @@ async def _create(
     echo = await org.say(user, when)
     assert "Có đúng không" in echo.text, echo.text
     ask_place = await org.press(user, echo, "Xác nhận")
+    # The place question comes after the confirmed time.
+    assert "Đồng chí gửi địa điểm tổ chức" in ask_place.text, ask_place.text
     summary = await org.say(user, place)
     if "trình bày" in summary.text:
         lead = await org.say(user, "Trần Thị Bích")
-        summary = await org.say(user, lead.text and "Bài gợi ý về trách nhiệm nêu gương.")
+        assert "Đồng chí gửi bài đề dẫn" in lead.text, lead.text
+        summary = await org.say(user, "Bài gợi ý về trách nhiệm nêu gương.")
     assert "kiểm tra lại" in summary.text, summary.text
     saved = await org.press(user, summary, "Xác nhận và gửi giấy mời")
     found = re.search(r"Đã lưu buổi sinh hoạt số (\d+)", saved.text)
     assert found, saved.text
-    assert ask_place  # the place question came after the confirmed time
     return int(found.group(1))
 
 
@@ -230,6 +232,14 @@ async def test_a_regular_session_from_invitation_to_minutes(org: Harness, tmp_pa
         "Chi bộ thống nhất thực hiện chuyên đề trong quý II",
     ):
         assert expected in text, expected
+    # Asked again: the document, and «Record again» opens the minutes flow from the start.
+    again = await org.say(SECRETARY, f"/session minutes {session_id}")
+    assert again.file_name == f"bien-ban-{session_id}.docx"
+    offer = await org.next_new(SECRETARY)
+    assert [text for text, _ in offer.buttons] == ["Ghi lại biên bản"], offer.buttons
+    chair_q = await org.press(SECRETARY, offer, "Ghi lại biên bản")
+    assert "Người chủ trì buổi sinh hoạt là ai?" in chair_q.text, chair_q.text
+    assert "Đã hủy" in (await org.say(SECRETARY, "/cancel")).text
 
     # Every management action is audited.
     actions = {row[0] for row in _rows(org.db_path, "SELECT action FROM audit_log")}
@@ -387,13 +397,13 @@ async def test_bad_input_and_someone_elses_unit(org: Harness) -> None:
     org.clock.moment = datetime(2026, 3, 15, 9, 0, tzinfo=TZ)
     fields = await org.say(SECRETARY, f"/session edit {session_id}")
     ask = await org.press(SECRETARY, fields, "Địa điểm")
+    assert "Đồng chí gửi nội dung mới cho: Địa điểm" in ask.text, ask.text
     echo = await org.say(SECRETARY, "Phòng họp tầng 2")
     assert "<b>Phòng họp tầng 2</b>" in echo.text
     await org.press(SECRETARY, echo, "Xác nhận")
     for user in (BICH, SECRETARY):
         changed = await org.server.next_message(user)
         assert "Thay đổi" in changed.text and "Phòng họp tầng 2" in changed.text
-    assert ask
     # Cancel asks first, then tells the invitees; an old invitation button is refused.
     ask_cancel = await org.say(SECRETARY, f"/session cancel {session_id}")
     done = await org.press(SECRETARY, ask_cancel, "Đồng ý hủy")
@@ -456,8 +466,9 @@ async def test_a_thematic_session_circulates_its_lead_in(org: Harness) -> None:
     ask = await org.say(SECRETARY, "/session new")
     await org.press(SECRETARY, ask, "Sinh hoạt chuyên đề")
     when_q = await org.say(SECRETARY, "Chuyên đề: trách nhiệm nêu gương")
+    assert "Thời gian bắt đầu" in when_q.text, when_q.text
     echo = await org.say(SECRETARY, "18/3 19:30")
-    assert "Có đúng không" in echo.text and when_q
+    assert "Có đúng không" in echo.text
     await org.press(SECRETARY, echo, "Xác nhận")
     presenter_q = await org.say(SECRETARY, "Nhà văn hóa khu vực 1")
     assert "trình bày" in presenter_q.text
@@ -557,3 +568,76 @@ async def test_a_study_deadline_in_another_year_is_refused(org: Harness) -> None
     assert stored == [("2026-03-28",)]
     audited = _rows(org.db_path, "SELECT target FROM audit_log WHERE action = 'session.deadline'")
     assert audited == [("DU-NK",)]
+
+
+async def test_each_session_flow_is_its_own_conversation(org: Harness) -> None:
+    session_id = await _create(
+        org, SECRETARY, "Sinh hoạt chi bộ thường kỳ", "Sinh hoạt chi bộ tháng 3",
+        "20/03/2026 19:30", "Hội trường",
+    )  # fmt: skip
+    await org.server.next_message(SECRETARY)  # the secretary's own invitation
+    ask = await org.say(SECRETARY, "/session new")
+    topic_q = await org.press(SECRETARY, ask, "Sinh hoạt chi bộ thường kỳ")
+    assert "chủ đề" in topic_q.text
+    # Another /session flow while /session new is open: refused, "finish it or /cancel".
+    for command in (f"/session edit {session_id}", f"/session close {session_id}"):
+        refused = await org.say(SECRETARY, command)
+        assert refused.text == (
+            "Đồng chí đang thực hiện một bước về buổi sinh hoạt (/session). Vui lòng hoàn "
+            "thành việc này, hoặc gửi /cancel để dừng, trước khi bắt đầu việc khác."
+        ), command
+    # A subcommand that asks nothing answers, and the open flow keeps its place.
+    listed = await org.say(SECRETARY, "/session list")
+    assert f"#{session_id}" in listed.text
+    when_q = await org.say(SECRETARY, "Sinh hoạt chi bộ tháng 4")
+    assert "Thời gian bắt đầu" in when_q.text, when_q.text
+    stopped = await org.say(SECRETARY, "/cancel")
+    assert "Đã hủy" in stopped.text
+    # Now /session edit starts; and while it is open, /session new is refused in turn.
+    fields = await org.say(SECRETARY, f"/session edit {session_id}")
+    assert "Đồng chí muốn thay đổi nội dung nào?" in fields.text, fields.text
+    refused = await org.say(SECRETARY, "/session new")
+    assert "Đồng chí đang thực hiện một bước về buổi sinh hoạt" in refused.text
+    ask_value = await org.press(SECRETARY, fields, "Chủ đề")
+    assert "Đồng chí gửi nội dung mới cho: Chủ đề" in ask_value.text
+    echo = await org.say(SECRETARY, "Sinh hoạt chi bộ tháng 3 (đã sửa)")
+    assert "<b>Sinh hoạt chi bộ tháng 3 (đã sửa)</b>" in echo.text
+    await org.say(SECRETARY, "/cancel")
+    ask = await org.say(SECRETARY, "/session new")
+    assert "Loại sinh hoạt nào" in ask.text
+    await org.say(SECRETARY, "/cancel")
+    # The topic was never confirmed: unchanged.
+    assert _rows(org.db_path, f"SELECT topic FROM sessions WHERE id = {session_id}") == [
+        ("Sinh hoạt chi bộ tháng 3",)
+    ]
+
+
+async def test_the_export_button_carries_the_unit_id_whatever_the_code(
+    org: Harness, tmp_path
+) -> None:
+    # A unit code of 60 characters: in the old button data (the code itself) the button
+    # passed Telegram's 64 bytes and was silently left out of the report.
+    code = "CB-" + "KHU-VUC-NINH-KIEU-AN-HOA-" * 2 + "SO-01234"
+    assert len(code) == 61
+    (tmp_path / "long.csv").write_text(
+        f"code,name,kind,parent_code\n{code},Chi bộ Khu vực An Hòa,cell,DU-NK\n",
+        encoding="utf-8",
+    )
+    assert (await org.cli("units", "import", str(tmp_path / "long.csv")))[0] == 0
+    (tmp_path / "longm.csv").write_text(
+        "code,full_name,unit_code,status,position,is_head,language,telegram_id\n"
+        f"DV040,Lâm Văn Tư,{code},official,Bí thư chi bộ,false,vi,1040\n",
+        encoding="utf-8",
+    )
+    assert (await org.cli("members", "import", str(tmp_path / "longm.csv")))[0] == 0
+    granted = await org.cli("role", "grant", "--member", "DV040", "--role", "secretary",
+                            "--unit", code)  # fmt: skip
+    assert granted[0] == 0, granted
+    org.server.add_user(1040, "Tư", language_code="vi")
+    report = await org.say(1040, "/session report 3/2026")
+    assert [text for text, _ in report.buttons] == ["Xuất CSV", "Xuất XLSX"]
+    org.server.press_button(1040, report, button_text="Xuất CSV")
+    exported = await org.next_new(1040)
+    assert exported.file_name == f"attendance-{code}-2026-03-01-2026-03-31.csv"
+    header = exported.file_bytes.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Buổi sinh hoạt,Ngày,Đơn vị")

@@ -1,5 +1,6 @@
 """The pure session rules: windows, codes, marks, the summary line, bulk edits, rates,
-the meeting cadence and the study cascade."""
+the meeting cadence, the study cascade, free-text fields, the numbered list, report periods
+and the speakers of the minutes."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from bot.errors import InvalidInput
 from bot.i18n import use_locale
 from bot.rules import sessions as rules
-from bot.services.sessions import parse_period
-from handlers.sessions import parse_speakers
+from bot.rules.sessions import parse_period, parse_speakers
+from storage.sessions import Invitee
 
 START = datetime(2026, 3, 20, 12, 30, tzinfo=UTC)
 
@@ -156,3 +157,110 @@ def test_speakers_are_read_one_per_line() -> None:
     ]
     with pytest.raises(InvalidInput):
         parse_speakers("no colon here")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", (date(2026, 4, 1), date(2026, 5, 15))),  # nothing: this quarter so far
+        ("   ", (date(2026, 4, 1), date(2026, 5, 15))),
+        ("q4", (date(2026, 10, 1), date(2026, 12, 31))),  # any case, this year by default
+        ("Q2-2025", (date(2025, 4, 1), date(2025, 6, 30))),
+        ("Q1 / 2024", (date(2024, 1, 1), date(2024, 3, 31))),  # spaces are ignored
+        ("2/2024", (date(2024, 2, 1), date(2024, 2, 29))),  # a leap year's February
+        ("12-2026", (date(2026, 12, 1), date(2026, 12, 31))),  # December: the year's end
+        ("1/12/2025 - 31/1/2026", (date(2025, 12, 1), date(2026, 1, 31))),  # across years
+        ("1/3-31/3", (date(2026, 3, 1), date(2026, 3, 31))),  # days without a year: this one
+    ],
+)
+def test_period_forms(text: str, expected: tuple[date, date]) -> None:
+    assert parse_period(text, date(2026, 5, 15)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Q5",
+        "Q0/2026",
+        "13/2026",
+        "0/2026",
+        "2026-03-01",  # one ISO date is a day, not a period
+        "2026-01-01-2026-03-31",  # ISO on both sides cannot be split at "-"
+        "31/3/2026-1/1/2026",  # the end before the start
+        "31/2/2026-1/3/2026",  # no 31 February
+        "tháng này",
+        "x" * 500,
+    ],
+)
+def test_period_mistakes_are_refused(text: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        parse_period(text, date(2026, 5, 15))
+    assert len(refused.value.render()) < 400  # a long paste is not repeated whole
+
+
+def test_free_text_fields() -> None:
+    assert rules.check_field("topic", "  Sinh hoạt   chi bộ  ") == "Sinh hoạt chi bộ"
+    kept = "Dòng một\n  Dòng hai"  # several lines keep their breaks (a lead-in)
+    assert rules.check_field("lead_in", kept) == kept
+    for field, text in (
+        ("topic", "Họp"),  # under 5 characters
+        ("topic", "x" * 501),
+        ("place", "x"),
+        ("presenter", "An"),
+        ("lead_in", "Ngắn"),
+        ("topic", "/session new"),  # a command sent by mistake, not a topic
+    ):
+        with pytest.raises(InvalidInput):
+            rules.check_field(field, text)
+    with pytest.raises(InvalidInput) as short:
+        rules.check_field("presenter", "An")
+    with use_locale("vi"):  # the field is named in the reader's language
+        assert short.value.render() == "Họ tên người trình bày phải từ 4 đến 100 ký tự."
+    assert set(rules.FIELDS) < set(rules.EDITABLE)  # the start is edited but not free text
+
+
+def _row(member_id: int, status: str = "official", **extra: object) -> Invitee:
+    fields: dict = dict.fromkeys(
+        ("rsvp", "rsvp_reason", "checked_in_at", "checkin_via", "late_reported_at"), None
+    )
+    fields.update(late_status=None, mark=None, reason=None)
+    fields.update(extra)
+    return Invitee(1, member_id, 1, f"Member {member_id}", status, **fields)
+
+
+def test_the_numbered_list_puts_the_exempt_last_and_derives_marks() -> None:
+    lines = rules.lines_of(
+        [
+            _row(1, "exempt"),
+            _row(2, checked_in_at=START),
+            _row(3, rsvp="no", rsvp_reason="ốm"),
+            _row(4, rsvp="no"),  # declined without a reason: absent without reason
+            _row(5, checked_in_at=START, mark="absent"),  # the secretary's word is final
+        ]
+    )
+    assert [(line.number, line.member_id) for line in lines] == [
+        (1, 2),
+        (2, 3),
+        (3, 4),
+        (4, 5),
+        (5, 1),
+    ]
+    assert [line.mark for line in lines] == [
+        rules.Mark.PRESENT,
+        rules.Mark.EXCUSED,
+        rules.Mark.ABSENT,
+        rules.Mark.ABSENT,
+        rules.Mark.ABSENT,
+    ]
+    assert lines[1].reason == "ốm" and lines[4].exempt
+    counts = rules.count_lines(lines)
+    assert (counts.total, counts.present, counts.exempt) == (4, 1, 1)
+
+
+def test_speakers_edge_cases() -> None:
+    assert parse_speakers("\n  • An:  rất   đồng ý \n\n") == [("An", "rất đồng ý")]
+    # Only the first colon separates: an opinion may hold a time.
+    assert parse_speakers("Bình: họp lúc 19:30") == [("Bình", "họp lúc 19:30")]
+    for text in ("", "   \n ", ": no name", "Cường:", "x" * 101 + ": quá dài"):
+        with pytest.raises(InvalidInput):
+            parse_speakers(text)

@@ -3,64 +3,16 @@ without the exempt, audits of every management action, and the thematic lead-in.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
 from bot.context import Services
 from bot.errors import AccessDenied, InvalidInput
 from bot.rules import sessions as rules
-from bot.rules.access import Actor
-from bot.services.sessions import Draft
-from storage.sessions import Minutes
-from tests.conftest import TIMEZONE, Organisation
-
-START = datetime(2026, 3, 20, 19, 30, tzinfo=TIMEZONE)
-
-
-async def actor_for(services: Services, code: str, telegram_id: int) -> Actor:
-    async with services.db.write() as store:
-        member = await store.members.by_code(code)
-        assert member is not None
-        if member.telegram_id is None:
-            await store.members.bind_telegram(member.id, telegram_id)
-            member = await store.members.by_code(code)
-    assert member is not None and member.telegram_id is not None
-    return await services.registration.identify(member.telegram_id)
-
-
-def draft(org: Organisation, unit: str, kind: str = "regular", **extra: object) -> Draft:
-    fields: dict = {
-        "unit_id": org.units[unit].id,
-        "kind": kind,
-        "topic": "Sinh hoạt chi bộ tháng 3",
-        "on_campaign": False,
-        "starts_at": START,
-        "place": "Hội trường",
-    }
-    fields.update(extra)
-    return Draft(**fields)
-
-
-async def invitee_codes(services: Services, session_id: int) -> dict[str, str]:
-    """Member code -> the unit code the invitee was counted in."""
-    async with services.db.read() as store:
-        found = {}
-        for invitee in await store.sessions.invitees(session_id):
-            member = await store.members.get(invitee.member_id)
-            unit = await store.units.get(invitee.unit_id)
-            assert member is not None and unit is not None
-            found[member.code] = unit.code
-    return found
-
-
-async def actions(services: Services) -> list[tuple[str, str, str]]:
-    async with services.db.read() as store:
-        cursor = await store.conn.execute(
-            "SELECT action, outcome, target FROM audit_log WHERE action LIKE 'session.%' "
-            "ORDER BY id"
-        )
-        return [tuple(row) for row in await cursor.fetchall()]
+from bot.services.sessions import Minutes
+from tests.conftest import Organisation
+from tests.unit.sessions_support import START, actions, actor_for, draft, invitee_codes
 
 
 async def test_a_conference_invites_the_whole_subtree_once_each(
@@ -170,7 +122,7 @@ async def test_every_management_action_is_audited(
         secretary,
         Minutes(session.id, "Trần Thị Bích", "Nguyễn Văn Đức", "", "", (), "", "", "Thống nhất"),
     )
-    await setup.sessions.minutes_docx(secretary, session.id)
+    await setup.sessions.minutes_data(secretary, session.id)
     await setup.sessions.export_attendance(
         secretary, "CB-BT1", date(2026, 3, 1), date(2026, 3, 31), "xlsx"
     )

@@ -1,0 +1,248 @@
+"""bot/render for sessions: the notices (text and buttons, escaped, per locale), the minutes
+DOCX read back with python-docx, and the attendance register as a table, CSV and XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+from docx import Document
+from openpyxl import load_workbook
+
+from bot import callbacks as cb
+from bot import i18n
+from bot.i18n import use_locale
+from bot.render import session_notices as notices
+from bot.render.attendance import attendance_file, attendance_table
+from bot.render.minutes import build_minutes, minutes_file
+from bot.services.sessions import AttendanceEntry, AttendanceExport, MinutesData
+from storage.records import Member, Unit
+from storage.sessions import Invitee, Minutes, Session
+from tests.conftest import TIMEZONE
+
+STARTS = datetime(2026, 3, 20, 12, 30, tzinfo=UTC)  # 19:30 in Ho Chi Minh City
+
+
+@pytest.fixture(autouse=True)
+def _local_time(_restore_i18n: None) -> None:
+    i18n.configure("vi", TIMEZONE)
+
+
+def _unit(unit_id: int, code: str, name: str, parent: int | None = None) -> Unit:
+    path = f"/{parent}/{unit_id}/" if parent else f"/{unit_id}/"
+    return Unit(unit_id, code, name, "cell" if parent else "committee", parent, path)
+
+
+CELL = _unit(4, "CB-1", "Chi bộ Khu vực 1", 2)
+PARENT = _unit(2, "DU-NK", "Đảng bộ phường Ninh Kiều")
+
+
+def _session(**extra: object) -> Session:
+    fields: dict = {
+        "id": 7,
+        "unit_id": CELL.id,
+        "kind": "thematic",
+        "topic": "Nêu gương <người đứng đầu> & tập thể",
+        "campaign_id": 1,
+        "starts_at": STARTS,
+        "place": "Hội trường khu vực 1, Cần Thơ",
+        "presenter": "Trần Thị Bích",
+        "lead_in": "Bài đề dẫn <ngắn>.",
+        "status": "closed",
+        "checkin_code": None,
+        "checkin_opens": None,
+        "checkin_closes": None,
+        "created_by": None,
+        "closed_at": None,
+    }
+    fields.update(extra)
+    return Session(**fields)
+
+
+def _invitee(member_id: int, name: str, status: str = "official", **extra: object) -> Invitee:
+    fields: dict = {
+        "session_id": 7,
+        "member_id": member_id,
+        "unit_id": CELL.id,
+        "full_name": name,
+        "status": status,
+        "rsvp": None,
+        "rsvp_reason": None,
+        "checked_in_at": None,
+        "checkin_via": None,
+        "late_reported_at": None,
+        "late_status": None,
+        "mark": None,
+        "reason": None,
+    }
+    fields.update(extra)
+    return Invitee(**fields)
+
+
+INVITEES = [
+    _invitee(1, "Nguyễn Văn An", mark="present"),
+    _invitee(2, "Trần Thị Bích", "probationary", mark="excused", reason="ốm"),
+    _invitee(3, "Lê Hoàng Cường", mark="absent"),
+    _invitee(4, "Cụ Miễn Sinh Hoạt", "exempt", mark="absent"),
+]
+
+
+def _data(session: Session | None = None, **minutes: object) -> MinutesData:
+    fields: dict = {
+        "session_id": 7,
+        "chair": "Nguyễn Văn An",
+        "minute_taker": "Trần Thị Bích",
+        "guests": "",
+        "agenda": "",
+        "speakers": (("Lê Hoàng Cường", "Cần gắn chuyên đề với công việc"),),
+        "difficulties": "Một số đảng viên lớn tuổi",
+        "solutions": "",
+        "conclusion": "Chi bộ thống nhất thực hiện.",
+    }
+    fields.update(minutes)
+    return MinutesData(session or _session(), CELL, PARENT, INVITEES, Minutes(**fields), TIMEZONE)
+
+
+def _data_of(rows: object) -> list[str]:
+    return [data for row in rows for _, data in row]  # type: ignore[attr-defined]
+
+
+# Notices ------------------------------------------------------------------------------------
+
+
+def test_the_invitation_escapes_and_carries_the_answer_buttons() -> None:
+    with use_locale("vi"):
+        text, rows = notices.invitation(_session(), CELL)
+    assert text.splitlines()[0] == "<b>Giấy mời</b> của Chi bộ Khu vực 1"
+    assert "Nêu gương &lt;người đứng đầu&gt; &amp; tập thể" in text
+    assert "19:30, 20/03/2026" in text and "Người trình bày: Trần Thị Bích" in text
+    assert "<i>Bài đề dẫn &lt;ngắn&gt;.</i>" in text
+    assert _data_of(rows) == [cb.RSVP_YES(7), cb.RSVP_NO(7)]
+    with use_locale("en"):
+        text, rows = notices.invitation(_session(), CELL)
+    assert text.startswith("<b>Invitation</b> from") and rows[0][0][0] == "I will attend"
+
+
+def test_change_cancellation_and_late_notices() -> None:
+    session = _session(kind="regular", presenter="", lead_in="", campaign_id=None)
+    with use_locale("vi"):
+        changed, rows = notices.changed(session)
+        cancelled, none = notices.cancelled(session)
+        member = Member(
+            9, "DV009", "Dương <Ngọc> Trâm", "official", "", False, "vi", 9, "active", None, None
+        )
+        request, decide = notices.late_request(session, member)
+        confirmed, _ = notices.late_decision(session, True)
+        rejected, no_buttons = notices.late_decision(session, False)
+    assert changed.startswith("<b>Thay đổi</b>") and _data_of(rows) == [
+        cb.RSVP_YES(7),
+        cb.RSVP_NO(7),
+    ]
+    assert "Người trình bày" not in changed and "chuyên đề năm" not in changed
+    assert cancelled.startswith("<b>Hủy buổi sinh hoạt</b>") and none is None
+    assert "Đồng chí <b>Dương &lt;Ngọc&gt; Trâm</b>" in request
+    assert [cb.LATE_DECIDE.parse(d) for d in _data_of(decide)] == [("ok", 7, 9), ("no", 7, 9)]
+    assert "đã xác nhận" in confirmed and "không xác nhận" in rejected and no_buttons is None
+
+
+# The minutes ---------------------------------------------------------------------------------
+
+
+def _paragraphs(content: bytes) -> list[str]:
+    document = Document(io.BytesIO(content))
+    cells = [p.text for table in document.tables for cell in table._cells for p in cell.paragraphs]
+    return cells + [p.text for p in document.paragraphs]
+
+
+def test_the_minutes_docx_reads_back_in_the_party_layout() -> None:
+    name, content = minutes_file(_data())
+    assert name == "bien-ban-7.docx" and content[:2] == b"PK"
+    text = _paragraphs(content)
+    for expected in (
+        "ĐẢNG BỘ PHƯỜNG NINH KIỀU",
+        "CHI BỘ KHU VỰC 1",
+        "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "Cần Thơ, ngày 20 tháng 3 năm 2026",  # the place is the locality, after the comma
+        "BIÊN BẢN",
+        "Sinh hoạt chuyên đề: Nêu gương <người đứng đầu> & tập thể",  # plain text, no HTML
+        "Thời gian: bắt đầu lúc 19 giờ 30 phút, ngày 20 tháng 3 năm 2026.",
+        "Chủ trì: đồng chí Nguyễn Văn An.",
+        "Thư ký: đồng chí Trần Thị Bích.",
+        "Tổng số đảng viên: 4 đồng chí; trong đó: chính thức 2, dự bị 1, sinh hoạt tạm thời 0, "
+        "miễn sinh hoạt 1.",
+        "Sĩ số 3 · Có mặt 1 · Vắng có lý do 1 · Vắng không lý do 1.",
+        "- Đồng chí Trần Thị Bích: vắng có lý do (ốm).",
+        "- Đồng chí Lê Hoàng Cường: vắng không lý do.",
+        "Chương trình: Nêu gương <người đứng đầu> & tập thể",  # no agenda: the topic
+        "Đồng chí Trần Thị Bích trình bày chuyên đề.",
+        "- Đồng chí Lê Hoàng Cường: Cần gắn chuyên đề với công việc",
+        "Khó khăn, hạn chế: Một số đảng viên lớn tuổi",
+        "Chi bộ thống nhất thực hiện.",
+    ):
+        assert expected in text, expected
+    assert not any("Cụ Miễn Sinh Hoạt" in line for line in text)  # exempt: not an absentee
+    assert not any(line.startswith("Giải pháp đề xuất") for line in text)  # none given
+    assert not any(line.startswith("Khách mời") for line in text)
+
+
+def test_an_online_meeting_is_dated_online_and_guests_are_listed() -> None:
+    online = _session(kind="conference", place="https://meet.example.org/x", presenter="")
+    doc = build_minutes(_data(online, guests="Đại diện Đảng ủy phường", agenda="Quán triệt"))
+    assert doc.place_date == "Trực tuyến, ngày 20 tháng 3 năm 2026"
+    assert doc.subtitle.startswith("Hội nghị (trực tuyến): ")
+    texts = [text for _, text in doc.blocks]
+    assert "Khách mời: Đại diện Đảng ủy phường." in texts
+    assert "Chương trình: Quán triệt" in texts
+    assert [s.title for s in doc.signatures] == ["THƯ KÝ", "CHỦ TRÌ"]
+
+
+# The attendance register ---------------------------------------------------------------------
+
+
+def _export(fmt: str) -> AttendanceExport:
+    session = _session(kind="regular")
+    entries = [
+        AttendanceEntry(session, CELL, invitee, f"DV00{invitee.member_id}") for invitee in INVITEES
+    ]
+    return AttendanceExport(CELL, date(2026, 3, 1), date(2026, 3, 31), fmt, entries)
+
+
+def test_the_register_table_in_the_readers_language() -> None:
+    with use_locale("vi"):
+        header, rows = attendance_table(_export("csv"))
+    assert header == [
+        "Buổi sinh hoạt",
+        "Ngày",
+        "Đơn vị",
+        "Loại sinh hoạt",
+        "Chủ đề",
+        "Mã đảng viên",
+        "Họ và tên",
+        "Trạng thái",
+        "Điểm danh",
+        "Lý do",
+    ]
+    by_name = {row[6]: row for row in rows}
+    assert by_name["Nguyễn Văn An"][:3] == [7, "19:30, 20/03/2026", "Chi bộ Khu vực 1"]
+    assert by_name["Trần Thị Bích"][7:] == ["Đảng viên dự bị", "Vắng có lý do", "ốm"]
+    assert by_name["Lê Hoàng Cường"][8] == "Vắng không lý do"
+    # Exempt and not there: "exempt", not "absent without reason".
+    assert by_name["Cụ Miễn Sinh Hoạt"][7:9] == ["Miễn sinh hoạt", "Miễn sinh hoạt"]
+    with use_locale("en"):
+        header, rows = attendance_table(_export("csv"))
+    assert header[6] == "Full name" and rows[0][8] == "Present"
+
+
+def test_the_register_files() -> None:
+    name, content = attendance_file(_export("csv"))
+    assert name == "attendance-CB-1-2026-03-01-2026-03-31.csv"
+    assert content.startswith(b"\xef\xbb\xbf")  # a byte-order mark, for Excel
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert len(rows) == 5 and rows[2][6] == "Trần Thị Bích"
+    name, content = attendance_file(_export("xlsx"))
+    assert name.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(content)).active
+    assert sheet.title == "Điểm danh" and sheet.max_row == 5
+    assert sheet.cell(row=3, column=10).value == "ốm"
