@@ -13,6 +13,7 @@ from bot.clock import Clock
 from storage import Database
 
 ConversationKey = tuple[int | str, ...]
+_ABSENT = object()
 
 
 class SQLitePersistence(BasePersistence[dict, dict, dict]):
@@ -46,6 +47,7 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
         self.conversation_timeout = conversation_timeout
         self._touched: dict[tuple[str, ConversationKey], datetime] = {}
         self._expired: list[tuple[str, ConversationKey]] = []
+        self._states: dict[tuple[str, ConversationKey], object] = {}
 
     def _now(self) -> datetime:
         return self.clock.now()
@@ -89,6 +91,7 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
                 continue
             states[key] = state
             self._touched[(name, key)] = at
+            self._states[(name, key)] = state
         if len(states) < len(stored):
             async with self.db.write() as store:
                 for expired_name, key in self._expired:
@@ -99,14 +102,21 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
     async def update_conversation(
         self, name: str, key: tuple[Hashable, ...], new_state: object | None
     ) -> None:
-        now = self._now()
         conversation_key = tuple(key)  # type: ignore[arg-type]
+        # python-telegram-bot saves every conversation again when it shuts down: a state
+        # saved unchanged is not a sign of life, so it keeps the time it last moved.
+        known = self._states.get((name, conversation_key), _ABSENT)
+        now = self._now()
+        if new_state is not None and known == new_state:
+            now = self._touched.get((name, conversation_key), now)
         async with self.db.write() as store:
             await store.persistence.save_conversation(name, conversation_key, new_state, now)
         if new_state is None:
             self._touched.pop((name, conversation_key), None)
+            self._states.pop((name, conversation_key), None)
         else:
             self._touched[(name, conversation_key)] = now
+            self._states[(name, conversation_key)] = new_state
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
         async with self.db.write() as store:

@@ -5,3 +5,6 @@
 DROP TABLE ptb_bot_data;
 DROP TABLE ptb_callback_data;
 ALTER TABLE ptb_conversations ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+-- The single "session" conversation became one conversation per /session flow
+-- (session_new, session_edit, session_close, session_minutes): its states can never resume.
+DELETE FROM ptb_conversations WHERE name = 'session';

@@ -124,3 +124,21 @@ async def test_conversations_past_the_timeout_are_dropped_at_start(db_path: Path
         assert third.take_expired() == []
     finally:
         await third.db.close()
+
+
+async def test_saving_a_state_unchanged_is_not_activity(db: Database) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.clock import FixedClock
+
+    start = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
+    clock = FixedClock(ZoneInfo("Asia/Ho_Chi_Minh"), start)
+    persistence = SQLitePersistence(db, clock, conversation_timeout=timedelta(hours=24))
+    await persistence.update_conversation("commitment_filing", (8, 8), 1)
+    clock.moment = start + timedelta(hours=3)
+    # python-telegram-bot saves everything again when it shuts down.
+    await persistence.update_conversation("commitment_filing", (8, 8), 1)
+    assert persistence.touched("commitment_filing", (8, 8)) == start
+    await persistence.update_conversation("commitment_filing", (8, 8), 2)
+    assert persistence.touched("commitment_filing", (8, 8)) == start + timedelta(hours=3)
