@@ -20,18 +20,28 @@ from storage import Database
 from storage.records import Campaign
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+_ = i18n.gettext  # every line the operator reads is in the configured language
+
+
+def fail(message: str, **params: object) -> None:
+    """One line on stderr, in the configured language."""
+    print(message.format(**params), file=sys.stderr)
 
 
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-03-31") from None
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a date like 2026-03-31").format(text=text)
+        ) from None
 
 
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
+        raise argparse.ArgumentTypeError(
+            _("'{text}' is not a whole number of at least 1").format(text=text)
+        )
     return int(text)
 
 
@@ -132,14 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
     except ConfigError as error:
-        print(error, file=sys.stderr)
+        print(error, file=sys.stderr)  # before any setting is known: in English
         return EXIT_CONFIG
     i18n.configure(settings.default_locale, settings.tz)
     i18n.set_locale(settings.default_locale)
+    args = build_parser().parse_args(argv)
     if args.command == "run":
         from bot.runner import run
 
@@ -155,19 +165,26 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     services = build_services(settings, db=db)
 
     async def upgrade() -> int:
-        print(f"schema version {await db.schema_version()}: {db.path}")
+        print(
+            _("Schema version {version}: {path}").format(
+                version=await db.schema_version(), path=db.path
+            )
+        )
         return EXIT_OK
 
     async def backup() -> int:
+        if args.path.exists() and args.path.resolve() == db.path.resolve():
+            fail(_("The backup cannot be written over the database itself: {path}"), path=args.path)
+            return EXIT_FAILED
         await db.backup(args.path)
-        print(f"backup written to {args.path}")
+        print(_("Backup written to {path}").format(path=args.path))
         return EXIT_OK
 
     async def import_file(kind: str) -> int:
         try:
             data = args.file.read_bytes()
         except OSError as error:
-            print(f"cannot read {args.file}: {error.strerror}", file=sys.stderr)
+            fail(_("Cannot read {path}: {reason}"), path=args.file, reason=error.strerror)
             return EXIT_FAILED
         service = services.organisation
         load = service.import_units if kind == "units" else service.import_members
@@ -197,12 +214,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ended = await services.organisation.end_membership(
             member_code=args.code, unit_code=args.unit, on=args.on, actor="cli"
         )
-        print(f"{args.code}: {ended} membership(s) ended")
+        print(_("{code}: memberships ended: {count}").format(code=args.code, count=ended))
         return EXIT_OK
 
     async def unlink() -> int:
         changed = await services.organisation.unlink_telegram(member_code=args.code, actor="cli")
-        state = "Telegram account detached" if changed else "no Telegram account was linked"
+        state = _("Telegram account detached") if changed else _("no Telegram account was linked")
         print(f"{args.code}: {state}")
         return EXIT_OK
 
@@ -225,15 +242,23 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
     def show_campaign(campaign: Campaign) -> None:
         print(
-            f"{campaign.year}: {campaign.topic}\n"
-            f"  commitments by {campaign.commit_deadline}, study by {campaign.study_deadline}, "
-            f"review {campaign.review_opens} – {campaign.review_closes}"
+            _(
+                "{year}: {topic}\n  commitments by {commit}, study by {study}, year-end review "
+                "{opens} – {closes}"
+            ).format(
+                year=campaign.year,
+                topic=campaign.topic,
+                commit=i18n.format_date(campaign.commit_deadline),
+                study=i18n.format_date(campaign.study_deadline),
+                opens=i18n.format_date(campaign.review_opens),
+                closes=i18n.format_date(campaign.review_closes),
+            )
         )
 
     async def campaign_list() -> int:
         campaigns = await services.campaigns.all()
         if not campaigns:
-            print("no campaigns yet: cadrebot campaign create --year Y --topic TEXT")
+            print(_("No campaigns yet: cadrebot campaign create --year Y --topic TEXT"))
         for campaign in campaigns:
             show_campaign(campaign)
         return EXIT_OK
@@ -256,32 +281,30 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         show_campaign(campaign)
         return EXIT_OK
 
-    async def export_commitments() -> int:
-        table = await services.commitments.export(year=args.year, unit_code=args.unit)
-        name = table.file_name(args.format)
-        data = export_table(args.format, table.header, table.rows, sheet=table.sheet)
+    def write_export(name: str, data: bytes) -> int:
         try:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_bytes(data)
         except OSError as error:
-            print(f"cannot write {args.out}: {error.strerror}", file=sys.stderr)
+            fail(_("Cannot write {path}: {reason}"), path=args.out, reason=error.strerror)
             return EXIT_FAILED
-        print(f"{name}: {len(data)} bytes written to {args.out}")
+        print(
+            _("{name}: {size} bytes written to {path}").format(
+                name=name, size=len(data), path=args.out
+            )
+        )
         return EXIT_OK
+
+    async def export_commitments() -> int:
+        table = await services.commitments.export(year=args.year, unit_code=args.unit)
+        data = export_table(args.format, table.header, table.rows, sheet=table.sheet)
+        return write_export(table.file_name(args.format), data)
 
     async def export_attendance() -> int:
         export = await services.sessions.export_attendance(
             None, args.unit, args.start, args.end, args.format
         )
-        name, data = attendance_file(export)
-        try:
-            args.out.parent.mkdir(parents=True, exist_ok=True)
-            args.out.write_bytes(data)
-        except OSError as error:
-            print(f"cannot write {args.out}: {error.strerror}", file=sys.stderr)
-            return EXIT_FAILED
-        print(f"{name}: {len(data)} bytes written to {args.out}")
-        return EXIT_OK
+        return write_export(*attendance_file(export))
 
     async def set_role() -> int:
         changed = await services.organisation.set_role(
@@ -291,8 +314,15 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             grant=args.sub == "grant",
             actor="cli",
         )
-        state = "done" if changed else "nothing to change"
-        print(f"{args.sub} {args.role} on {args.unit} for {args.member}: {state}")
+        if args.sub == "grant":
+            text = _("Granted {role} on {unit} to {member}.")
+            if not changed:
+                text = _("{member} already has {role} on {unit}.")
+        else:
+            text = _("Revoked {role} on {unit} from {member}.")
+            if not changed:
+                text = _("{member} did not have {role} on {unit}.")
+        print(text.format(role=args.role, unit=args.unit, member=args.member))
         return EXIT_OK
 
     handlers = {
@@ -315,7 +345,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     try:
         await db.connect()
     except Exception as error:  # a broken file or folder: say so in one line
-        print(f"cannot open the database {db.path}: {error}", file=sys.stderr)
+        fail(_("Cannot open the database {path}: {reason}"), path=db.path, reason=error)
         return EXIT_FAILED
     try:
         return await handlers[key]()

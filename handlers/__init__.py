@@ -5,7 +5,17 @@ from __future__ import annotations
 from telegram.ext import Application
 
 from bot.context import services_of
-from handlers import campaigns, commitments, common, errors, flow, gate, registration, sessions
+from handlers import (
+    campaigns,
+    commitments,
+    common,
+    errors,
+    flow,
+    gate,
+    menus,
+    registration,
+    sessions,
+)
 
 
 def register_handlers(application: Application) -> None:
@@ -20,5 +30,7 @@ def register_handlers(application: Application) -> None:
 
 
 async def after_start(application: Application) -> None:
-    """Once the bot is connected: tell people whose step expired while it was stopped."""
+    """Once the bot is connected: tell people whose step expired while it was stopped, and
+    watch for role changes that call for a new command menu."""
     await flow.announce_expired_at_start(application)
+    await menus.start_menu_job(application)

@@ -14,7 +14,8 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 from bot import callbacks as cb
 from bot.commands import BY_NAME
 from bot.context import CadreContext
-from bot.i18n import gettext, resolve_locale, set_locale
+from bot.i18n import current_locale, gettext, resolve_locale, set_locale
+from bot.menus import refresh_menu
 from bot.rules.access import may_use
 from handlers.replies import is_private, reply, stranger_text
 
@@ -48,6 +49,10 @@ async def resolve(update: Update, context: CadreContext) -> None:
     set_locale(resolve_locale(stored, user.language_code))
     if is_private(update) and update.message is not None:
         await services.registration.note_private_contact(actor)
+    if is_private(update) and actor.is_registered and context.user_data is not None:
+        # Roles may have changed from the CLI since the menu was set (a no-op when not).
+        await refresh_menu(context.bot, actor, update.effective_chat.id, context.user_data,
+                           current_locale())  # fmt: skip
 
 
 async def guard(update: Update, context: CadreContext) -> None:

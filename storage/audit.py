@@ -58,3 +58,18 @@ class AuditRepository:
             )
             for row in await cursor.fetchall()
         ]
+
+    async def members_touched(
+        self, actions: tuple[str, ...], after_id: int
+    ) -> tuple[int, list[int]]:
+        """Members named by successful ``actions`` after row ``after_id``, and the last id."""
+        marks = ",".join("?" * len(actions))
+        cursor = await self.conn.execute(
+            f"SELECT id, member_id FROM audit_log WHERE id > ? AND action IN ({marks}) "
+            "AND outcome = 'ok' ORDER BY id",
+            (after_id, *actions),
+        )
+        rows = await cursor.fetchall()
+        cursor = await self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit_log")
+        last = (await cursor.fetchone())[0]
+        return last, [row[1] for row in rows if row[1] is not None]

@@ -204,7 +204,18 @@ class OrganisationService:
                 actor=actor,
                 action="role.grant" if grant else "role.revoke",
                 target=f"{member_code}:{role}@{unit_code}",
-                member_id=None,
+                member_id=member.id,  # whose menu changes
                 detail={"changed": changed},
             )
         return changed
+
+
+async def role_changes_since(db: Database, after_id: int) -> tuple[int, list[int]]:
+    """The Telegram ids of members whose roles changed (from the CLI or the bot) after audit
+    row ``after_id``, and the last row seen: their command menus need refreshing."""
+    async with db.read() as store:
+        last, member_ids = await store.audit.members_touched(
+            ("role.grant", "role.revoke"), after_id
+        )
+        members = await store.members.many(member_ids)
+    return last, sorted({m.telegram_id for m in members.values() if m.telegram_id})

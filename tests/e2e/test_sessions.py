@@ -269,7 +269,7 @@ async def test_a_regular_session_from_invitation_to_minutes(org: Harness, tmp_pa
         "2026-03-31", "--format", "xlsx", "--out", str(out),
     )  # fmt: skip
     assert code_ == 0, err
-    assert out.read_bytes()[:2] == b"PK" and "bytes written" in stdout
+    assert out.read_bytes()[:2] == b"PK" and "byte vào" in stdout
 
 
 async def test_a_conference_with_three_bridge_points(org: Harness, tmp_path) -> None:

@@ -156,7 +156,7 @@ def test_non_utf8_and_missing_files(cli, loaded: Path, tmp_path: Path) -> None:
     assert code == EXIT_FAILED and "UTF-8" in err
     code, _, err = cli("units", "import", str(tmp_path / "nope.csv"))
     assert code == EXIT_FAILED
-    assert err.startswith(f"cannot read {tmp_path / 'nope.csv'}")
+    assert err.startswith(f"Không đọc được tệp {tmp_path / 'nope.csv'}")
 
 
 # Invites -------------------------------------------------------------------------------------
@@ -233,12 +233,18 @@ def test_invalid_invite_arguments_are_refused(cli, loaded: Path) -> None:
 def test_role_grant_then_revoke(cli, loaded: Path) -> None:
     grant = ("role", "grant", "--member", "DV001", "--role", "secretary", "--unit", "CB-BT1")
     revoke = ("role", "revoke", "--member", "DV001", "--role", "secretary", "--unit", "CB-BT1")
-    assert cli(*grant) == (EXIT_OK, "grant secretary on CB-BT1 for DV001: done\n", "")
-    assert cli(*grant)[1] == "grant secretary on CB-BT1 for DV001: nothing to change\n"
+    assert cli(*grant) == (EXIT_OK, "Đã giao vai trò secretary tại CB-BT1 cho DV001.\n", "")
+    assert cli(*grant)[1] == ("DV001 đã có vai trò secretary tại CB-BT1; không có gì thay đổi.\n")
     active = "SELECT COUNT(*) FROM roles WHERE revoked_at IS NULL"
     assert query(loaded, active) == [(1,)]
-    assert cli(*revoke) == (EXIT_OK, "revoke secretary on CB-BT1 for DV001: done\n", "")
-    assert cli(*revoke)[1] == "revoke secretary on CB-BT1 for DV001: nothing to change\n"
+    assert cli(*revoke) == (
+        EXIT_OK,
+        "Đã thu hồi vai trò secretary tại CB-BT1 của DV001.\n",
+        "",
+    )
+    assert cli(*revoke)[1] == (
+        "DV001 không có vai trò secretary tại CB-BT1; không có gì thay đổi.\n"
+    )
     assert query(loaded, active) == [(0,)]
     assert query(loaded, "SELECT COUNT(*) FROM roles") == [(1,)]  # kept as history
     actions = query(
@@ -266,7 +272,7 @@ def test_role_for_unknown_unit_or_role(cli, loaded: Path) -> None:
 def test_members_leave(cli, loaded: Path) -> None:
     assert cli("members", "leave", "DV006", "--unit", "CB-HL1") == (
         EXIT_OK,
-        "DV006: 1 membership(s) ended\n",
+        "DV006: đã kết thúc 1 nơi sinh hoạt\n",
         "",
     )
     rows = query(
@@ -288,11 +294,11 @@ def test_members_unlink_detaches_a_wrong_telegram_id(cli, loaded: Path) -> None:
     assert query(loaded, "SELECT telegram_id FROM members WHERE code = 'DV002'") == [(700002,)]
     assert cli("members", "unlink", "DV002") == (
         EXIT_OK,
-        "DV002: Telegram account detached\n",
+        "DV002: đã gỡ liên kết tài khoản Telegram\n",
         "",
     )
     assert query(loaded, "SELECT telegram_id FROM members WHERE code = 'DV002'") == [(None,)]
-    assert cli("members", "unlink", "DV002")[1] == "DV002: no Telegram account was linked\n"
+    assert cli("members", "unlink", "DV002")[1] == ("DV002: chưa liên kết tài khoản Telegram nào\n")
     audit = query(loaded, "SELECT action, target FROM audit_log WHERE action = 'member.unlink'")
     assert audit == [("member.unlink", "DV002"), ("member.unlink", "DV002")]
     code, _, err = cli("members", "unlink", "DV999")
@@ -306,7 +312,7 @@ def test_db_upgrade_on_a_fresh_file(cli, cli_db: Path) -> None:
     latest = max(m.version for m in available_migrations())
     code, out, _ = cli("db", "upgrade")
     assert code == EXIT_OK
-    assert out.strip() == f"schema version {latest}: data/cli.sqlite3"
+    assert out.strip() == f"Phiên bản cơ sở dữ liệu {latest}: data/cli.sqlite3"
     assert query(cli_db, "SELECT COUNT(*) FROM schema_migrations") == [
         (len(available_migrations()),)
     ]
@@ -331,7 +337,7 @@ def test_db_upgrade_applies_pending_migrations(cli, cli_db: Path) -> None:
     conn.close()
     code, out, _ = cli("db", "upgrade")
     latest = max(m.version for m in available_migrations())
-    assert code == EXIT_OK and out.startswith(f"schema version {latest}:")
+    assert code == EXIT_OK and out.startswith(f"Phiên bản cơ sở dữ liệu {latest}:")
     versions = [row[0] for row in query(cli_db, "SELECT version FROM schema_migrations")]
     assert versions == [m.version for m in available_migrations()]
 
@@ -339,7 +345,7 @@ def test_db_upgrade_applies_pending_migrations(cli, cli_db: Path) -> None:
 def test_db_backup_creates_a_readable_copy(cli, loaded: Path, tmp_path: Path) -> None:
     target = tmp_path / "backups" / "copy.sqlite3"
     code, out, _ = cli("db", "backup", str(target))
-    assert code == EXIT_OK and out.strip() == f"backup written to {target}"
+    assert code == EXIT_OK and out.strip() == f"Đã sao lưu vào {target}"
     assert query(target, "PRAGMA integrity_check") == [("ok",)]
     assert dump(target) == dump(loaded)
     assert query(target, "SELECT full_name FROM members WHERE code = 'DV004'") == [
@@ -385,7 +391,7 @@ def unopenable(tmp_path: Path, monkeypatch, clean_env) -> str:
 def test_an_unopenable_database_is_one_line(cli, unopenable: str, thread_guard) -> None:
     code, _, err = cli("db", "upgrade")
     assert code == EXIT_FAILED
-    assert err.startswith(f"cannot open the database {unopenable}: file is not a database")
+    assert err.startswith(f"Không mở được cơ sở dữ liệu {unopenable}: file is not a database")
     assert len(err.strip().splitlines()) == 1
 
 
@@ -407,7 +413,7 @@ def test_a_database_the_migrations_cannot_apply_to_leaves_no_thread(
     monkeypatch.setenv("CADREBOT_DB", "clash.sqlite3")
     code, _, err = cli("db", "upgrade")
     assert code == EXIT_FAILED
-    assert err.startswith("cannot open the database clash.sqlite3: table units already exists")
+    assert err.startswith("Không mở được cơ sở dữ liệu clash.sqlite3: table units already exists")
     assert threads_left(thread_guard) == []
 
 
@@ -457,3 +463,21 @@ def test_no_command_is_a_usage_error(capsys) -> None:
         main([])
     assert caught.value.code == 2
     assert "usage: cadrebot" in capsys.readouterr().err
+
+
+def test_every_line_follows_the_configured_language(
+    cli, loaded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    grant = ("role", "grant", "--member", "DV001", "--role", "secretary", "--unit", "CB-BT1")
+    monkeypatch.setenv("CADREBOT_DEFAULT_LOCALE", "en")
+    assert cli(*grant)[1] == "Granted secretary on CB-BT1 to DV001.\n"
+    code, _, err = cli("members", "import", "missing.csv")
+    assert code == EXIT_FAILED and err.startswith("Cannot read missing.csv")
+    monkeypatch.setenv("CADREBOT_DEFAULT_LOCALE", "vi")
+    assert cli(*grant)[1].startswith("DV001 đã có vai trò secretary")
+
+
+def test_a_backup_over_the_live_database_is_refused(cli, loaded) -> None:
+    code, out, err = cli("db", "backup", "data/cli.sqlite3")
+    assert code == EXIT_FAILED and out == ""
+    assert "Không thể ghi bản sao lưu đè lên chính cơ sở dữ liệu" in err
