@@ -23,7 +23,8 @@ def run(settings: Settings) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level, secret=token)
+    webhook_secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    configure_logging(settings.log_level, token, webhook_secret)
     application = build_application(settings)
     try:
         if settings.use_webhook:

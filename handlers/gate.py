@@ -7,6 +7,7 @@ check the scope (which unit) of what is asked.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
@@ -55,9 +56,37 @@ async def resolve(update: Update, context: CadreContext) -> None:
                            current_locale())  # fmt: skip
 
 
+GROUP_TOLD_KEY = "told_private_only"
+GROUP_RETELL = timedelta(days=1)
+
+
+async def _outside_private_chat(update: Update, context: CadreContext) -> None:
+    """Groups and channels: the bot works in private chats only. It says so in one line,
+    at most once a day per group and only when a command was addressed to it, never shows
+    personal data there, and otherwise stays silent (people talk among themselves)."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer(gettext("Please message me in a private chat."), show_alert=True)
+        raise ApplicationHandlerStop
+    if command_name(update) is None or update.effective_chat is None:
+        raise ApplicationHandlerStop
+    data = context.chat_data if context.chat_data is not None else {}
+    now = context.services.clock.now()
+    told = data.get(GROUP_TOLD_KEY)
+    if told is None or now - datetime.fromisoformat(told) >= GROUP_RETELL:
+        data[GROUP_TOLD_KEY] = now.isoformat()
+        link = f"https://t.me/{context.bot.username}"
+        await reply(
+            update, gettext("Please message me in a private chat: {link}").format(link=link)
+        )
+    raise ApplicationHandlerStop
+
+
 async def guard(update: Update, context: CadreContext) -> None:
     if not context.has_actor or update.my_chat_member is not None:
         return
+    if update.effective_chat is not None and not is_private(update):
+        await _outside_private_chat(update, context)
     query = update.callback_query
     if query is not None and not query.data:
         # Every button of ours carries data; python-telegram-bot would hand a query without

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 import re
 import sqlite3
 
@@ -233,11 +234,30 @@ async def test_one_members_updates_stay_in_order(org: Harness) -> None:
     assert "You can use these commands" in second.text
 
 
-async def test_private_data_commands_refuse_group_chats(org: Harness) -> None:
-    org.server.add_group(-100500, "Chi bộ Khu vực 1")
-    org.server.send_text(1002, "/me", chat_id=-100500)
-    reply = await org.server.next_message(-100500)
-    assert "trò chuyện riêng" in reply.text
+async def test_in_a_group_the_bot_says_one_line_once_and_shows_nothing_personal(
+    org: Harness,
+) -> None:
+    group = -100500
+    org.server.add_group(group, "Chi bộ Khu vực 1")
+    org.server.add_user(3001, "Người lạ", language_code="vi")
+    org.server.send_text(1002, "/start", chat_id=group)
+    reply = await org.server.next_message(group)
+    assert "nhắn tin riêng" in reply.text
+    assert f"https://t.me/{org.server.bot_username}" in reply.text
+    assert "Trần Thị Bích" not in reply.text and "\n" not in reply.text.strip()
+    # Further commands and chatter in the group, from members or strangers: silence.
+    for user, text in ((1002, "/me"), (1001, "/help"), (3001, "/start"), (3001, "Xin chào")):
+        org.server.send_text(user, text, chat_id=group)
+    await org.server.wait_idle()
+    await asyncio.sleep(0.3)
+    assert [m.text for m in org.server.events(group)] == [reply.text]
+    # A day later it may say it again, once.
+    org.clock.moment += timedelta(days=1)
+    org.server.send_text(3001, "/help", chat_id=group)
+    again = await org.server.next_message(group)
+    assert again.text == reply.text
+    # Private chats are unaffected.
+    assert "Trần Thị Bích" in (await org.say(1002, "/me")).text
 
 
 async def test_blocking_the_bot_is_recorded_for_the_secretary(org: Harness) -> None:

@@ -74,6 +74,7 @@ async def test_webhook_mode_requires_the_secret_token(server: FakeTelegramServer
         CADREBOT_WEBHOOK_LISTEN="127.0.0.1",
         CADREBOT_WEBHOOK_PORT=str(port),
         CADREBOT_WEBHOOK_SECRET="s3cret-Value_1",
+        CADREBOT_LOG_LEVEL="DEBUG",  # python-telegram-bot logs setWebhook's parameters
     )
     server.add_user(4343, "Someone", language_code="en")
     process = await _start(env, tmp_path)
@@ -118,6 +119,9 @@ async def test_webhook_mode_requires_the_secret_token(server: FakeTelegramServer
         assert "invite code" in reply.text
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), timeout=20) == 0
+        output = (await process.stdout.read()).decode()
+        assert "setWebhook" in output or "webhook" in output.lower()  # DEBUG did log
+        assert "s3cret-Value_1" not in output and server.token not in output
     finally:
         if process.returncode is None:
             process.kill()
