@@ -93,3 +93,13 @@ class RoleRepository:
             found = next((by_unit[i] for i in reversed(unit.chain_ids) if by_unit.get(i)), {})
             nearest[unit.id] = list(found.values())
         return nearest
+
+    async def telegram_ids_of(self, role: str) -> list[int]:
+        """The Telegram ids of active members holding ``role`` anywhere."""
+        cursor = await self.conn.execute(
+            "SELECT DISTINCT m.telegram_id FROM roles r JOIN members m ON m.id = r.member_id "
+            "WHERE r.revoked_at IS NULL AND r.role = ? AND m.registration = 'active' "
+            "AND m.telegram_id IS NOT NULL ORDER BY m.telegram_id",
+            (role,),
+        )
+        return [row[0] for row in await cursor.fetchall()]

@@ -78,6 +78,12 @@ class RegistrationService:
 
     # Who is this? ------------------------------------------------------------------------
 
+    async def administrators(self) -> list[int]:
+        """Telegram ids of every administrator: from the settings and by role."""
+        async with self.db.read() as store:
+            by_role = await store.roles.telegram_ids_of("admin")
+        return sorted(set(self.admin_ids) | set(by_role))
+
     async def identify(self, telegram_id: int) -> Actor:
         async with self.db.read() as store:
             return await self._actor(store, telegram_id)

@@ -285,8 +285,15 @@ async def test_an_unexpected_error_gets_an_apology_in_the_users_language(
 
     services = org.app.bot_data["services"]
     monkeypatch.setattr(services.registration, "unreached", broken)
+    org.server.add_user(ADMIN_ID, "Admin", language_code="vi")
     reply = await org.say(1001, "/unreached")
     assert "Đã có lỗi xảy ra" in reply.text
+    # The administrators hear of it once, in one line, with nothing personal in it.
+    report = await org.server.next_message(ADMIN_ID)
+    assert "RuntimeError" in report.text and "\n" not in report.text
+    assert "Nguyễn Văn An" not in report.text and "/unreached" not in report.text
+    assert "Đã có lỗi xảy ra" in (await org.say(1001, "/unreached")).text
+    await org.server.no_message(ADMIN_ID, wait=0.5)  # the same error within the hour: quiet
     monkeypatch.undo()
     # The bot still answers afterwards.
     assert "Chào đồng chí" in (await org.say(1001, "/start")).text
