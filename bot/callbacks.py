@@ -167,6 +167,7 @@ FILE_DATE = Button("cf:date", ID)
 FILE_DELETE = Button("cf:del", ID)
 FILE_DELETE_OK = Button("cf:delok", ID)
 FILE_SUBMIT = Button("cf:submit")
+FILE_SUBMIT_PREVIEWED = Button("cf:subp")  # from the preview: no need to show it again
 FILE_SUBMIT_OK = Button("cf:subok")
 FILE_REVISE = Button("cf:revise")
 FILE_CANCEL = Button("cf:cancel")

@@ -342,6 +342,16 @@ class Cadence:
         return not self.missing_months and not self.missing_quarters
 
 
+# The meeting rule (a regular meeting a month, a thematic one a quarter) binds the Party's
+# basic units; committees meet on their own schedules and mass-organisation branches follow
+# their own organisation's rules.
+CADENCE_KINDS = frozenset({"cell", "party_group"})
+
+
+def follows_cadence(unit_kind: str) -> bool:
+    return unit_kind in CADENCE_KINDS
+
+
 def cadence(held: Iterable[tuple[str, date]], start: date, end: date, today: date) -> Cadence:
     """Check held (closed) sessions, as (kind, local date), against the rule over a period.
 

@@ -74,6 +74,7 @@ def _filing_buttons() -> list[CallbackQueryHandler]:
         (cb.FILE_DELETE, filing.pressed_delete),
         (cb.FILE_DELETE_OK, filing.pressed_delete_ok),
         (cb.FILE_SUBMIT, filing.pressed_submit),
+        (cb.FILE_SUBMIT_PREVIEWED, filing.pressed_submit),
         (cb.FILE_SUBMIT_OK, filing.pressed_submit_ok),
         (cb.FILE_REVISE, filing.pressed_revise),
         (cb.FILE_CANCEL, filing.filing_cancel),

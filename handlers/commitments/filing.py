@@ -254,7 +254,7 @@ async def pressed_preview(update: Update, context: CadreContext) -> int:
         update,
         [gettext("This is how the secretary will see it:"), "", *render_commitment(view)],
         reply_markup=keyboard(
-            [(gettext("Send"), cb.FILE_SUBMIT()), (gettext("Back"), cb.FILE_MENU())]
+            [(gettext("Send"), cb.FILE_SUBMIT_PREVIEWED()), (gettext("Back"), cb.FILE_MENU())]
         ),
     )
     return MENU
@@ -399,14 +399,41 @@ async def pressed_submit(update: Update, context: CadreContext) -> int:
         await refuse_button(update, gettext("This commitment has already been submitted."))
         return MENU
     await answer(update)
+    question = await _submit_question(context)
+    # Pressed under the preview, the commitment is on the screen already: once is enough.
+    shown = (
+        []
+        if cb.FILE_SUBMIT_PREVIEWED.matches(update.callback_query.data)
+        else [
+            *render_commitment(view),
+            "",
+        ]
+    )
     await send_lines(
         update,
-        [*render_commitment(view), "", gettext("Send this commitment to the secretary?")],
+        [*shown, question],
         reply_markup=keyboard(
             [(gettext("Confirm"), cb.FILE_SUBMIT_OK()), (gettext("Back"), cb.FILE_MENU())]
         ),
     )
     return MENU
+
+
+async def _reviewer_unit_name(context: CadreContext) -> str | None:
+    """The reviewing unit's name when it is not the member's own cell (a secretary's own
+    commitment goes to the level above); None for the usual case."""
+    reviewing = await context.services.commitments.reviewing_unit(context.actor)
+    own = context.actor.units[0] if context.actor.units else None
+    if reviewing is None or (own is not None and reviewing.id == own.id):
+        return None
+    return reviewing.name
+
+
+async def _submit_question(context: CadreContext) -> str:
+    above = await _reviewer_unit_name(context)
+    if above is None:
+        return gettext("Submit this commitment to the cell secretary?")
+    return gettext("Submit this commitment for review by {unit}?").format(unit=h(above))
 
 
 async def pressed_submit_ok(update: Update, context: CadreContext) -> int:
@@ -416,10 +443,15 @@ async def pressed_submit_ok(update: Update, context: CadreContext) -> int:
         await refuse_button(update, error, drop=False)
         return MENU
     await pressed(update)
+    above = await _reviewer_unit_name(context)
     text = gettext(
-        "Comrade {name}, your commitment for {year} has been submitted (version {number}). "
-        "You will get a message when the secretary has reviewed it."
+        "Comrade {name}, your commitment for {year} has been submitted (version {number})."
     ).format(name=h(view.member.full_name), year=view.campaign.year, number=version.number)
+    text += " " + (
+        gettext("You will get a message when the cell secretary has reviewed it.")
+        if above is None
+        else gettext("You will get a message when {unit} has reviewed it.").format(unit=h(above))
+    )
     if version.late:
         text += "\n" + gettext(
             "It was submitted after the deadline ({date}) and is marked late."
@@ -448,8 +480,15 @@ async def pressed_revise(update: Update, context: CadreContext) -> int:
 async def filing_cancel(update: Update, context: CadreContext) -> int:
     await answer(update)
     forget(context, HEADING_KEY, ACTION_KEY)
-    await reply(
-        update,
-        gettext("Stopped. Everything you entered is saved as a draft; send /commit to continue."),
-    )
+    _, view = await context.services.commitments.filing(context.actor)
+    if view is not None and not may_edit(view.commitment.status):  # type: ignore[union-attr]
+        # Approved (locked) or waiting for review: there is no draft to speak of.
+        await reply(update, gettext("Cancelled. Nothing was changed."))
+    else:
+        await reply(
+            update,
+            gettext(
+                "Stopped. Everything you entered is saved as a draft; send /commit to continue."
+            ),
+        )
     return flow.close(context, FILING)

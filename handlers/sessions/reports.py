@@ -11,7 +11,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callbacks as cb
 from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
-from bot.i18n import N_, format_date, gettext
+from bot.i18n import N_, current_locale, format_date, gettext
 from bot.parsing import parse_date, parse_whole_number
 from bot.render.attendance import attendance_file
 from bot.render.session_notices import answer_buttons, describe
@@ -146,6 +146,16 @@ async def deadline_confirmed(update: Update, context: CadreContext) -> None:
 # /session report and its export ----------------------------------------------------------------
 
 
+ROMAN = ("I", "II", "III", "IV")
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    """'quý I/2026' in Vietnamese (documents write quarters in Roman numerals); 'Q1/2026'
+    in English."""
+    number = ROMAN[quarter - 1] if current_locale() == "vi" else str(quarter)
+    return gettext("Q{quarter}/{year}").format(quarter=number, year=year)
+
+
 def _month_label(year: int, month: int) -> str:
     return f"{month:02d}/{year}"
 
@@ -174,18 +184,18 @@ def report_lines(report: PeriodReport) -> list[str]:
                 rate=rate,
             )
         )
-        if row.cadence.missing_months:
+        if row.cadence is not None and row.cadence.missing_months:
             lines.append(
                 "  "
                 + gettext("No regular meeting in: {months}").format(
                     months=", ".join(_month_label(y, m) for y, m in row.cadence.missing_months)
                 )
             )
-        if row.cadence.missing_quarters:
+        if row.cadence is not None and row.cadence.missing_quarters:
             lines.append(
                 "  "
                 + gettext("No thematic meeting in: {quarters}").format(
-                    quarters=", ".join(f"Q{q}/{y}" for y, q in row.cadence.missing_quarters)
+                    quarters=", ".join(quarter_label(y, q) for y, q in row.cadence.missing_quarters)
                 )
             )
     if report.members:

@@ -63,7 +63,7 @@ async def file_and_submit(h: Harness, user: int, actions: list[tuple[str, str]])
     for heading, text in actions:
         menu = await add_action(h, user, menu, heading, text)
     confirm = await h.press(user, menu, "Gửi")
-    assert "Gửi bản cam kết này" in confirm.text
+    assert "Nộp bản cam kết này" in confirm.text
     return await h.press(user, confirm, "Xác nhận")
 
 
@@ -93,7 +93,7 @@ async def test_member_files_is_returned_revises_and_is_approved(campaign: Harnes
     preview = await h.press(BICH, menu, "Xem trước")
     assert "Bí thư chi bộ sẽ thấy" in preview.text
     assert ACTION_1 in preview.text and "(thời hạn 30/06/2026)" in preview.text
-    assert "Đồng chí: <b>Trần Thị Bích</b>" in preview.text
+    assert "Họ và tên: <b>Trần Thị Bích</b>" in preview.text
     confirm = await h.press(BICH, preview, "Gửi")
     done = await h.press(BICH, confirm, "Xác nhận")
     assert "đã nộp bản cam kết năm 2026 (phiên bản 1)" in done.text
@@ -177,7 +177,9 @@ async def test_member_files_is_returned_revises_and_is_approved(campaign: Harnes
     assert "Đã duyệt" in shown.text
     offer = await h.next_new(BICH)
     assert "đã được duyệt và khóa" in offer.text
-    assert "lưu thành bản nháp" in (await h.say(BICH, "/cancel")).text
+    # Nothing to save as a draft here: /cancel says nothing was changed.
+    cancelled = (await h.say(BICH, "/cancel")).text
+    assert "Không có thay đổi nào" in cancelled and "bản nháp" not in cancelled
 
 
 async def test_a_draft_survives_a_restart_and_one_flow_at_a_time(campaign: Harness) -> None:
@@ -238,6 +240,8 @@ async def test_a_head_must_set_an_example_and_a_late_submission_is_marked(
     assert "nộp muộn" in done.text
     # An's own commitment goes to the committee above; not to An.
     assert "Không có bản cam kết nào chờ duyệt" in (await h.say(AN, "/pending")).text
+    alert = await h.server.next_message(GIANG)  # the committee above is told at once
+    assert "Nguyễn Văn An" in alert.text and "/pending" in alert.text
     await h.say(GIANG, "/pending")
     pending = await h.next_new(GIANG)
     assert "Nguyễn Văn An" in pending.text and "Nộp muộn" in pending.text
@@ -343,10 +347,10 @@ async def test_monitoring_and_exports_cell_by_cell(campaign: Harness, tmp_path) 
     progress = await h.say(GIANG, "/commitments")
     assert "<b>Chi bộ Khu vực 1</b>" in progress.text
     # CB-1: An, Bích, Cường, Dung expected; Bích submitted. CB-2: Phúc is exempt.
-    assert "Phải nộp 4 · bản nháp 0 · đã nộp 1 · đã duyệt 0" in progress.text
+    assert "Phải lập: 4 · Đang soạn: 0 · Đã nộp: 1 · Đã duyệt: 0" in progress.text
     assert "Chưa nộp: Lê Hoàng Cường, Nguyễn Văn An, Phạm Thu Dung" in progress.text
     assert "Đặng Văn Phúc" not in progress.text
-    assert "Phải nộp 1" in progress.text  # CB-2: Em only
+    assert "Phải lập: 1" in progress.text  # CB-2: Em only
     # A plain member may not.
     assert "chỉ dành cho" in (await h.say(BICH, "/commitments")).text
 
@@ -360,7 +364,7 @@ async def test_monitoring_and_exports_cell_by_cell(campaign: Harness, tmp_path) 
         "Mã đảng viên",
         "Đảng viên",
         "Đơn vị",
-        "Nội dung",
+        "Phần",
         "STT",
         "Nội dung cam kết",
         "Thời hạn",
@@ -420,7 +424,7 @@ async def test_monitoring_and_exports_cell_by_cell(campaign: Harness, tmp_path) 
             None,
             None,
             None,
-            "Chưa nộp",
+            "Chưa lập bản cam kết",
             None,
             None,
             None,
@@ -789,3 +793,33 @@ async def test_buttons_in_the_old_formats_are_answered_as_stale(campaign: Harnes
         query = h.server.press_button(BICH, menu.message_id, data)
         answer = await h.server.wait_callback_answer(query)
         assert "không còn hiệu lực" in answer.text, data
+
+
+async def test_send_from_the_preview_does_not_show_the_commitment_again(campaign: Harness) -> None:
+    h = campaign
+    menu = await h.say(BICH, "/commit")
+    menu = await add_action(h, BICH, menu, IDEOLOGY, ACTION_1)
+    preview = await h.press(BICH, menu, "Xem trước")
+    assert ACTION_1 in preview.text
+    question = await h.press(BICH, preview, "Gửi")
+    assert question.text == "Nộp bản cam kết này cho bí thư chi bộ?"
+    # From the menu, without a preview, the commitment is shown with the question.
+    menu = await h.say(BICH, "/commit")
+    question = await h.press(BICH, menu, "Gửi")
+    assert ACTION_1 in question.text and "Nộp bản cam kết này cho bí thư chi bộ?" in question.text
+
+
+async def test_a_secretarys_own_commitment_names_the_level_that_reviews_it(
+    campaign: Harness,
+) -> None:
+    h = campaign
+    menu = await h.say(AN, "/commit")
+    for heading in (IDEOLOGY, EXAMPLE):
+        menu = await add_action(h, AN, menu, heading, ACTION_1)
+    question = await h.press(AN, menu, "Gửi")
+    assert "Nộp bản cam kết này để Đảng ủy phường Ninh Kiều xem xét?" in question.text
+    done = await h.press(AN, question, "Xác nhận")
+    assert "khi Đảng ủy phường Ninh Kiều xem xét xong" in done.text
+    # The committee above is alerted (nobody in the cell may review its own secretary).
+    alert = await h.server.next_message(GIANG)
+    assert "Nguyễn Văn An" in alert.text and "/pending" in alert.text

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 import re
 import sqlite3
+from datetime import timedelta
 
 from tests.e2e.conftest import ADMIN_ID, Harness
 

@@ -357,7 +357,7 @@ async def test_the_study_cascade_lists_units_not_done(org: Harness) -> None:
     assert "Chi bộ Khu vực 2 (hạn 25/03/2026)" in report.text  # held after its deadline
     assert "Chi bộ Khu vực 1 (hạn" not in report.text
     # The cadence rule: CB-1 held no regular meeting in January or February.
-    assert "Chưa sinh hoạt thường kỳ trong: 01/2026, 02/2026" in report.text
+    assert "Chưa tổ chức sinh hoạt chi bộ thường kỳ các tháng: 01/2026, 02/2026" in report.text
 
 
 async def test_bad_input_and_someone_elses_unit(org: Harness) -> None:
@@ -428,7 +428,7 @@ async def test_one_open_conversation_at_a_time(org: Harness) -> None:
     assert "chủ đề" in topic_q.text
     # /commit while /session new is open: refused, and the next text still belongs to it.
     refused = await org.say(SECRETARY, "/commit")
-    assert "Đồng chí đang thực hiện một bước về buổi sinh hoạt (/session)" in refused.text
+    assert "Đồng chí đang thao tác với buổi sinh hoạt (/session)" in refused.text
     assert "/cancel" in refused.text
     campaign_q = await org.say(SECRETARY, "Sinh hoạt chi bộ tháng 4")
     assert "chuyên đề năm 2026" in campaign_q.text
@@ -583,7 +583,7 @@ async def test_each_session_flow_is_its_own_conversation(org: Harness) -> None:
     for command in (f"/session edit {session_id}", f"/session close {session_id}"):
         refused = await org.say(SECRETARY, command)
         assert refused.text == (
-            "Đồng chí đang thực hiện một bước về buổi sinh hoạt (/session). Vui lòng hoàn "
+            "Đồng chí đang thao tác với buổi sinh hoạt (/session). Vui lòng hoàn "
             "thành việc này, hoặc gửi /cancel để dừng, trước khi bắt đầu việc khác."
         ), command
     # A subcommand that asks nothing answers, and the open flow keeps its place.
@@ -597,7 +597,7 @@ async def test_each_session_flow_is_its_own_conversation(org: Harness) -> None:
     fields = await org.say(SECRETARY, f"/session edit {session_id}")
     assert "Đồng chí muốn thay đổi nội dung nào?" in fields.text, fields.text
     refused = await org.say(SECRETARY, "/session new")
-    assert "Đồng chí đang thực hiện một bước về buổi sinh hoạt" in refused.text
+    assert "Đồng chí đang thao tác với buổi sinh hoạt" in refused.text
     ask_value = await org.press(SECRETARY, fields, "Chủ đề")
     assert "Đồng chí gửi nội dung mới cho: Chủ đề" in ask_value.text
     echo = await org.say(SECRETARY, "Sinh hoạt chi bộ tháng 3 (đã sửa)")

@@ -217,7 +217,7 @@ async def test_progress_and_export(setup: Services) -> None:
         "Mã đảng viên",
         "Đảng viên",
         "Đơn vị",
-        "Nội dung",
+        "Phần",
         "STT",
         "Nội dung cam kết",
     ]
@@ -232,7 +232,7 @@ async def test_progress_and_export(setup: Services) -> None:
         f"{ACTION} (ideology)",
     ]
     assert body[2][4] == "Về phẩm chất đạo đức, lối sống"
-    assert [body[1][8], body[3][8], body[0][8]] == ["Đã nộp", "Chưa nộp", "Bản nháp"]
+    assert [body[1][8], body[3][8], body[0][8]] == ["Đã nộp", "Chưa lập bản cam kết", "Bản nháp"]
     assert body[3][4:8] == ["", "", "", ""]
     with pytest.raises(AccessDenied):
         await services.commitments.progress(member)

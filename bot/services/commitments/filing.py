@@ -13,7 +13,7 @@ from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_
 from bot.parsing import parse_date
 from bot.render.commitment_notices import submitted_notice
-from bot.rules.access import MANAGERS, Actor
+from bot.rules.access import MONITORS, Actor
 from bot.rules.commitments import (
     MAX_ACTIONS,
     ActionDraft,
@@ -180,14 +180,35 @@ class Filing(CommitmentBase):
         self._editable(commitment)
         return campaign, commitment, action
 
+    async def reviewing_unit(self, actor: Actor) -> Unit | None:
+        """The unit whose secretaries will review this member's commitment: their own cell,
+        or, for a secretary's own, the nearest level above with another secretary or deputy
+        (the same people :meth:`_reviewers` tells)."""
+        member = self._me(actor)
+        async with self.db.read() as store:
+            unit = await store.members.primary_unit(member.id)
+            if unit is None:
+                return None
+            chain = [*await store.units.ancestors(unit), unit]
+            held = await store.roles.holders([u.id for u in chain], tuple(MONITORS))
+            active = await store.members.many(member_id for member_id, _, _ in held)
+        for level in reversed(chain):
+            if any(
+                unit_id == level.id and member_id != member.id and active[member_id].is_active
+                for member_id, _, unit_id in held
+                if member_id in active
+            ):
+                return level
+        return None
+
     async def _reviewers(self, store: Store, unit: Unit | None, member: Member) -> list[Member]:
-        """Who is told of a submission: the secretaries and deputies of the member's unit,
-        else of the nearest unit above that has any, the member left out. When that leaves
-        nobody (a secretary filing their own), the nearest ones further up: they review it."""
+        """Who is told of a submission: the secretaries, deputies and committee members of the
+        member's unit, else of the nearest unit above that has any, the member left out. When
+        that leaves nobody (a secretary filing their own), the nearest ones further up."""
         if unit is None:
             return []
         chain = [*await store.units.ancestors(unit), unit]
-        nearest = await store.roles.nearest_holders(chain, tuple(MANAGERS))
+        nearest = await store.roles.nearest_holders(chain, tuple(MONITORS))
         for level in reversed(chain):
             others = [m for m in nearest[level.id] if m.id != member.id]
             if others:

@@ -33,7 +33,7 @@ class UnitReport:
     sessions: list[Session]
     present: int
     counted: int
-    cadence: rules.Cadence
+    cadence: rules.Cadence | None  # None: the meeting rule does not apply to this kind
 
 
 @dataclass(frozen=True)
@@ -120,11 +120,15 @@ class Reporting(SessionBase):
                 (i.status, rules.Mark(i.mark or "absent")) for s, i in marks if s.unit_id == unit.id
             ]
             present, counted, _ = rules.attendance_rate(pairs)
-            cadence = rules.cadence(
-                [(s.kind, s.starts_at.astimezone(self.tz).date()) for s in sessions],
-                start,
-                end,
-                self.clock.today(),
+            cadence = (
+                rules.cadence(
+                    [(s.kind, s.starts_at.astimezone(self.tz).date()) for s in sessions],
+                    start,
+                    end,
+                    self.clock.today(),
+                )
+                if rules.follows_cadence(unit.kind)
+                else None
             )
             reports.append(UnitReport(unit, sessions, present, counted, cadence))
         members: dict[tuple[int, int], list[tuple[str, rules.Mark]]] = {}
