@@ -79,9 +79,14 @@ def answer_buttons(session_id: int) -> Rows:
     ]
 
 
-def invitation(session: Session, unit: Unit) -> Notice:
+def invitation(session: Session, unit: Unit, *, organiser: bool = False) -> Notice:
+    """The invitation; the organiser (who scheduled it, or a secretary of the unit) gets it
+    for the record, without being asked to tell the secretary whether they will come."""
     lines = [gettext("<b>Invitation</b> from {unit}").format(unit=_h(unit.name))]
     lines += describe(session)
+    if organiser:
+        lines.append(gettext("You are organising this session."))
+        return "\n".join(lines), None
     lines.append(gettext("Please let the secretary know whether you will attend."))
     return "\n".join(lines), answer_buttons(session.id)
 

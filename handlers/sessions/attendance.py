@@ -177,6 +177,16 @@ async def attend(update: Update, context: CadreContext) -> None:
             if invitee.late_status == "pending"
             else ""
         )
+        checking_in = (
+            not state
+            and session.checkin_opens is not None
+            and session.checkin_closes is not None
+            and rules.window_state(now, session.checkin_opens, session.checkin_closes)
+            is rules.Window.OPEN
+        )
+        if checking_in:
+            # In the room, the code is the proof of presence: no button for it.
+            state = gettext("check-in is open: send /attend with the code read out")
         text = (
             f"#{session.id} · {format_datetime(session.starts_at)} · {h(unit.name)}\n"
             f"{h(session.topic)}" + (f"\n<i>{state}</i>" if state else "")

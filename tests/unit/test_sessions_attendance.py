@@ -227,3 +227,34 @@ async def test_closing_once_after_the_start_writes_the_marks(
         await setup.sessions.close(secretary, session.id)
     closes = [o for a, o, _ in await actions(setup) if a == "session.close"]
     assert closes == ["denied", "ok"]
+
+
+async def test_in_the_window_the_button_does_not_check_anyone_in(
+    setup: Services, org: Organisation, clock
+) -> None:
+    # The code read out in the room is the proof of presence: "I attended" while check-in is
+    # open is refused with what to do instead; after the window it is a late report.
+    session, secretary = await new_session(setup, org)
+    await setup.sessions.open_checkin(secretary, session.id)
+    member = await actor_for(setup, "DV002")
+    clock.moment = START + timedelta(minutes=10)
+    with pytest.raises(Conflict) as refused:
+        await setup.sessions.attend_button(member, session.id)
+    assert "/attend" in refused.value.message
+    assert (await invitee(setup, session.id, "DV002")).checked_in_at is None
+    clock.moment = START + rules.CHECKIN_AFTER + timedelta(minutes=1)
+    assert (await setup.sessions.attend_button(member, session.id)).outcome == "reported"
+    assert (await invitee(setup, session.id, "DV002")).checked_in_at is None
+
+
+async def test_the_organiser_is_not_asked_to_tell_the_secretary(
+    setup: Services, org: Organisation, fake_bot: FakeBot
+) -> None:
+    session, secretary = await new_session(setup, org)
+    fake_bot.sent.clear()
+    await setup.sessions.send_invitations(session.id)
+    by_chat = {message.chat_id: message for message in fake_bot.sent}
+    own = by_chat[secretary.telegram_id]
+    assert "người tổ chức" in own.text and own.reply_markup is None
+    others = [m for chat, m in by_chat.items() if chat != secretary.telegram_id]
+    assert others and all("báo cho bí thư" in m.text and m.reply_markup for m in others)

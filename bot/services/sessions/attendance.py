@@ -152,6 +152,14 @@ class Attendance(SessionBase):
         else:  # not opened by the secretary: before the start it is early, after it late
             state = rules.Window.EARLY if now < session.starts_at else rules.Window.CLOSED
         if state is rules.Window.OPEN:
+            if via != "code":
+                # The code read out in the room is the proof of presence.
+                raise Conflict(
+                    N_(
+                        "Check-in is open: please send /attend with the code the secretary "
+                        "reads out, for example: /attend 482913"
+                    )
+                )
             await store.sessions.check_in(session.id, actor.member.id, now, via)
             return AttendOutcome(session, unit, "checked_in")
         if state is rules.Window.EARLY:

@@ -118,8 +118,16 @@ class Scheduling(SessionBase):
         async with self._read() as store:
             session, unit = await self._session(store, session_id)
             members = await self._invitee_members(store, session_id)
-        notice = as_render(lambda: notices.invitation(session, unit))
-        return await self.notifications.notify_all(members, notice)
+            held = await store.roles.holders([unit.id], ("secretary",))
+        organisers = {session.created_by, *(member_id for member_id, _, _ in held)}
+        invite = as_render(lambda: notices.invitation(session, unit))
+        for_organiser = as_render(lambda: notices.invitation(session, unit, organiser=True))
+        reached = await self.notifications.notify_all(
+            [m for m in members if m.id not in organisers], invite
+        )
+        return reached + await self.notifications.notify_all(
+            [m for m in members if m.id in organisers], for_organiser
+        )
 
     async def _invitee_members(self, store: Store, session_id: int) -> list[Member]:
         invitees = await store.sessions.invitees(session_id)
