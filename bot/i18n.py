@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from babel import Locale
+from babel import numbers as babel_numbers
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.messages.mofile import write_mo
@@ -125,3 +126,8 @@ def format_datetime(value: datetime) -> str:
     return babel_format_datetime(
         _local(value), _SHORT_DATETIME[locale], tzinfo=_timezone, locale=Locale.parse(locale)
     )
+
+
+def format_number(value: int) -> str:
+    """A count as people write it in the current locale (1.234 in Vietnamese)."""
+    return babel_numbers.format_decimal(value, locale=current_locale())

@@ -68,6 +68,7 @@ class Store:
         from storage.invites import InviteRepository
         from storage.kv import KeyValueRepository
         from storage.members import MemberRepository
+        from storage.outbox import OutboxRepository
         from storage.persistence import PersistenceRepository
         from storage.roles import RoleRepository
         from storage.sessions import SessionRepository
@@ -84,6 +85,7 @@ class Store:
         self.campaigns = CampaignRepository(conn)
         self.commitments = CommitmentRepository(conn)
         self.sessions = SessionRepository(conn)
+        self.outbox = OutboxRepository(conn)
 
 
 class Database:

@@ -102,6 +102,7 @@ class SentMessage:
     chat_id: int
     text: str
     reply_markup: Any = None
+    message_id: int = 0
 
 
 @dataclass
@@ -114,14 +115,27 @@ class FakeBot:
 
     sent: list[SentMessage] = field(default_factory=list)
     fail_for: dict[int, Exception] = field(default_factory=dict)
+    fail_once: dict[int, list[Exception]] = field(default_factory=dict)  # then it works
+    edits: list[SentMessage] = field(default_factory=list)
     username: str = "cadre_test_bot"
 
-    async def send_message(self, chat_id: int, text: str, reply_markup: Any = None) -> Any:
+    async def send_message(
+        self, chat_id: int, text: str, reply_markup: Any = None, **kwargs: Any
+    ) -> Any:
         error = self.fail_for.get(chat_id)
         if error is not None:
             raise error
-        self.sent.append(SentMessage(chat_id, text, reply_markup))
-        return SentMessage(chat_id, text, reply_markup)
+        if self.fail_once.get(chat_id):
+            raise self.fail_once[chat_id].pop(0)
+        message = SentMessage(chat_id, text, reply_markup, message_id=len(self.sent) + 1)
+        self.sent.append(message)
+        return message
+
+    async def edit_message_text(
+        self, text: str, chat_id: int, message_id: int, **kwargs: Any
+    ) -> Any:
+        self.edits.append(SentMessage(chat_id, text, None, message_id))
+        return True
 
     def to(self, chat_id: int) -> list[SentMessage]:
         return [message for message in self.sent if message.chat_id == chat_id]

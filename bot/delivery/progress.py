@@ -1,0 +1,131 @@
+"""Progress the sender can see: one message per fan-out, edited as it goes, and a summary.
+
+Whoever started a fan-out of more than a few recipients (a conference invitation, a story)
+gets one message, "1.234 / 10.000 đã gửi · 3 đã chặn bot · 0 lỗi", edited at most every few
+seconds (Telegram limits edits as it limits sends), and, when nothing of it is left to send,
+a final summary as a new message (an edit does not notify).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Bot
+from telegram.error import BadRequest, TelegramError
+
+from bot.clock import Clock
+from bot.delivery.pacing import OUTBOX_CALL, Pacer
+from bot.i18n import format_number, gettext, use_locale
+from storage import Database
+from storage.outbox import Batch
+
+log = logging.getLogger(__name__)
+
+EDIT_EVERY = 3.0  # seconds between two edits of one progress message
+LOOK_EVERY = 3.0  # seconds between looks for batches left open (after a restart)
+
+
+def progress_text(counts: dict[str, int], total: int) -> str:
+    sent, blocked, failed = counts.get("sent", 0), counts.get("blocked", 0), counts.get("failed", 0)
+    return gettext("{sent} / {total} sent · {blocked} blocked the bot · {failed} errors").format(
+        sent=format_number(sent),
+        total=format_number(total),
+        blocked=format_number(blocked),
+        failed=format_number(failed),
+    )
+
+
+def summary_text(counts: dict[str, int], total: int) -> str:
+    return gettext("Sending finished: {progress}").format(progress=progress_text(counts, total))
+
+
+@dataclass
+class ProgressReporter:
+    bot: Bot
+    db: Database
+    clock: Clock
+    pacer: Pacer
+    monotonic: Any = time.monotonic
+    _params: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _touched: set[int] = field(default_factory=set)
+    _edited_at: dict[int, float] = field(default_factory=dict)
+    _looked_at: float = 0.0
+
+    async def batch_params(self, batch_id: int) -> dict[str, Any]:
+        if batch_id not in self._params:
+            async with self.db.read() as store:
+                batch = await store.outbox.batch(batch_id)
+            self._params[batch_id] = batch.params if batch is not None else {}
+        return self._params[batch_id]
+
+    def touched(self, batch_id: int) -> None:
+        self._touched.add(batch_id)
+
+    async def report(self, *, in_flight: bool) -> None:
+        now = self.monotonic()
+        if now - self._looked_at >= LOOK_EVERY:
+            self._looked_at = now
+            async with self.db.read() as store:
+                self._touched.update(await store.outbox.open_batches())
+        for batch_id in sorted(self._touched):
+            last = self._edited_at.get(batch_id)
+            if last is not None and now - last < EDIT_EVERY:
+                continue
+            async with self.db.read() as store:
+                batch = await store.outbox.batch(batch_id)
+                counts = await store.outbox.batch_counts(batch_id)
+            self._touched.discard(batch_id)
+            if batch is None or batch.finished:
+                continue
+            done = not counts.get("queued") and not counts.get("sending")
+            if batch.progress_chat_id is None:
+                if done:
+                    await self._finish(batch)
+                continue
+            self._edited_at[batch_id] = now
+            await self._show(batch, counts, done)
+            if done:
+                await self._finish(batch)
+            else:
+                self._touched.add(batch_id)  # look again after EDIT_EVERY
+
+    async def _show(self, batch: Batch, counts: dict[str, int], done: bool) -> None:
+        assert batch.progress_chat_id is not None
+        with use_locale(batch.progress_locale):
+            text = progress_text(counts, batch.total)
+            summary = summary_text(counts, batch.total) if done else None
+        try:
+            if batch.progress_message_id is None:
+                self.pacer.record(batch.progress_chat_id)
+                message = await self.bot.send_message(
+                    batch.progress_chat_id, text, rate_limit_args=OUTBOX_CALL
+                )
+                async with self.db.write() as store:
+                    await store.outbox.set_progress_message(batch.id, message.message_id)
+            else:
+                self.pacer.record(batch.progress_chat_id)
+                await self.bot.edit_message_text(
+                    text,
+                    chat_id=batch.progress_chat_id,
+                    message_id=batch.progress_message_id,
+                    rate_limit_args=OUTBOX_CALL,
+                )
+            if summary is not None:
+                self.pacer.record(batch.progress_chat_id)
+                await self.bot.send_message(
+                    batch.progress_chat_id, summary, rate_limit_args=OUTBOX_CALL
+                )
+        except BadRequest as error:
+            if "not modified" not in error.message:
+                log.info("progress of batch %s: %s", batch.id, error.message)
+        except TelegramError as error:
+            log.info("progress of batch %s not shown: %s", batch.id, error)
+
+    async def _finish(self, batch: Batch) -> None:
+        async with self.db.write() as store:
+            await store.outbox.finish_batch(batch.id, self.clock.now())
+        self._params.pop(batch.id, None)
+        self._edited_at.pop(batch.id, None)

@@ -1,0 +1,269 @@
+"""The paced sender: takes queued rows from the outbox and sends them at Telegram's limits.
+
+It runs as a task the application owns (started in ``post_init``, stopped in ``post_stop``).
+Each round it picks the most urgent due rows whose chats may take a message now, as many
+as the overall budget allows (:class:`~bot.delivery.pacing.Pacer`, shared with interactive
+replies), marks them ``sending`` in one write, sends them concurrently, and records every
+outcome in one more write:
+
+- accepted: ``sent``;
+- 429: the whole bot pauses for ``retry_after``; the row goes back to the queue, its attempt
+  not counted against it;
+- 403 (blocked, deactivated): the member is marked unreachable and their queued rows are
+  skipped until they write to the bot again;
+- 400: ``failed`` with Telegram's reason (nothing would change on a retry);
+- network errors, timeouts, 5xx: back to the queue after an exponential back-off, and
+  ``failed`` after MAX_ATTEMPTS.
+
+Crash safety: a row is ``sending`` only while its request is on the wire. After a crash,
+those rows go back to the queue at the next start (:meth:`Sender.start`): they are the only
+messages that can arrive twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from bot.delivery.pacing import OUTBOX_CALL, Pacer, retry_seconds
+from bot.delivery.progress import ProgressReporter
+from bot.delivery.templates import Rows, render
+from bot.i18n import use_locale
+from storage import Database
+from storage.outbox import OutboxRow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=5), timedelta(minutes=10)
+BUFFER = 500  # due rows held in memory, so the database is read once for many sends
+IDLE_POLL = 0.2  # seconds between looks at an empty outbox (a wake-up comes sooner)
+
+
+def markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
+
+
+@dataclass
+class Outcome:
+    row: OutboxRow
+    message_id: int | None = None
+    retry_after: float | None = None
+    blocked: bool = False
+    error: str | None = None
+    permanent: bool = False
+
+
+@dataclass
+class Sender:
+    bot: Bot
+    db: Database
+    clock: Clock
+    pacer: Pacer
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    paid_broadcast: bool = False
+    max_wave: int = 50
+    _buffer: list[OutboxRow] = field(default_factory=list)
+    _task: asyncio.Task | None = None
+    _stopping: bool = False
+    _in_flight: int = 0
+    progress: ProgressReporter | None = None
+
+    def __post_init__(self) -> None:
+        if self.progress is None:
+            self.progress = ProgressReporter(
+                self.bot, self.db, self.clock, self.pacer, monotonic=self.pacer.clock
+            )
+
+    # Life cycle -----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        async with self.db.write() as store:
+            recovered = await store.outbox.recover_in_flight()
+        if recovered:
+            log.warning("outbox: %s message(s) were in flight at the last stop; sending again",
+                        recovered)  # fmt: skip
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="outbox-sender")
+
+    async def stop(self, grace: float = 3.0) -> None:
+        """Stop taking rows; give the sends on the wire ``grace`` seconds, then stop. What is
+        still queued waits in the outbox for the next start."""
+        self._stopping = True
+        self.wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self._task = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    # The loop -------------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                waited = await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the sender must outlive any one bad round
+                log.exception("outbox: a sending round failed")
+                waited = 1.0
+            if waited and not self._stopping:
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), waited)
+
+    async def step(self) -> float:
+        """One round. Returns how long to wait before the next (0: go again at once)."""
+        now = self.clock.now()
+        if len(self._buffer) < BUFFER // 2:
+            async with self.db.read() as store:
+                held = [row.id for row in self._buffer]
+                self._buffer += await store.outbox.due(now, BUFFER - len(held), skip=held)
+        if not self._buffer:
+            await self._report_progress()
+            return IDLE_POLL
+        wave, skipped, wait = self._choose()
+        if skipped:
+            await self._skip_blocked(skipped)
+        if not wave:
+            await self._report_progress()
+            return max(0.01, min(wait, IDLE_POLL)) if not skipped else 0
+        async with self.db.write() as store:
+            claimed = set(await store.outbox.claim([row.id for row in wave], self.clock.now()))
+        wave = [row for row in wave if row.id in claimed]
+        for row in wave:
+            self.pacer.record(row.chat_id)
+        self._in_flight += len(wave)
+        try:
+            outcomes = await asyncio.gather(*(self._send(row) for row in wave))
+        finally:
+            self._in_flight -= len(wave)
+        await self._record(outcomes)
+        await self._report_progress()
+        return 0
+
+    def _choose(self) -> tuple[list[OutboxRow], list[OutboxRow], float]:
+        """The rows to send now: most urgent first, one per chat, within the budget."""
+        slots = min(self.pacer.free_slots(), self.max_wave)
+        wave: list[OutboxRow] = []
+        skipped: list[OutboxRow] = []
+        chats: set[int] = set()
+        wait = self.pacer.next_free_in() or IDLE_POLL
+        for row in list(self._buffer):
+            if row.blocked and row.member_id is not None:
+                skipped.append(row)
+                self._buffer.remove(row)
+                continue
+            if len(wave) >= slots:
+                continue
+            if row.chat_id in chats:
+                continue
+            ready_in = self.pacer.chat_ready_in(row.chat_id)
+            if ready_in > 0:
+                wait = min(wait, ready_in)
+                continue
+            chats.add(row.chat_id)
+            wave.append(row)
+            self._buffer.remove(row)
+        return wave, skipped, wait
+
+    async def _skip_blocked(self, rows: Sequence[OutboxRow]) -> None:
+        async with self.db.write() as store:
+            for row in rows:
+                await store.outbox.mark(row.id, "blocked", "blocked by the user")
+
+    # Sending one ----------------------------------------------------------------------------
+
+    def _render(self, row: OutboxRow, batch_params: dict[str, Any]) -> tuple[str, Rows | None]:
+        with use_locale(row.language):
+            return render(row.template, {**batch_params, **row.params})
+
+    async def _send(self, row: OutboxRow) -> Outcome:
+        try:
+            batch_params = await self._batch_params(row.batch_id)
+            text, rows = self._render(row, batch_params)
+        except Exception as error:  # a template that cannot render this row: never retried
+            log.exception("outbox: cannot render row %s (%s)", row.id, row.template)
+            return Outcome(row, error=f"render: {error!r}"[:300], permanent=True)
+        kwargs: dict[str, Any] = {"reply_markup": markup(rows)}
+        if self.paid_broadcast:
+            kwargs["allow_paid_broadcast"] = True
+        try:
+            message = await self.bot.send_message(
+                row.chat_id, text, rate_limit_args=OUTBOX_CALL, **kwargs
+            )
+        except RetryAfter as error:
+            return Outcome(row, retry_after=retry_seconds(error.retry_after), error="429")
+        except Forbidden as error:
+            return Outcome(row, blocked=True, error=error.message[:300])
+        except BadRequest as error:
+            return Outcome(row, error=error.message[:300], permanent=True)
+        except TelegramError as error:
+            return Outcome(row, error=f"{type(error).__name__}: {error.message}"[:300])
+        return Outcome(row, message_id=message.message_id)
+
+    async def _batch_params(self, batch_id: int | None) -> dict[str, Any]:
+        if batch_id is None or self.progress is None:
+            return {}
+        return await self.progress.batch_params(batch_id)
+
+    async def _record(self, outcomes: Sequence[Outcome]) -> None:
+        now = self.clock.now()
+        pause = max((o.retry_after or 0.0 for o in outcomes), default=0.0)
+        if pause:
+            self.pacer.pause(pause)
+            log.warning("outbox: Telegram asked to wait %.1f s", pause)
+        async with self.db.write() as store:
+            await store.outbox.mark_sent(
+                [(o.row.id, o.message_id) for o in outcomes if o.message_id is not None], now
+            )
+            for outcome in outcomes:
+                row = outcome.row
+                if outcome.message_id is not None:
+                    continue
+                if outcome.retry_after is not None:
+                    await store.outbox.requeue(row.id, now, "429", count_attempt=False)
+                elif outcome.blocked:
+                    await store.outbox.mark(row.id, "blocked", outcome.error)
+                    if row.member_id is not None:
+                        await store.members.mark_blocked(row.chat_id, now)
+                        await store.outbox.block_queued_for(row.member_id)
+                # ``row.attempts`` was read before this attempt was claimed (and counted).
+                elif outcome.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                    await store.outbox.mark(row.id, "failed", outcome.error)
+                else:
+                    delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2**row.attempts)
+                    await store.outbox.requeue(row.id, now + delay, outcome.error)
+        if any(o.blocked for o in outcomes):
+            blocked = {o.row.member_id for o in outcomes if o.blocked}
+            self._buffer = [row for row in self._buffer if row.member_id not in blocked]
+        for outcome in outcomes:
+            if outcome.row.batch_id is not None and self.progress is not None:
+                self.progress.touched(outcome.row.batch_id)
+
+    async def _report_progress(self) -> None:
+        if self.progress is not None:
+            await self.progress.report(in_flight=bool(self._buffer) or self._in_flight > 0)
+
