@@ -95,7 +95,9 @@ class Outbox:
             row_params = None
         if row_params:
             messages = [
-                QueuedMessage(m.chat_id, m.member_id, {**row_params, **(m.params or {})}, m.dedup_key)
+                QueuedMessage(
+                    m.chat_id, m.member_id, {**row_params, **(m.params or {})}, m.dedup_key
+                )
                 for m in messages
             ]
         queued = await store.outbox.enqueue(

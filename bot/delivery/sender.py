@@ -266,4 +266,3 @@ class Sender:
     async def _report_progress(self) -> None:
         if self.progress is not None:
             await self.progress.report(in_flight=bool(self._buffer) or self._in_flight > 0)
-
