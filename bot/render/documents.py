@@ -81,6 +81,10 @@ class PartyDocument:
     def italic(self, text: str) -> None:
         self.blocks.append(("italic", text))
 
+    def note(self, text: str) -> None:
+        """A remark on the bullet above it, indented under it, in italics."""
+        self.blocks.append(("note", text))
+
 
 def _style_run(
     run, *, bold: bool = False, italic: bool = False, underline: bool = False, size: Pt = BODY_SIZE
@@ -143,6 +147,9 @@ def render_docx(doc: PartyDocument) -> bytes:
             paragraph.paragraph_format.left_indent = Cm(0.75)
             _style_run(paragraph.add_run(f"- {text}"))
         elif style == "italic":
+            _style_run(paragraph.add_run(text), italic=True)
+        elif style == "note":
+            paragraph.paragraph_format.left_indent = Cm(1.25)
             _style_run(paragraph.add_run(text), italic=True)
         else:
             paragraph.paragraph_format.first_line_indent = Cm(1)
