@@ -602,6 +602,15 @@ async def test_the_secretary_gets_the_member_commitment_as_a_docx(campaign: Harn
     title = document.tables[0].rows[0].cells[1].paragraphs[0].runs[0]
     assert title.bold and title.underline
     assert texts.index("BẢN CAM KẾT") < texts.index("Họ và tên: Trần Thị Bích")
+    assert texts[texts.index("BẢN CAM KẾT") + 2] == "-----"
+    member_lines = texts[texts.index("Họ và tên: Trần Thị Bích") :][:5]
+    assert member_lines == [
+        "Họ và tên: Trần Thị Bích",
+        "Chức vụ: Đảng viên",
+        "Đơn vị công tác: .....",
+        "Chi bộ: Khu vực 1",
+        "Đảng bộ: phường Ninh Kiều",
+    ]
     assert "Chuyên đề năm 2026: Tinh thần trách nhiệm, năng động, sáng tạo" in texts
     # Actions under their headings, in order; an empty heading says so.
     body = texts[texts.index("1. Về tư tưởng chính trị") :]
