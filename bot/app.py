@@ -47,8 +47,8 @@ def build_services(
         registration=RegistrationService(db, clock, notifications, settings.admin_ids),
         organisation=OrganisationService(db, clock),
         campaigns=CampaignService(db, clock),
-        commitments=CommitmentService(db, clock, notifications),
-        sessions=SessionService(db, clock, notifications),
+        commitments=CommitmentService(db, clock, notifications, settings.locality),
+        sessions=SessionService(db, clock, notifications, settings.locality),
     )
 
 

@@ -30,6 +30,10 @@ _EXPECTED = {
     ),
     "max_concurrent_updates": ("CADREBOT_MAX_CONCURRENT_UPDATES", "a whole number 1-1024"),
     "log_level": ("CADREBOT_LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR"),
+    "locality": (
+        "CADREBOT_LOCALITY",
+        "the place printed on documents' date line, e.g. Cần Thơ (1-100 characters)",
+    ),
     "conversation_timeout_hours": (
         "CADREBOT_CONVERSATION_TIMEOUT_HOURS",
         "hours from 0.01 to 720 (0 turns the timeout off)",
@@ -74,8 +78,12 @@ class Settings(BaseSettings):
     conversation_timeout_hours: float = Field(
         default=24, ge=0, le=720, alias="CADREBOT_CONVERSATION_TIMEOUT_HOURS"
     )
+    # The place on the date line of every document; unset: the root unit's locality.
+    locality: str | None = Field(default=None, alias="CADREBOT_LOCALITY")
 
-    @field_validator("token", "webhook_secret", "api_base_url", "webhook_url", mode="before")
+    @field_validator(
+        "token", "webhook_secret", "api_base_url", "webhook_url", "locality", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
@@ -127,6 +135,16 @@ class Settings(BaseSettings):
             r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
         ):
             raise ValueError("bad secret")
+        return value
+
+    @field_validator("locality")
+    @classmethod
+    def _place_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if len(value) > 100 or any(not char.isprintable() for char in value):
+            raise ValueError("bad place name")
         return value
 
     @field_validator("log_level")

@@ -20,7 +20,7 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 UNIT_COLUMNS = ("code", "name", "kind", "parent_code")
 UNIT_OPTIONAL_COLUMNS = ("org_name",)
 MEMBER_COLUMNS = ("code", "full_name", "unit_code", "status", "position")
-MEMBER_OPTIONAL_COLUMNS = ("is_head", "language", "telegram_id")
+MEMBER_OPTIONAL_COLUMNS = ("is_head", "language", "telegram_id", "work_unit")
 MAX_NAME = 200
 MAX_POSITION = 200
 DELIMITERS = ",;\t"  # Excel on a Vietnamese-locale Windows saves CSV with ";"
@@ -68,6 +68,7 @@ class MemberRow:
     is_head: bool
     language: str | None
     telegram_id: int | None
+    work_unit: str = ""  # "Đơn vị công tác", printed on the commitment form
 
 
 def has_control_characters(text: str) -> bool:
@@ -299,8 +300,10 @@ def validate_members(
         ok = _check_code(line, "code", code, problems) and _check_unique(line, code, seen, problems)
         full_name = " ".join(values["full_name"].split())
         position = " ".join(values["position"].split())
+        work_unit = " ".join(values["work_unit"].split())
         ok &= _check_text(line, "full_name", full_name, MAX_NAME, problems, required=True)
         ok &= _check_text(line, "position", position, MAX_POSITION, problems, required=False)
+        ok &= _check_text(line, "work_unit", work_unit, MAX_NAME, problems, required=False)
         unit_codes = tuple(part.strip() for part in values["unit_code"].split(";") if part.strip())
         if not unit_codes:
             problems.append(Problem(line, N_("{column} is empty"), {"column": "unit_code"}))
@@ -394,6 +397,7 @@ def validate_members(
                     bool(is_head),
                     language,
                     telegram_id,
+                    work_unit,
                 )
             )
     if problems:
@@ -423,6 +427,7 @@ def plan_roster(
             row.is_head,
             row.language,
             row.telegram_id,
+            row.work_unit,
         )
         wanted = {unit_ids[code]: index == 0 for index, code in enumerate(row.unit_codes)}
         if stored is None:
@@ -436,6 +441,7 @@ def plan_roster(
             stored.is_head,
             stored.language,
             stored.telegram_id,
+            stored.work_unit,
         ) != (
             row.full_name,
             row.status,
@@ -443,6 +449,7 @@ def plan_roster(
             row.is_head,
             row.language or stored.language,
             row.telegram_id if row.telegram_id is not None else stored.telegram_id,
+            row.work_unit,
         )
         if fields_changed:
             changed.append(values)

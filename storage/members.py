@@ -14,7 +14,7 @@ from storage.units import chunked, unit_from_row
 
 MEMBER_COLUMNS = (
     "m.id, m.code, m.full_name, m.status, m.position, m.is_head, m.language, m.telegram_id, "
-    "m.registration, m.started_bot_at, m.blocked_at"
+    "m.registration, m.started_bot_at, m.blocked_at, m.work_unit"
 )
 
 
@@ -31,6 +31,7 @@ def member_from_row(row: sqlite3.Row) -> Member:
         registration=row["registration"],
         started_bot_at=from_db(row["started_bot_at"]),
         blocked_at=from_db(row["blocked_at"]),
+        work_unit=row["work_unit"],
     )
 
 
@@ -193,8 +194,8 @@ class MemberRepository:
     async def roster(self) -> dict[str, RosterEntry]:
         """Every member with a roster code, with their open memberships: two queries."""
         cursor = await self.conn.execute(
-            "SELECT id, code, full_name, status, position, is_head, language, telegram_id "
-            "FROM members WHERE code IS NOT NULL"
+            "SELECT id, code, full_name, status, position, is_head, language, telegram_id, "
+            "work_unit FROM members WHERE code IS NOT NULL"
         )
         members = await cursor.fetchall()
         cursor = await self.conn.execute(
@@ -213,6 +214,7 @@ class MemberRepository:
                 language=row["language"],
                 telegram_id=row["telegram_id"],
                 memberships=open_memberships.get(row["id"], {}),
+                work_unit=row["work_unit"],
             )
             for row in members
         }
@@ -224,14 +226,17 @@ class MemberRepository:
         now = to_db(utcnow())
         await self.conn.executemany(
             "INSERT INTO members (code, full_name, status, position, is_head, language, "
-            "telegram_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(*row[:4], int(row[4]), row[5], row[6], now, now) for row in change.new],
+            "telegram_id, work_unit, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(*row[:4], int(row[4]), row[5], row[6], row[7], now, now) for row in change.new],
         )
         await self.conn.executemany(
             "UPDATE members SET full_name = ?, status = ?, position = ?, is_head = ?, "
             "language = COALESCE(?, language), telegram_id = COALESCE(?, telegram_id), "
-            "updated_at = ? WHERE code = ?",
-            [(*row[1:4], int(row[4]), row[5], row[6], now, row[0]) for row in change.changed],
+            "work_unit = ?, updated_at = ? WHERE code = ?",
+            [
+                (*row[1:4], int(row[4]), row[5], row[6], row[7], now, row[0])
+                for row in change.changed
+            ],
         )
         await self.conn.executemany(
             "UPDATE memberships SET ended_on = ? WHERE id = ? AND ended_on IS NULL",

@@ -50,6 +50,7 @@ class Member:
     registration: str
     started_bot_at: datetime | None
     blocked_at: datetime | None
+    work_unit: str = ""  # "Đơn vị công tác", from the roster import
 
     @property
     def is_active(self) -> bool:
@@ -87,14 +88,16 @@ class RosterEntry:
     language: str | None
     telegram_id: int | None
     memberships: dict[int, tuple[int, bool]]
+    work_unit: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class RosterChange:
     """What a roster import writes, prepared before the write transaction."""
 
-    new: list[tuple[str, str, str, str, bool, str | None, int | None]]  # code, name, ...
-    changed: list[tuple[str, str, str, str, bool, str | None, int | None]]
+    # code, full name, status, position, is head, language, telegram id, work unit
+    new: list[tuple[str, str, str, str, bool, str | None, int | None, str]]
+    changed: list[tuple[str, str, str, str, bool, str | None, int | None, str]]
     memberships_ended: list[int]
     memberships_added: list[tuple[str, int, bool]]  # member code, unit id, is primary
 

@@ -65,6 +65,7 @@ class Minutes:
     solutions: str
     conclusion: str
     recorded_at: datetime | None = None
+    ends_at: datetime | None = None  # when the meeting ended; None in minutes recorded before
 
 
 @dataclass(frozen=True, slots=True)
@@ -397,19 +398,20 @@ class SessionRepository:
             solutions=row["solutions"],
             conclusion=row["conclusion"],
             recorded_at=from_db(row["recorded_at"]),
+            ends_at=from_db(row["ends_at"]),
         )
 
     async def save_minutes(self, minutes: Minutes, recorded_by: int | None) -> None:
         await self.conn.execute(
             "INSERT INTO session_minutes (session_id, chair, minute_taker, guests, agenda, "
-            "speakers, difficulties, solutions, conclusion, recorded_by, recorded_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "speakers, difficulties, solutions, conclusion, recorded_by, recorded_at, ends_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(session_id) DO UPDATE SET chair = excluded.chair, "
             "minute_taker = excluded.minute_taker, guests = excluded.guests, "
             "agenda = excluded.agenda, speakers = excluded.speakers, "
             "difficulties = excluded.difficulties, solutions = excluded.solutions, "
             "conclusion = excluded.conclusion, recorded_by = excluded.recorded_by, "
-            "recorded_at = excluded.recorded_at",
+            "recorded_at = excluded.recorded_at, ends_at = excluded.ends_at",
             (
                 minutes.session_id,
                 minutes.chair,
@@ -422,6 +424,7 @@ class SessionRepository:
                 minutes.conclusion,
                 recorded_by,
                 to_db(utcnow()),
+                to_db(minutes.ends_at),
             ),
         )
 

@@ -1,15 +1,18 @@
 """Printable Party documents as DOCX, in the layout of Hướng dẫn 36-HD/VPTW.
 
-Top left the issuing body, top right "ĐẢNG CỘNG SẢN VIỆT NAM" underlined with the place and
-date below, then the document's kind in capitals, the body and the signatures, all in
-Times New Roman. Features (the commitment form, the minutes) fill a :class:`PartyDocument`.
+Top left the issuing body under its superior (named as a Party organisation, see
+:mod:`bot.rules.organisation`) with a "*" under it; top right "ĐẢNG CỘNG SẢN VIỆT NAM"
+underlined, with the locality and the document's own date below in italics ("Cần Thơ, ngày
+05 tháng 02 năm 2026"); then the document's kind in capitals, its name, a short rule
+"-----", the body and the signatures, all in Times New Roman. Features (the commitment form,
+the minutes) fill a :class:`PartyDocument`.
 """
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -20,11 +23,32 @@ from docx.shared import Cm, Pt
 FONT = "Times New Roman"
 BODY_SIZE = Pt(14)
 PARTY_TITLE = "ĐẢNG CỘNG SẢN VIỆT NAM"
+RULE = "-----"  # the short rule under the document's name
 
 
-def vietnamese_place_date(place: str, day: date) -> str:
-    """ "Cần Thơ, ngày 10 tháng 3 năm 2022" (the Party form, without leading zeros)."""
-    return f"{place}, ngày {day.day} tháng {day.month} năm {day.year}"
+BLANK = "....."  # what the paper form leaves to be written by hand
+
+
+def document_date(day: date | None, year: int | None = None) -> str:
+    """ "ngày 05 tháng 02 năm 2026": days 1–9 and months 1–2 with a leading zero, as
+    Hướng dẫn 36-HD/VPTW writes them (so that no digit can be added by hand). Without a day,
+    blanks to fill in, with ``year`` when it is known."""
+    if day is None:
+        return f"ngày {BLANK} tháng {BLANK} năm {year or BLANK}"
+    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
+
+
+def vietnamese_place_date(place: str, day: date | None, year: int | None = None) -> str:
+    """ "Cần Thơ, ngày 05 tháng 02 năm 2026": the document's locality and its own date."""
+    return f"{place or BLANK}, {document_date(day, year)}"
+
+
+def clock_time(moment: datetime | None) -> str:
+    """ "19 giờ 30 phút" (local time is the caller's); blanks without a time."""
+    if moment is None:
+        return f"{BLANK} giờ {BLANK} phút"
+    return f"{moment.hour} giờ {moment.minute:02d} phút"
 
 
 @dataclass
@@ -32,11 +56,12 @@ class Signature:
     title: str  # e.g. "NGƯỜI CAM KẾT", "T/M CHI BỘ"
     name: str = ""
     note: str = ""  # e.g. "(Ký, ghi rõ họ tên)"
+    role: str = ""  # under a "T/M …" title, the signer's office: "BÍ THƯ"
 
 
 @dataclass
 class PartyDocument:
-    issuing_parent: str  # "ĐẢNG BỘ PHƯỜNG NINH KIỀU"
+    issuing_parent: str  # "ĐẢNG BỘ PHƯỜNG NINH KIỀU" ("" at the root: one line)
     issuing_body: str  # "CHI BỘ KHU VỰC 1"
     place_date: str  # vietnamese_place_date(...)
     kind: str  # "BẢN CAM KẾT", "BIÊN BẢN"
@@ -55,6 +80,10 @@ class PartyDocument:
 
     def italic(self, text: str) -> None:
         self.blocks.append(("italic", text))
+
+    def note(self, text: str) -> None:
+        """A remark on the bullet above it, indented under it, in italics."""
+        self.blocks.append(("note", text))
 
 
 def _style_run(
@@ -89,7 +118,8 @@ def render_docx(doc: PartyDocument) -> bytes:
     header = document.add_table(rows=1, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = header.rows[0].cells
-    _cell_line(left, doc.issuing_parent.upper(), size=Pt(14))
+    if doc.issuing_parent:
+        _cell_line(left, doc.issuing_parent.upper(), size=Pt(14))
     _cell_line(left, doc.issuing_body.upper(), bold=True, size=Pt(14))
     _cell_line(left, "*", size=Pt(14))
     _cell_line(right, PARTY_TITLE, bold=True, underline=True, size=Pt(15))
@@ -103,6 +133,9 @@ def render_docx(doc: PartyDocument) -> bytes:
         sub = document.add_paragraph()
         sub.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _style_run(sub.add_run(doc.subtitle), bold=True)
+    rule = document.add_paragraph()
+    rule.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _style_run(rule.add_run(RULE))
 
     for style, text in doc.blocks:
         paragraph = document.add_paragraph()
@@ -115,6 +148,9 @@ def render_docx(doc: PartyDocument) -> bytes:
             _style_run(paragraph.add_run(f"- {text}"))
         elif style == "italic":
             _style_run(paragraph.add_run(text), italic=True)
+        elif style == "note":
+            paragraph.paragraph_format.left_indent = Cm(1.25)
+            _style_run(paragraph.add_run(text), italic=True)
         else:
             paragraph.paragraph_format.first_line_indent = Cm(1)
             _style_run(paragraph.add_run(text))
@@ -124,6 +160,8 @@ def render_docx(doc: PartyDocument) -> bytes:
         table = document.add_table(rows=1, cols=len(doc.signatures))
         for cell, signature in zip(table.rows[0].cells, doc.signatures, strict=True):
             _cell_line(cell, signature.title.upper(), bold=True)
+            if signature.role:
+                _cell_line(cell, signature.role.upper(), bold=True)
             if signature.note:
                 _cell_line(cell, signature.note, italic=True)
             for _ in range(3):

@@ -5,8 +5,8 @@
 - attendance rates, which leave exempt members out;
 - the cadence rule: one regular session every month, one thematic session every quarter;
 - the study cascade: which units have studied the campaign topic before their deadline;
-- the free-text fields of a session, the numbered attendance list, report periods and the
-  speakers of the minutes, as typed.
+- the free-text fields of a session, the numbered attendance list and report periods, as
+  typed (the minutes' own rules are in :mod:`bot.rules.minutes`).
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ MARK_ICONS = {Mark.PRESENT: "✅", Mark.EXCUSED: "🟡", Mark.ABSENT: "❌"}
 NEXT_MARK = {Mark.PRESENT: Mark.EXCUSED, Mark.EXCUSED: Mark.ABSENT, Mark.ABSENT: Mark.PRESENT}
 
 EXEMPT = "exempt"
+EXEMPT_NAME = N_("Exempt from meetings")
+EXEMPT_ICON = "➖"
 
 # Check-in -----------------------------------------------------------------------------------
 
@@ -151,6 +153,23 @@ class Line:
     def exempt(self) -> bool:
         return self.status == EXEMPT
 
+    @property
+    def excused_from_meeting(self) -> bool:
+        """Exempt and not there: neither present nor absent, just "Miễn sinh hoạt"."""
+        return self.exempt and self.mark is not Mark.PRESENT
+
+    @property
+    def icon(self) -> str:
+        return EXEMPT_ICON if self.excused_from_meeting else MARK_ICONS[self.mark]
+
+    @property
+    def next_mark(self) -> Mark:
+        """The mark a tap on the line's button gives: present → absent with a reason →
+        absent without → present; an exempt member's line only between exempt and present."""
+        if self.exempt:
+            return Mark.ABSENT if self.mark is Mark.PRESENT else Mark.PRESENT
+        return NEXT_MARK[self.mark]
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -191,7 +210,11 @@ def summary_line(counts: Counts) -> str:
 
 
 def format_line(line: Line) -> str:
-    """ "3. Lê Hoàng Cường — 🟡 Vắng có lý do: ốm" (the name is not escaped here)."""
+    """ "3. Lê Hoàng Cường — 🟡 Vắng có lý do: ốm", "4. Phạm Quốc Việt — ➖ Miễn sinh hoạt"
+    (the name is not escaped here). An exempt member is never "absent": exempt, or present
+    when they came."""
+    if line.excused_from_meeting:
+        return f"{line.number}. {line.name} — {EXEMPT_ICON} {gettext(EXEMPT_NAME)}"
     text = f"{line.number}. {line.name} — {MARK_ICONS[line.mark]} {gettext(MARK_NAMES[line.mark])}"
     if line.reason:
         text += f": {line.reason}"
@@ -556,27 +579,3 @@ def month_end(year: int, month: int) -> date:
     if month == 12:
         return date(year, 12, 31)
     return date(year, month + 1, 1) - timedelta(days=1)
-
-
-# The speakers of the minutes ------------------------------------------------------------------
-
-
-def parse_speakers(text: str) -> list[tuple[str, str]]:
-    """One speaker per line, ``Name: opinion``; InvalidInput naming the first bad line."""
-    found = []
-    for raw in text.splitlines():
-        line = raw.strip().lstrip("-•").strip()
-        if not line:
-            continue
-        name, sep, opinion = line.partition(":")
-        if not sep or not name.strip() or not opinion.strip() or len(name) > 100:
-            raise InvalidInput(
-                N_("I could not read '{line}'. Write one speaker per line: Name: opinion"),
-                line=line[:60],
-            )
-        found.append((" ".join(name.split()), " ".join(opinion.split())))
-    if not found:
-        raise InvalidInput(
-            N_("I could not read '{line}'. Write one speaker per line: Name: opinion"), line=""
-        )
-    return found

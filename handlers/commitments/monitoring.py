@@ -62,7 +62,7 @@ async def pressed_document(update: Update, context: CadreContext) -> None:
         await refuse_button(update, error, drop=False)
         return
     await answer(update)
-    data = commitment_docx(form.view, form.ancestors, form.printed_on, form.tz)
+    data = commitment_docx(form)
     await update.effective_message.reply_document(
         document=io.BytesIO(data),
         filename=form.file_name,

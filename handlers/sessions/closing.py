@@ -51,8 +51,7 @@ def close_keyboard(session_id: int, lines: list[rules.Line]) -> InlineKeyboardMa
     rows: list[list[tuple[str, str]]] = []
     if len(lines) <= LINE_BUTTONS_UP_TO:
         buttons = [
-            (f"{line.number} {rules.MARK_ICONS[line.mark]}", cb.CYCLE_MARK(session_id, line.number))
-            for line in lines
+            (f"{line.number} {line.icon}", cb.CYCLE_MARK(session_id, line.number)) for line in lines
         ]
         rows += [buttons[i : i + BUTTONS_PER_ROW] for i in range(0, len(buttons), BUTTONS_PER_ROW)]
     rows.append([(gettext("Close the meeting"), cb.FINALISE(session_id))])
@@ -135,7 +134,8 @@ async def bulk_decided(update: Update, context: CadreContext) -> int:
 
 
 async def cycle_pressed(update: Update, context: CadreContext) -> None:
-    """A line's button: present → absent with reason → absent without → present."""
+    """A line's button: present → absent with reason → absent without → present (an
+    exempt member's: exempt ↔ present)."""
     session_id, number = parse_button(cb.CYCLE_MARK, update) or (None, None)
     service = context.services.sessions
     try:
@@ -145,7 +145,7 @@ async def cycle_pressed(update: Update, context: CadreContext) -> None:
         line = next((line for line in lines if line.number == number), None)
         if line is None:
             raise NotFound(N_("This button is no longer active."))
-        new_mark = rules.NEXT_MARK[line.mark]
+        new_mark = line.next_mark
         reason = line.reason if new_mark is rules.Mark.EXCUSED else ""
         lines = await service.correct(
             context.actor, session_id, [rules.Change(line.number, new_mark, reason)]

@@ -1,9 +1,11 @@
 """/session minutes ID (conversation ``session_minutes``, also entered by «Record again»):
-chair, minute-taker, guests, agenda, the speakers, difficulties, solutions and the chair's
-conclusion, checked, saved, and sent back as the DOCX. Once minutes exist the command sends
-the document and offers to record them again."""
+chair, minute-taker, guests, agenda, the speakers, difficulties, solutions, the chair's
+conclusion and the time the meeting ended, checked, saved, and sent back as the DOCX. Once
+minutes exist the command sends the document and offers to record them again."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from telegram import InputFile, Update
 from telegram.ext import (
@@ -18,8 +20,10 @@ from telegram.ext import (
 from bot import callbacks as cb
 from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
-from bot.i18n import N_, gettext
+from bot.i18n import N_, format_datetime, gettext
+from bot.parsing import parse_time
 from bot.render.minutes import minutes_file
+from bot.rules import minutes as minutes_rules
 from bot.rules import sessions as rules
 from bot.services.sessions import Minutes, SessionView
 from handlers import flow
@@ -42,10 +46,12 @@ FLOW = flow.FlowSpec(NAME, shared.FLOW_WHAT, draft_keys=(MINUTES_KEY,))
     MIN_CONCLUSION,
     MIN_CONFIRM,
 ) = range(14, 23)
+MIN_END = 23  # added after the others, so that a saved state keeps its meaning
 
 MINUTES_CHAIR_PROMPT = N_("Who chaired the meeting? Send the full name.")
 GUESTS_PROMPT = N_("Guests, if any (names and positions).")
 AGENDA_PROMPT = N_("The agenda (leave it to use the meeting's topic).")
+END_PROMPT = N_("What time did the meeting end? For example 21:15.")
 SPEAKERS_PROMPT = N_(
     "The speakers and their opinions, one per line as «Name: opinion». Send several "
     "messages if you like, then press «Speakers done»."
@@ -91,7 +97,11 @@ async def again(update: Update, context: CadreContext) -> int:
 
 async def _ask_first(update: Update, context: CadreContext, view: SessionView) -> int:
     counts = rules.count_lines(rules.lines_of(view.invitees))
-    context.user_data[MINUTES_KEY] = {"id": view.session.id, "speakers": []}
+    context.user_data[MINUTES_KEY] = {
+        "id": view.session.id,
+        "starts_at": view.session.starts_at.isoformat(),
+        "speakers": [],
+    }
     await reply(
         update,
         "\n".join(
@@ -165,7 +175,7 @@ async def min_skip(update: Update, context: CadreContext, data: dict) -> int:
 @flow_step(NAME, MINUTES_KEY)
 async def min_speakers(update: Update, context: CadreContext, data: dict) -> int:
     try:
-        speakers = rules.parse_speakers(text_of(update))
+        speakers = minutes_rules.parse_speakers(text_of(update))
     except UserFacingError as error:
         await reply(update, error.render_html())
         return MIN_SPEAKERS
@@ -192,6 +202,21 @@ async def min_conclusion(update: Update, context: CadreContext, data: dict) -> i
     except UserFacingError as error:
         await reply(update, error.render_html())
         return MIN_CONCLUSION
+    return await _ask(update, END_PROMPT, MIN_END)
+
+
+@flow_step(NAME, MINUTES_KEY)
+async def min_end(update: Update, context: CadreContext, data: dict) -> int:
+    """ "Giờ kết thúc": a time on the meeting's day, after its start."""
+    try:
+        starts_at = datetime.fromisoformat(data["starts_at"])
+        ends_at = minutes_rules.meeting_end(
+            starts_at, parse_time(text_of(update)), context.services.sessions.tz
+        )
+    except UserFacingError as error:
+        await reply(update, error.render_html())
+        return MIN_END
+    data["ends_at"] = ends_at.isoformat()
     lines = [
         gettext("Please check the minutes:"),
         gettext("Chair: {name}").format(name=h(data["chair"])),
@@ -205,6 +230,7 @@ async def min_conclusion(update: Update, context: CadreContext, data: dict) -> i
     lines.append(gettext("Difficulties: {text}").format(text=h(data["difficulties"])))
     lines.append(gettext("Solutions: {text}").format(text=h(data["solutions"])))
     lines.append(gettext("Conclusion: {text}").format(text=h(data["conclusion"])))
+    lines.append(gettext("Ended: {time}").format(time=format_datetime(ends_at)))
     await reply(
         update,
         split_message(lines, 3500)[0],
@@ -228,6 +254,7 @@ async def min_save(update: Update, context: CadreContext, data: dict) -> int:
         difficulties=data.get("difficulties", ""),
         solutions=data.get("solutions", ""),
         conclusion=data["conclusion"],
+        ends_at=datetime.fromisoformat(data["ends_at"]) if data.get("ends_at") else None,
     )
     try:
         await context.services.sessions.save_minutes(context.actor, minutes)
@@ -276,6 +303,7 @@ def conversation(application: Application) -> ConversationHandler:
             MIN_DIFFICULTIES: [MessageHandler(text, min_difficulties)],
             MIN_SOLUTIONS: [MessageHandler(text, min_solutions)],
             MIN_CONCLUSION: [MessageHandler(text, min_conclusion)],
+            MIN_END: [MessageHandler(text, min_end)],
             MIN_CONFIRM: [CallbackQueryHandler(min_save, pattern=cb.MINUTES_SAVE.pattern)],
         },
         fallbacks=[CommandHandler("cancel", cancel)],

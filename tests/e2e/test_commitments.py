@@ -333,9 +333,17 @@ async def test_self_assessment_grading_and_the_member_history(campaign: Harness)
     texts = [p.text for p in document.paragraphs]
     header = [p.text for cell in document.tables[0].rows[0].cells for p in cell.paragraphs]
     assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header and "CHI BỘ KHU VỰC 1" in header
-    assert any(t.startswith("Cần Thơ, ngày 10 tháng 12 năm 2026") for t in header)
+    # Dated by its approval in March, not by the day it is printed in December.
+    assert header[-1] == "Cần Thơ, ngày 10 tháng 3 năm 2026"
     assert "BẢN CAM KẾT" in texts
     assert "1. Về tư tưởng chính trị" in texts and f"- {ACTION_1}" in texts
+    # The self-assessment under each action.
+    assert texts[texts.index(f"- {ACTION_1}") + 1] == (
+        "Tự đánh giá: Đã hoàn thành; minh chứng: Đã nộp bài thu hoạch ngày 15/5."
+    )
+    assert texts[texts.index(f"- {ACTION_2}") + 1] == (
+        "Tự đánh giá: Hoàn thành một phần; minh chứng: Còn một số buổi chưa tham gia."
+    )
     assert "XÁC NHẬN CỦA CHI BỘ" in texts
     fonts = {r.font.name for p in document.paragraphs for r in p.runs}
     assert fonts == {"Times New Roman"}
@@ -592,11 +600,21 @@ async def test_the_secretary_gets_the_member_commitment_as_a_docx(campaign: Harn
     card = await pending_card(h, AN)
     h.server.press_button(AN, card, button_text="DOCX")
     header, texts, document = docx_texts(await h.next_new(AN))
-    assert header[:3] == ["ĐẢNG ỦY PHƯỜNG NINH KIỀU", "CHI BỘ KHU VỰC 1", "*"]
+    # The superior named as a Party organisation, not as its committee.
+    assert header[:3] == ["ĐẢNG BỘ PHƯỜNG NINH KIỀU", "CHI BỘ KHU VỰC 1", "*"]
     assert header[3:] == ["ĐẢNG CỘNG SẢN VIỆT NAM", "Cần Thơ, ngày 10 tháng 3 năm 2026"]
     title = document.tables[0].rows[0].cells[1].paragraphs[0].runs[0]
     assert title.bold and title.underline
     assert texts.index("BẢN CAM KẾT") < texts.index("Họ và tên: Trần Thị Bích")
+    assert texts[texts.index("BẢN CAM KẾT") + 2] == "-----"
+    member_lines = texts[texts.index("Họ và tên: Trần Thị Bích") :][:5]
+    assert member_lines == [
+        "Họ và tên: Trần Thị Bích",
+        "Chức vụ: Đảng viên",
+        "Đơn vị công tác: .....",
+        "Chi bộ: Khu vực 1",
+        "Đảng bộ: phường Ninh Kiều",
+    ]
     assert "Chuyên đề năm 2026: Tinh thần trách nhiệm, năng động, sáng tạo" in texts
     # Actions under their headings, in order; an empty heading says so.
     body = texts[texts.index("1. Về tư tưởng chính trị") :]
@@ -611,7 +629,15 @@ async def test_the_secretary_gets_the_member_commitment_as_a_docx(campaign: Harn
     confirmation = texts[texts.index("XÁC NHẬN CỦA CHI BỘ") + 1]
     assert confirmation == "(Chưa duyệt)"  # the version under review is not confirmed yet
     signatures = [p.text for cell in document.tables[1].rows[0].cells for p in cell.paragraphs]
-    assert "T/M CHI BỘ" in signatures and "Trần Thị Bích" in signatures
+    signatures = [text for text in signatures if text]
+    assert signatures == [
+        "T/M CHI BỘ",
+        "BÍ THƯ",
+        "Nguyễn Văn An",  # the cell's secretary
+        "NGƯỜI CAM KẾT",
+        "(Ký, ghi rõ họ tên)",
+        "Trần Thị Bích",
+    ]
     fonts = {
         run.font.name
         for paragraphs in (

@@ -179,6 +179,10 @@ async def test_a_regular_session_from_invitation_to_minutes(org: Harness, tmp_pa
     listed = await org.say(SECRETARY, f"/session close {session_id}")
     assert "Sĩ số 13 · Có mặt 8 · Vắng có lý do 2 · Vắng không lý do 3" in listed.text
     assert "Miễn sinh hoạt 1" in listed.text
+    # The exempt member is exempt, last, never "absent without reason".
+    assert "14. Cụ Miễn Sinh Hoạt — ➖ Miễn sinh hoạt" in listed.plain_text.splitlines()
+    assert "(miễn sinh hoạt)" not in listed.plain_text
+    assert ("14 ➖", f"ses:cyc:{session_id}:14") in listed.buttons
     an = _line_number(listed.plain_text, "Nguyễn Văn An")
     cuong = _line_number(listed.plain_text, "Lê Hoàng Cường")
     bad = await org.say(SECRETARY, "99 C")
@@ -215,18 +219,36 @@ async def test_a_regular_session_from_invitation_to_minutes(org: Harness, tmp_pa
     await org.press(SECRETARY, spoken, "Xong")
     await org.say(SECRETARY, "Một số đảng viên lớn tuổi khó dùng điện thoại")
     await org.say(SECRETARY, "Tổ đảng hỗ trợ lẫn nhau")
-    check = await org.say(SECRETARY, "Chi bộ thống nhất thực hiện chuyên đề trong quý II")
+    end_q = await org.say(SECRETARY, "Chi bộ thống nhất thực hiện chuyên đề trong quý II")
+    assert "kết thúc lúc mấy giờ" in end_q.text, end_q.text
+    early = await org.say(SECRETARY, "19:00")
+    assert "bắt đầu lúc 19:30" in early.text and "ví dụ 21:30" in early.text
+    check = await org.say(SECRETARY, "21h15")
     assert "Chủ trì: Nguyễn Văn An" in check.text
+    assert "Kết thúc: 21:15, 20/03/2026" in check.text
     await org.press(SECRETARY, check, "Xác nhận")
     document = await org.next_new(SECRETARY)
     assert document.file_name == f"bien-ban-{session_id}.docx"
-    text = "\n".join(p.text for p in Document(io.BytesIO(document.file_bytes)).paragraphs)
+    docx = Document(io.BytesIO(document.file_bytes))
+    header = [p.text for cell in docx.tables[0].rows[0].cells for p in cell.paragraphs]
+    assert header == [
+        "ĐẢNG BỘ PHƯỜNG NINH KIỀU",
+        "CHI BỘ KHU VỰC 1",
+        "*",
+        "ĐẢNG CỘNG SẢN VIỆT NAM",
+        "Cần Thơ, ngày 20 tháng 3 năm 2026",  # the locality, not "Hội trường khu vực 1 <số 5>"
+    ]
+    text = "\n".join(p.text for p in docx.paragraphs)
     for expected in (
         "BIÊN BẢN",
+        "Thời gian: từ 19 giờ 30 phút đến 21 giờ 15 phút, ngày 20 tháng 3 năm 2026.",
         "Chủ trì: đồng chí Nguyễn Văn An",
         "Thư ký: đồng chí Trần Thị Bích",
-        "Tổng số đảng viên: 14 đồng chí",
-        "Có mặt 9",
+        # 4 members of the organisation's roster plus 9 added: 12 official, 1 probationary.
+        "Tổng số đảng viên: 13 đồng chí; trong đó: chính thức 12, dự bị 1.",
+        "Đảng viên được miễn sinh hoạt: 1 đồng chí.",
+        "Có mặt: 9 đồng chí.",
+        "Vắng: 4 đồng chí (có lý do: 3, không lý do: 1).",
         "Lê Hoàng Cường: vắng có lý do (ốm)",
         "Đảng viên Thứ 6001: Cần gắn chuyên đề với công việc",
         "Chi bộ thống nhất thực hiện chuyên đề trong quý II",

@@ -104,6 +104,11 @@ async def test_the_members_history_and_the_forms_data(setup: Services, clock) ->
     own = await services.commitments.document(member, cid)
     form = await services.commitments.document(committee, cid, 1)
     assert own.view.version.number == form.view.version.number == 1
-    assert [u.code for u in form.ancestors] == ["TU-DEMO", "QU-BT"]
-    assert form.printed_on == clock.today() and form.tz == clock.tz
+    assert form.letterhead is not None
+    assert (form.letterhead.superior, form.letterhead.body, form.letterhead.locality) == (
+        "Đảng bộ quận Bến Tre Xanh",
+        "Chi bộ Khu phố Đông Hưng",
+        "Phù Sa (thử nghiệm)",
+    )
+    assert form.dated == clock.today()  # submitted today, not yet approved
     assert form.file_name == "cam-ket-2026-DV002.docx"

@@ -30,6 +30,7 @@ def test_defaults() -> None:
     assert settings.webhook_secret is None
     assert settings.max_concurrent_updates == 64
     assert settings.log_level == "INFO"
+    assert settings.locality is None  # documents take the root unit's locality
 
 
 def test_shared_settings_fixture(settings: Settings, db_path: Path) -> None:
@@ -47,7 +48,9 @@ def test_values_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CADREBOT_WEBHOOK_SECRET", "abc_DEF-123")
     monkeypatch.setenv("CADREBOT_TIMEZONE", "Asia/Bangkok")
     monkeypatch.setenv("CADREBOT_DEFAULT_LOCALE", "en")
+    monkeypatch.setenv("CADREBOT_LOCALITY", "  Cần   Thơ ")
     settings = load_settings(env_file=None)
+    assert settings.locality == "Cần Thơ"
     assert settings.require_token() == "123456:ABC-def_GHI"
     assert settings.admin_ids == frozenset({11, 22, 33})
     assert settings.log_level == "DEBUG"
@@ -106,6 +109,8 @@ def test_env_example_loads_with_defaults(tmp_path: Path) -> None:
         ("CADREBOT_MAX_CONCURRENT_UPDATES", "0"),
         ("CADREBOT_MAX_CONCURRENT_UPDATES", "5000"),
         ("CADREBOT_LOG_LEVEL", "TRACE"),
+        ("CADREBOT_LOCALITY", "x" * 101),
+        ("CADREBOT_LOCALITY", "Cần\x07Thơ"),
     ],
 )
 def test_invalid_value_names_its_key(monkeypatch, key: str, value: str) -> None:
@@ -169,6 +174,7 @@ def test_require_token_without_a_token() -> None:
         "TELEGRAM_API_BASE_URL",
         "CADREBOT_WEBHOOK_URL",
         "CADREBOT_WEBHOOK_SECRET",
+        "CADREBOT_LOCALITY",
     ],
 )
 @pytest.mark.parametrize("blank", ["", "   "])

@@ -145,6 +145,30 @@ async def test_an_organisation_name_can_be_given_with_a_unit(services: Services,
     assert names == {unit.id: "Đảng bộ phường Ninh Kiều"}
 
 
+async def test_a_work_unit_can_be_given_with_a_member(services: Services, org) -> None:
+    """The optional work_unit column ("Đơn vị công tác" on the commitment form): stored,
+    changed by a later file (counted as an update), and too long a value refused."""
+    header = "code,full_name,unit_code,status,position,work_unit\n"
+    first = header + "DV002,Nguyễn Văn Đức,CB-BT1,official,Chuyên viên,  UBND   phường An Hòa \n"
+    summary = await services.organisation.import_members(first.encode(), actor="test")
+    assert (summary.created, summary.updated) == (0, 1)
+    async with services.db.read() as store:
+        member = await store.members.by_code("DV002")
+        assert member is not None and member.work_unit == "UBND phường An Hòa"
+    moved = header + "DV002,Nguyễn Văn Đức,CB-BT1,official,Chuyên viên,Trường Tiểu học Ánh Dương\n"
+    summary = await services.organisation.import_members(moved.encode(), actor="test")
+    assert summary.updated == 1
+    summary = await services.organisation.import_members(moved.encode(), actor="test")
+    assert summary.unchanged == 1
+    async with services.db.read() as store:
+        member = await store.members.by_code("DV002")
+        assert member is not None and member.work_unit == "Trường Tiểu học Ánh Dương"
+    too_long = header + f"DV002,Nguyễn Văn Đức,CB-BT1,official,,{'x' * 201}\n"
+    with pytest.raises(ImportRejected) as rejected:
+        await services.organisation.import_members(too_long.encode(), actor="test")
+    assert "work_unit" in rejected.value.problems[0].render()
+
+
 async def test_children_before_parents_in_the_file(services: Services) -> None:
     text = (
         UNITS_HEADER

@@ -17,6 +17,7 @@ from bot.i18n import use_locale
 from bot.render import session_notices as notices
 from bot.render.attendance import attendance_file, attendance_table
 from bot.render.minutes import build_minutes, minutes_file
+from bot.rules.organisation import Letterhead
 from bot.services.sessions import AttendanceEntry, AttendanceExport, MinutesData
 from storage.records import Member, Unit
 from storage.sessions import Invitee, Minutes, Session
@@ -36,7 +37,8 @@ def _unit(unit_id: int, code: str, name: str, parent: int | None = None) -> Unit
 
 
 CELL = _unit(4, "CB-1", "Chi bộ Khu vực 1", 2)
-PARENT = _unit(2, "DU-NK", "Đảng bộ phường Ninh Kiều")
+HEAD = Letterhead("Chi bộ Khu vực 1", "Chi bộ Khu vực 1", "Đảng bộ phường Ninh Kiều", "Cần Thơ")
+ENDS = datetime(2026, 3, 20, 14, 15, tzinfo=UTC)  # 21:15 in Ho Chi Minh City
 
 
 def _session(**extra: object) -> Session:
@@ -87,9 +89,15 @@ INVITEES = [
     _invitee(3, "Lê Hoàng Cường", mark="absent"),
     _invitee(4, "Cụ Miễn Sinh Hoạt", "exempt", mark="absent"),
 ]
+# The minutes' list: one temporarily attached, and absentees out of roster order.
+MINUTES_INVITEES = [
+    _invitee(6, "Đặng Văn Anh", mark="absent"),
+    *INVITEES,
+    _invitee(5, "Võ Thị Ánh", "temporary", mark="present"),
+]
 
 
-def _data(session: Session | None = None, **minutes: object) -> MinutesData:
+def _data(session: Session | None = None, unit: Unit = CELL, **minutes: object) -> MinutesData:
     fields: dict = {
         "session_id": 7,
         "chair": "Nguyễn Văn An",
@@ -100,9 +108,12 @@ def _data(session: Session | None = None, **minutes: object) -> MinutesData:
         "difficulties": "Một số đảng viên lớn tuổi",
         "solutions": "",
         "conclusion": "Chi bộ thống nhất thực hiện.",
+        "ends_at": ENDS,
     }
     fields.update(minutes)
-    return MinutesData(session or _session(), CELL, PARENT, INVITEES, Minutes(**fields), TIMEZONE)
+    return MinutesData(
+        session or _session(), unit, HEAD, MINUTES_INVITEES, Minutes(**fields), TIMEZONE
+    )
 
 
 def _data_of(rows: object) -> list[str]:
@@ -159,43 +170,96 @@ def _paragraphs(content: bytes) -> list[str]:
 def test_the_minutes_docx_reads_back_in_the_party_layout() -> None:
     name, content = minutes_file(_data())
     assert name == "bien-ban-7.docx" and content[:2] == b"PK"
-    text = _paragraphs(content)
-    for expected in (
+    document = Document(io.BytesIO(content))
+    header = [p.text for cell in document.tables[0].rows[0].cells for p in cell.paragraphs]
+    assert header == [
         "ĐẢNG BỘ PHƯỜNG NINH KIỀU",
         "CHI BỘ KHU VỰC 1",
+        "*",
         "ĐẢNG CỘNG SẢN VIỆT NAM",
-        "Cần Thơ, ngày 20 tháng 3 năm 2026",  # the place is the locality, after the comma
+        "Cần Thơ, ngày 20 tháng 3 năm 2026",  # the locality, not the meeting's address
+    ]
+    assert document.tables[0].rows[0].cells[1].paragraphs[1].runs[0].italic
+    assert [p.text for p in document.paragraphs if p.text] == [
         "BIÊN BẢN",
         "Sinh hoạt chuyên đề: Nêu gương <người đứng đầu> & tập thể",  # plain text, no HTML
-        "Thời gian: bắt đầu lúc 19 giờ 30 phút, ngày 20 tháng 3 năm 2026.",
+        "-----",
+        "Thời gian: từ 19 giờ 30 phút đến 21 giờ 15 phút, ngày 20 tháng 3 năm 2026.",
+        "Địa điểm: Hội trường khu vực 1, Cần Thơ.",
         "Chủ trì: đồng chí Nguyễn Văn An.",
         "Thư ký: đồng chí Trần Thị Bích.",
-        "Tổng số đảng viên: 4 đồng chí; trong đó: chính thức 2, dự bị 1, sinh hoạt tạm thời 0, "
-        "miễn sinh hoạt 1.",
-        "Sĩ số 3 · Có mặt 1 · Vắng có lý do 1 · Vắng không lý do 1.",
+        "I. THÀNH PHẦN",
+        "Tổng số đảng viên: 4 đồng chí; trong đó: chính thức 3, dự bị 1.",
+        "Đảng viên sinh hoạt tạm thời: 1 đồng chí.",
+        "Đảng viên được miễn sinh hoạt: 1 đồng chí.",
+        "Có mặt: 2 đồng chí.",
+        "Vắng: 3 đồng chí (có lý do: 1, không lý do: 2).",
+        # The absentees in roster order (given name first); the exempt is not one.
+        "- Đồng chí Đặng Văn Anh: vắng không lý do.",
         "- Đồng chí Trần Thị Bích: vắng có lý do (ốm).",
         "- Đồng chí Lê Hoàng Cường: vắng không lý do.",
+        "II. NỘI DUNG",
         "Chương trình: Nêu gương <người đứng đầu> & tập thể",  # no agenda: the topic
-        "Đồng chí Trần Thị Bích trình bày chuyên đề.",
+        "Đồng chí Trần Thị Bích trình bày bài đề dẫn chuyên đề:",
+        "Bài đề dẫn <ngắn>.",  # the thematic lead-in
+        "Ý kiến phát biểu:",
         "- Đồng chí Lê Hoàng Cường: Cần gắn chuyên đề với công việc",
-        "Khó khăn, hạn chế: Một số đảng viên lớn tuổi",
+        "Khó khăn, hạn chế: Một số đảng viên lớn tuổi",  # no solutions given: no line
+        "III. KẾT LUẬN",
         "Chi bộ thống nhất thực hiện.",
-    ):
-        assert expected in text, expected
-    assert not any("Cụ Miễn Sinh Hoạt" in line for line in text)  # exempt: not an absentee
-    assert not any(line.startswith("Giải pháp đề xuất") for line in text)  # none given
-    assert not any(line.startswith("Khách mời") for line in text)
+        "Buổi sinh hoạt kết thúc lúc 21 giờ 15 phút cùng ngày.",
+        "Biên bản đã được thông qua trước chi bộ.",
+    ]
+    assert not any("·" in p.text for p in document.paragraphs)
+    signatures = [p.text for cell in document.tables[1].rows[0].cells for p in cell.paragraphs]
+    assert [text for text in signatures if text] == [
+        "THƯ KÝ",
+        "(Ký, ghi rõ họ tên)",
+        "Trần Thị Bích",
+        "CHỦ TRÌ",
+        "(Ký, ghi rõ họ tên)",
+        "Nguyễn Văn An",
+    ]
 
 
-def test_an_online_meeting_is_dated_online_and_guests_are_listed() -> None:
+def test_an_online_meeting_is_dated_at_the_locality_and_guests_are_listed() -> None:
     online = _session(kind="conference", place="https://meet.example.org/x", presenter="")
     doc = build_minutes(_data(online, guests="Đại diện Đảng ủy phường", agenda="Quán triệt"))
-    assert doc.place_date == "Trực tuyến, ngày 20 tháng 3 năm 2026"
+    assert doc.place_date == "Cần Thơ, ngày 20 tháng 3 năm 2026"  # never "Trực tuyến"
     assert doc.subtitle.startswith("Hội nghị (trực tuyến): ")
     texts = [text for _, text in doc.blocks]
+    assert "Địa điểm: trực tuyến (https://meet.example.org/x)." in texts
     assert "Khách mời: Đại diện Đảng ủy phường." in texts
     assert "Chương trình: Quán triệt" in texts
+    assert texts[-2:] == [
+        "Hội nghị kết thúc lúc 21 giờ 15 phút cùng ngày.",
+        "Biên bản đã được thông qua trước hội nghị.",
+    ]
     assert [s.title for s in doc.signatures] == ["THƯ KÝ", "CHỦ TRÌ"]
+
+
+def test_minutes_dated_in_local_time_with_leading_zeros_and_a_missing_end_left_blank() -> None:
+    # 06:30 on 5 February in Vietnam is 23:30 UTC on the 4th.
+    early = _session(kind="regular", starts_at=datetime(2026, 2, 4, 23, 30, tzinfo=UTC))
+    doc = build_minutes(_data(early, ends_at=None))  # minutes recorded before the end time
+    assert doc.place_date == "Cần Thơ, ngày 05 tháng 02 năm 2026"
+    texts = [text for _, text in doc.blocks]
+    assert (
+        texts[0]
+        == "Thời gian: từ 6 giờ 30 phút đến ..... giờ ..... phút, ngày 05 tháng 02 năm 2026."
+    )
+    assert "Buổi sinh hoạt kết thúc lúc ..... giờ ..... phút cùng ngày." in texts
+    assert "Bài đề dẫn <ngắn>." not in texts  # a regular meeting: no lead-in
+
+
+def test_the_minutes_of_a_mass_organisation_branch_name_its_members() -> None:
+    branch = Unit(9, "CD-1", "Chi đoàn Khu vực 1", "mass_org_branch", 2, "/2/9/")
+    texts = [text for _, text in build_minutes(_data(unit=branch, difficulties="")).blocks]
+    assert "Tổng số đoàn viên: 4 đồng chí." in texts
+    assert "Đoàn viên sinh hoạt tạm thời: 1 đồng chí." in texts
+    assert "Đoàn viên được miễn sinh hoạt: 1 đồng chí." in texts
+    assert texts[-1] == "Biên bản đã được thông qua trước chi đoàn."
+    assert not any("đảng viên" in text.lower() for text in texts)
 
 
 # The attendance register ---------------------------------------------------------------------

@@ -4,14 +4,16 @@ and the speakers of the minutes."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.errors import InvalidInput
 from bot.i18n import use_locale
 from bot.rules import sessions as rules
-from bot.rules.sessions import parse_period, parse_speakers
+from bot.rules.minutes import meeting_end, parse_speakers
+from bot.rules.sessions import parse_period
 from storage.sessions import Invitee
 
 START = datetime(2026, 3, 20, 12, 30, tzinfo=UTC)
@@ -69,6 +71,32 @@ def test_summary_line_reads_like_the_paper_list_and_leaves_out_the_exempt() -> N
         assert rules.format_line(_lines()[9]) == "10. Người 10 — 🟡 Vắng có lý do: ốm"
     with use_locale("en"):
         assert rules.summary_line(counts).startswith("Headcount 12 · Present 9")
+
+
+def test_an_exempt_member_is_listed_as_exempt_never_as_absent() -> None:
+    exempt = _lines()[12]
+    with use_locale("vi"):
+        assert rules.format_line(exempt) == "13. Người 13 — ➖ Miễn sinh hoạt"
+        # An exempt member who declined with a reason is still just exempt.
+        declined = rules.Line(13, 13, "Người 13", "exempt", rules.Mark.EXCUSED, "ốm")
+        assert rules.format_line(declined) == "13. Người 13 — ➖ Miễn sinh hoạt"
+        came = rules.Line(13, 13, "Người 13", "exempt", rules.Mark.PRESENT)
+        assert rules.format_line(came) == "13. Người 13 — ✅ Có mặt (miễn sinh hoạt)"
+    with use_locale("en"):
+        assert rules.format_line(exempt) == "13. Người 13 — ➖ Exempt from meetings"
+    # The line's button: exempt ↔ present; anyone else cycles through the three marks.
+    assert (exempt.icon, exempt.next_mark) == ("➖", rules.Mark.PRESENT)
+    assert (came.icon, came.next_mark) == ("✅", rules.Mark.ABSENT)
+    assert (declined.icon, declined.next_mark) == ("➖", rules.Mark.PRESENT)
+    assert [line.next_mark for line in _lines()[8:12]] == [
+        rules.Mark.EXCUSED,
+        rules.Mark.ABSENT,
+        rules.Mark.ABSENT,
+        rules.Mark.PRESENT,
+    ]
+    # Present or not, an exempt member counts in no total and no rate.
+    counts = rules.count_lines([*_lines()[:12], came])
+    assert (counts.total, counts.present, counts.exempt) == (12, 9, 1)
 
 
 def test_bulk_edits_by_number() -> None:
@@ -264,3 +292,16 @@ def test_speakers_edge_cases() -> None:
     for text in ("", "   \n ", ": no name", "Cường:", "x" * 101 + ": quá dài"):
         with pytest.raises(InvalidInput):
             parse_speakers(text)
+
+
+def test_the_end_of_a_meeting_is_a_later_time_the_same_local_day() -> None:
+    start = datetime(2026, 3, 20, 12, 30, tzinfo=UTC)  # 19:30 in Ho Chi Minh City
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    end = meeting_end(start, time(21, 15), tz)
+    assert end == datetime(2026, 3, 20, 21, 15, tzinfo=tz)
+    for earlier in (time(19, 30), time(8, 0)):
+        with pytest.raises(InvalidInput) as caught, use_locale("en"):
+            meeting_end(start, earlier, tz)
+        with use_locale("en"):
+            assert "started at 19:30" in caught.value.render()
+            assert "for example 21:30" in caught.value.render()

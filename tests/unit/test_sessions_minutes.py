@@ -73,7 +73,12 @@ async def test_the_minutes_data_has_what_the_document_shows(
         await setup.sessions.save_minutes(other, _minutes(session.id))
     data = await setup.sessions.minutes_data(secretary, session.id)
     assert (data.session.id, data.unit.code) == (session.id, "CB-BT1")
-    assert data.parent is not None and data.parent.code == "QU-BT"  # heads the document
+    # The document's head: the superior as a Party organisation, the root's locality.
+    assert (data.letterhead.superior, data.letterhead.body, data.letterhead.locality) == (
+        "Đảng bộ quận Bến Tre Xanh",
+        "Chi bộ Khu phố Đông Hưng",
+        "Phù Sa (thử nghiệm)",
+    )
     assert data.tz == TIMEZONE and data.minutes.chair == "Trần Thị Bích"
     assert {i.full_name for i in data.invitees} >= {"Trần Thị Bích", "Phạm Quốc Việt"}
     assert [(a, o) for a, o, _ in await actions(setup)][-3:] == [
@@ -174,3 +179,21 @@ async def test_without_a_campaign_there_is_no_study_deadline(
     with pytest.raises(NotFound):
         await services.sessions.check_study_deadline(date(2026, 3, 31))
     assert await services.sessions.campaign() is None
+
+
+async def test_the_end_time_is_kept_and_the_locality_is_the_configured_one(
+    setup: Services, org: Organisation, clock
+) -> None:
+    session, secretary = await new_session(setup, org)
+    clock.moment = START + timedelta(hours=3)
+    await setup.sessions.close(secretary, session.id)
+    with pytest.raises(InvalidInput):  # a meeting cannot end before it starts
+        await setup.sessions.save_minutes(
+            secretary, _minutes(session.id, ends_at=START - timedelta(minutes=5))
+        )
+    ends = START + timedelta(hours=1, minutes=45)
+    saved = await setup.sessions.save_minutes(secretary, _minutes(session.id, ends_at=ends))
+    assert saved.ends_at == ends
+    setup.sessions.locality = "Cần Thơ"  # CADREBOT_LOCALITY
+    data = await setup.sessions.minutes_data(secretary, session.id)
+    assert data.minutes.ends_at == ends and data.letterhead.locality == "Cần Thơ"

@@ -16,6 +16,7 @@ from bot.services.commitments.filing import Filing
 from bot.services.commitments.monitoring import (
     CommitmentForm,
     CommitmentTable,
+    Confirmation,
     Monitoring,
     UnitProgress,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "CommitmentService",
     "CommitmentTable",
     "CommitmentView",
+    "Confirmation",
     "Decision",
     "DecisionClosed",
     "GradeClosed",

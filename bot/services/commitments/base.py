@@ -46,10 +46,17 @@ class CommitmentView:
 class CommitmentBase:
     """The state and helpers the parts (filing, review, year end, monitoring) build on."""
 
-    def __init__(self, db: Database, clock: Clock, notifications: NotificationService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        notifications: NotificationService,
+        locality: str | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.notifications = notifications
+        self.locality = locality  # the configured place of documents; None: the root's
 
     # Who and which campaign ----------------------------------------------------------------
 

@@ -9,7 +9,7 @@ once, in their current primary unit; exempt members are not expected.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from datetime import date
 
 from bot.errors import AccessDenied, NotFound
 from bot.i18n import N_, format_date, gettext
@@ -24,7 +24,9 @@ from bot.rules.commitments import (
     monitoring_bucket,
 )
 from bot.rules.grading import GRADE_LABELS, Grade
+from bot.rules.organisation import Letterhead
 from bot.services.commitments.base import CommitmentBase, CommitmentView
+from bot.services.documents import holder_name, letterhead_of
 from storage import Store
 from storage.commitments import CommitmentRecord
 from storage.records import Campaign, Member, Unit
@@ -61,14 +63,27 @@ class CommitmentTable:
 
 
 @dataclass(frozen=True)
+class Confirmation:
+    """Who confirms the commitment on paper: the cell ("T/M CHI BỘ", its secretary), or for a
+    secretary's own commitment the level that approved it, with the approver's role."""
+
+    unit: Unit  # the confirming level
+    role: str  # the signer's role on it: secretary, deputy or committee
+    name: str  # the signer; "" when nobody holds the role
+    approved_on: date | None  # the local day the printed version was approved
+    approved_by: str  # who approved it; "" while it is not approved
+
+
+@dataclass(frozen=True)
 class CommitmentForm:
-    """What the printed form needs: the version to print, the units above the member's
-    (the root first), the date to print and the time zone to date the approval in."""
+    """What the printed form needs: the version to print, the member's unit as the
+    letterhead names it, the confirmation, and the document's own date (the local day of
+    the approval, else of the submission; None for a working copy: left blank)."""
 
     view: CommitmentView
-    ancestors: list[Unit]
-    printed_on: date
-    tz: tzinfo
+    letterhead: Letterhead | None  # None: the member has no unit
+    confirmation: Confirmation | None
+    dated: date | None
 
     @property
     def file_name(self) -> str:
@@ -218,9 +233,50 @@ class Monitoring(CommitmentBase):
         """The printable form's data, for its member or a reviewer above them; ``version``
         is the one under review (from /pending), else the standing one."""
         view = await self.view_for_reviewer(actor, commitment_id, version)
+        shown = view.version
+        approved = shown if shown is not None and shown.decision == "approved" else None
+        approved_on = (
+            approved.decided_at.astimezone(self.clock.tz).date()
+            if approved is not None and approved.decided_at is not None
+            else None
+        )
+        dated = approved_on or (shown.submitted_on if shown is not None else None)
+        if view.unit is None:
+            return CommitmentForm(view, None, None, dated)
         async with self.db.read() as store:
-            ancestors = await store.units.ancestors(view.unit) if view.unit else []
-        return CommitmentForm(view, ancestors, self.clock.today(), self.clock.tz)
+            head = await letterhead_of(store, view.unit, self.locality)
+            confirmation = await self._confirmation(store, view, view.unit, approved_on)
+        return CommitmentForm(view, head, confirmation, dated)
+
+    async def _confirmation(
+        self, store: Store, view: CommitmentView, unit: Unit, approved_on: date | None
+    ) -> Confirmation:
+        """The cell's secretary confirms; the secretary's own commitment is confirmed by
+        the level that approved it (by the approver, in their role there), and before its
+        approval by the level above."""
+        version = view.version
+        approver = version.decided_by if approved_on and version else None
+        by_name = (version.decided_by_name or "") if approved_on and version else ""
+        secretaries = {m for m, _, _ in await store.roles.holders([unit.id], ("secretary",))}
+        own = view.member.id in secretaries
+        if approver is not None:
+            grants = [
+                g
+                for g in await store.roles.for_member(approver)
+                if g.role in MONITORS and g.unit.contains(unit)
+            ]
+            if grants:
+                grant = max(grants, key=lambda g: len(g.unit.path))  # the nearest level
+                if grant.unit.id == unit.id and not own and secretaries:
+                    name = await holder_name(store, unit)
+                    return Confirmation(unit, "secretary", name, approved_on, by_name)
+                return Confirmation(grant.unit, grant.role, by_name, approved_on, by_name)
+        level = unit
+        if own and unit.parent_id is not None:
+            level = await store.units.get(unit.parent_id) or unit
+        return Confirmation(
+            level, "secretary", await holder_name(store, level), approved_on, by_name
+        )
 
     # Helpers -------------------------------------------------------------------------------
 

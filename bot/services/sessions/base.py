@@ -101,10 +101,17 @@ def require_open(session: Session) -> None:
 
 
 class SessionBase:
-    def __init__(self, db: Database, clock: Clock, notifications: NotificationService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        notifications: NotificationService,
+        locality: str | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.notifications = notifications
+        self.locality = locality  # the configured place of documents; None: the root's
 
     @property
     def tz(self) -> tzinfo:

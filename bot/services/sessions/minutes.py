@@ -10,7 +10,9 @@ from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_
 from bot.rules import sessions as rules
 from bot.rules.access import Actor, has_role_over
+from bot.rules.organisation import Letterhead
 from bot.services.audit import actor_label, audit
+from bot.services.documents import letterhead_of
 from bot.services.sessions.base import (
     SESSION_MANAGERS,
     SessionBase,
@@ -30,7 +32,7 @@ class MinutesData:
 
     session: Session
     unit: Unit
-    parent: Unit | None  # the issuing body's superior, in the document's heading
+    letterhead: Letterhead  # the unit under its superior, and the locality of the date line
     invitees: list[Invitee]
     minutes: Minutes
     tz: tzinfo  # the local time of the session is written out in words
@@ -58,6 +60,8 @@ class MinutesKeeping(SessionBase):
             session, unit = await self._session(store, minutes.session_id)
             await self._manage(store, actor, unit, "minutes")
             require_closed(session)
+            if minutes.ends_at is not None and minutes.ends_at <= session.starts_at:
+                raise InvalidInput(N_("The meeting cannot end before it starts."))
             await store.sessions.save_minutes(minutes, actor.member.id if actor.member else None)
             await audit(store, actor, "session.minutes", session.id)
             saved = await store.sessions.minutes(session.id)
@@ -74,11 +78,11 @@ class MinutesKeeping(SessionBase):
                 raise NotFound(
                     N_("Session {id} has no minutes yet: /session minutes {id}"), id=session_id
                 )
-            parent = await store.units.get(unit.parent_id) if unit.parent_id else None
+            head = await letterhead_of(store, unit, self.locality)
             invitees = await store.sessions.invitees(session_id)
         async with self.db.write() as store:
             await audit(store, actor, "session.minutes.docx", session_id)
-        return MinutesData(session, unit, parent, invitees, minutes, self.tz)
+        return MinutesData(session, unit, head, invitees, minutes, self.tz)
 
     # Conferences: bridge points -----------------------------------------------------------------
 
