@@ -18,6 +18,7 @@ from bot.context import CadreContext
 from bot.i18n import N_, SUPPORTED_LOCALES, current_locale, gettext, set_locale
 from bot.menus import refresh_menu
 from bot.rules.access import Role
+from bot.rules.organisation import member_noun
 from handlers.flow import FLOW_KEY
 from handlers.gate import JOINING_KEY
 from handlers.replies import h, is_private, reply, stranger_text
@@ -36,6 +37,7 @@ STATUS_NAMES = {
     "temporary": N_("Temporarily attached"),
     "exempt": N_("Exempt from meetings"),
 }
+MASS_MEMBER_NAMES = {"đoàn viên": N_("Union member"), "hội viên": N_("Association member")}
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
@@ -59,10 +61,19 @@ async def show_me(update: Update, context: CadreContext) -> None:
     if member is None:
         await reply(update, gettext("You are an administrator without a member record."))
         return
+    primary = actor.units[0] if actor.units else None
+    noun = member_noun(primary.kind, primary.name) if primary else "đảng viên"
+    # A union or association branch's members are đoàn viên / hội viên, not Party members:
+    # the Party's statuses (official, probationary, ...) do not describe them.
+    status = (
+        gettext(STATUS_NAMES[member.status])
+        if noun == "đảng viên"
+        else gettext(MASS_MEMBER_NAMES[noun])
+    )
     lines = [
         gettext("Comrade <b>{name}</b>").format(name=h(member.full_name)),
         gettext("Roster code: {code}").format(code=h(member.code or "—")),
-        gettext("Status: {status}").format(status=gettext(STATUS_NAMES[member.status])),
+        gettext("Status: {status}").format(status=status),
     ]
     if member.position:
         lines.append(gettext("Position: {position}").format(position=h(member.position)))

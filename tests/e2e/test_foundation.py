@@ -302,3 +302,20 @@ async def test_an_unexpected_error_gets_an_apology_in_the_users_language(
 async def test_the_token_never_reaches_the_logs(org: Harness, caplog) -> None:
     await org.say(1002, "/help")
     assert org.server.token not in caplog.text
+
+
+async def test_a_union_member_is_not_called_a_party_member(org: Harness, tmp_path) -> None:
+    (tmp_path / "u.csv").write_text(
+        "code,name,kind,parent_code\nCD-1,Chi đoàn Khu vực 1,mass_org_branch,DU-NK\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "m.csv").write_text(
+        "code,full_name,unit_code,status,position,is_head,language,telegram_id\n"
+        "DV050,Lâm Thị Hoa,CD-1,official,,false,,1050\n",
+        encoding="utf-8",
+    )
+    assert (await org.cli("units", "import", str(tmp_path / "u.csv")))[0] == 0
+    assert (await org.cli("members", "import", str(tmp_path / "m.csv")))[0] == 0
+    org.server.add_user(1050, "Hoa", language_code="vi")
+    me = await org.say(1050, "/me")
+    assert "Trạng thái: Đoàn viên" in me.text and "Đảng viên chính thức" not in me.text
