@@ -59,6 +59,7 @@ class Deciding(CommitmentBase):
                 DecidingChoice(
                     unit,
                     len(self._waiting(await organisation(store, campaign, unit), actor, campaign)),
+                    campaign.year,
                 )
                 for unit in units
             ]

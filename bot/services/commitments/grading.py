@@ -239,35 +239,32 @@ class Grading(CommitmentBase):
 
     # The temporary cell's comment ------------------------------------------------------------
 
+    async def remark_target(self, actor: Actor, member_id: int, campaign_id: int) -> RemarkItem:
+        """The temporarily attached member the actor's cell is about to comment on."""
+        async with self.db.read() as store:
+            member, campaign, placement = await self._remarkable(
+                store, actor, member_id, campaign_id
+            )
+            assert placement.attending is not None
+            found = await store.grading.remarks([member.id], campaign.id)
+        mine = [r for r in found.get(member.id, []) if r.unit_id == placement.attending.id]
+        return RemarkItem(
+            member, campaign, placement.attending, placement.official, mine[-1] if mine else None
+        )
+
     async def add_remark(
         self, actor: Actor, member_id: int, campaign_id: int, text: str
     ) -> RemarkItem:
         """The comment (nhận xét) of the cell where a temporarily attached member attends,
-        for the cell of their official membership, which grades them."""
+        for the cell of their official membership, which grades them. A member whose
+        official cell is not in the bot is not graded here; the comment is still kept."""
         remark = clean_comment(text)
         async with self.db.write() as store:
-            member = await store.members.get(member_id)
-            campaign = await store.campaigns.get(campaign_id)
-            if member is None or campaign is None:
-                raise NotFound(N_("This member is no longer on the roster."))
-            if actor.member is not None and actor.member.id == member.id:
-                raise AccessDenied(N_("You cannot comment on your own grading."))
-            placement = (await placements(store, [member]))[member.id]
+            member, campaign, placement = await self._remarkable(
+                store, actor, member_id, campaign_id
+            )
             attending = placement.attending
-            if member.status != TEMPORARY or attending is None:
-                raise Conflict(
-                    N_("Comrade {member} is not temporarily attached to your cell."),
-                    member=member.full_name,
-                )
-            if not has_role_over(actor, MONITORS, attending):
-                raise AccessDenied(N_("This member is not in a unit you oversee."))
-            if not in_review_window(campaign, self.clock.today()):
-                raise Conflict(
-                    N_("The year-end review for {year} is open from {opens} to {closes}."),
-                    year=campaign.year,
-                    opens=format_date(campaign.review_opens),
-                    closes=format_date(campaign.review_closes),
-                )
+            assert attending is not None
             record = await store.grading.add_remark(
                 member.id,
                 campaign.id,
@@ -287,6 +284,33 @@ class Grading(CommitmentBase):
                 official=placement.official.code if placement.official else None,
             )
         return RemarkItem(member, campaign, attending, placement.official, record)
+
+    async def _remarkable(
+        self, store: Store, actor: Actor, member_id: int, campaign_id: int
+    ) -> tuple[Member, Campaign, Placement]:
+        member = await store.members.get(member_id)
+        campaign = await store.campaigns.get(campaign_id)
+        if member is None or campaign is None:
+            raise NotFound(N_("This member is no longer on the roster."))
+        if actor.member is not None and actor.member.id == member.id:
+            raise AccessDenied(N_("You cannot comment on your own grading."))
+        placement = (await placements(store, [member]))[member.id]
+        attending = placement.attending
+        if attending is None:
+            raise Conflict(
+                N_("Comrade {member} is not temporarily attached to your cell."),
+                member=member.full_name,
+            )
+        if not has_role_over(actor, MONITORS, attending):
+            raise AccessDenied(N_("This member is not in a unit you oversee."))
+        if not in_review_window(campaign, self.clock.today()):
+            raise Conflict(
+                N_("The year-end review for {year} is open from {opens} to {closes}."),
+                year=campaign.year,
+                opens=format_date(campaign.review_opens),
+                closes=format_date(campaign.review_closes),
+            )
+        return member, campaign, placement
 
     # Helpers ---------------------------------------------------------------------------------
 

@@ -272,6 +272,7 @@ class DecisionBoard:
 class DecidingChoice:
     unit: Unit
     waiting: int
+    year: int  # the campaign's
 
 
 @dataclass(frozen=True)
