@@ -188,7 +188,7 @@ PROPOSE_CONFIRM = Button("gp:confirm", choice("ok", "no"))
 PROPOSE_CARD = Button("gpx", ID)  # commitment id: its card again, to change the proposal
 REMARK = Button("grm", ID, ID)  # member id, campaign id: the temporary cell's comment
 DECIDE_BOARD = Button("gd:show", ID, ID)  # unit id, year
-DECIDE_ALL = Button("gd:ok", ID, ID, ID)  # unit id, year, the board's stamp
+DECIDE_ALL = Button("gdo", ID, ID, ID)  # unit id, year, the board's stamp (at most 64 bytes)
 DECIDE_EDIT = Button("gd:edit", ID, ID)  # unit id, year: the members whose proposal to change
 
 # Sessions: creating (/session new) ---------------------------------------------------------

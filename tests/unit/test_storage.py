@@ -95,11 +95,17 @@ async def test_two_processes_migrating_a_fresh_file_at_once_both_succeed(
             await second.close()
 
 
+RESERVED_MIGRATIONS = {8, 9}
+
+
 def test_available_migrations_are_numbered_and_sorted() -> None:
     migrations = available_migrations()
     versions = [m.version for m in migrations]
-    assert versions == sorted(versions)
-    assert versions == list(range(1, len(versions) + 1))
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    # Numbered from 1 without gaps, but for the numbers reserved for branches not merged yet
+    # (0008 and 0009; the grading branch took 0010).
+    assert versions[0] == 1
+    assert set(range(1, versions[-1] + 1)) - set(versions) <= RESERVED_MIGRATIONS
     assert all(m.sql.strip() for m in migrations)
 
 

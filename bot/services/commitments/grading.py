@@ -112,8 +112,8 @@ class Grading(CommitmentBase):
             ]
         return GradingBoard(
             campaign,
-            self._roster(to_grade),
-            self._roster(graded),
+            self._cell_order(to_grade),
+            self._cell_order(graded),
             sorted_by_name(remark_only, lambda i: i.member.full_name),
             sorted_by_name(exempt, lambda m: m.full_name),
             figures,
@@ -329,7 +329,7 @@ class Grading(CommitmentBase):
         return unit is not None and has_role_over(actor, MONITORS, unit)
 
     @staticmethod
-    def _roster(items: list[GradingItem]) -> list[GradingItem]:
+    def _cell_order(items: list[GradingItem]) -> list[GradingItem]:
         """Cell by cell (in the tree's order), each in Vietnamese roster order."""
         cells = sorted({i.placement.cell.path for i in items if i.placement.cell})
         ordered = []
