@@ -142,7 +142,7 @@ async def pressed_decide(update: Update, context: CadreContext) -> None:
     unit_id, year, stamp = values
     service = context.services.commitments
     try:
-        outcome = await service.decide(context.actor, unit_id, year, stamp)
+        outcome = await service.decide_grades(context.actor, unit_id, year, stamp)
     except CapExceeded as error:  # the figures, and the board stays for changes
         await refuse_button(update, error, drop=False)
         await reply(update, error.render_html())

@@ -76,7 +76,9 @@ class Deciding(CommitmentBase):
             cells = [u for u in await store.units.subtree(unit) if u.kind == CELL]
         return self._board(actor, campaign, org, cells)
 
-    async def decide(self, actor: Actor, unit_id: int, year: int, stamp: int) -> DecisionOutcome:
+    async def decide_grades(
+        self, actor: Actor, unit_id: int, year: int, stamp: int
+    ) -> DecisionOutcome:
         """Decide every proposal waiting in the organisation, as it stands, at once.
 
         ``stamp`` is the board's: when a proposal was made or changed since, nothing is
