@@ -361,9 +361,8 @@ async def test_the_committee_member_s_own_grade_is_decided_by_another(
     clock.moment = DECEMBER
     cell = await who(services, "DC10")
     await services.commitments.propose(cell, ids["DC20"], "good", points=85, comment="Tốt")
-    await propose_all(services, {k: v for k, v in ids.items() if k != "DC20"}, {
-        "DC11": "good", "DC12": "good", "DC13": "good", "DC03": "good", "DC04": "excellent"
-    })  # fmt: skip
+    others = {"DC11": "good", "DC12": "good", "DC13": "good", "DC03": "good", "DC04": "excellent"}
+    await propose_all(services, ids, others)
     committee = await who(services, "DC20")
     du = await unit_id(services, "DU-CS")
     board = await services.commitments.decision_board(committee, du)
