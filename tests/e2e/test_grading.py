@@ -188,3 +188,47 @@ async def test_a_decision_over_the_cap_is_refused_with_the_figures(school: Harne
     assert "6 đảng viên" in decided.text
     manh = await h.server.next_message(MANH)
     assert "<b>Good</b>" in manh.text and "88" in manh.text
+
+
+async def test_the_cell_a_temporary_member_attends_comments_and_the_official_cell_grades(
+    school: Harness, tmp_path
+) -> None:
+    h = school
+    # Vi Thị Thu attends CB-B temporarily (her primary membership); her official cell is
+    # CB-A, her first extra membership.
+    (tmp_path / "temporary.csv").write_text(
+        "code,full_name,unit_code,status,position,is_head,language,telegram_id\n"
+        "TH06,Vi Thị Thu,CB-B;CB-A,temporary,,false,vi,3006\n",
+        encoding="utf-8",
+    )
+    assert (await h.cli("members", "import", str(tmp_path / "temporary.csv")))[0] == 0
+    h.server.add_user(3006, "Thu", language_code="vi")
+    services = services_of(h.app)
+    member = await services.registration.identify(3006)
+    await services.commitments.add_action(member, "ethics", "Giữ gìn lối sống giản dị")
+    view, _ = await services.commitments.submit(member)
+    await services.commitments.decide(
+        await services.registration.identify(PHU), view.commitment.id, 1, approve=True
+    )
+    await h.server.wait_idle()
+    h.server.skip_pending(PHU)
+
+    listing = await h.say(PHU, "/grade")
+    assert "cần xếp loại: 2" in listing.text  # Quế and Rạng; not Thu
+    while "Sinh hoạt tạm thời tại chi bộ: 1" not in (temporary := await h.next_new(PHU)).text:
+        pass
+    assert "Vi Thị Thu (do Chi bộ Khoa Nông nghiệp xếp loại)" in temporary.text
+    ask = await h.press(PHU, temporary, "Nhận xét: Vi Thị Thu")
+    assert "Chi bộ Khoa Thủy sản" in ask.text
+    assert "ký tự điều khiển" in (await h.say(PHU, "Tích cực\x07 tham gia")).text
+    saved = await h.say(PHU, "Tích cực tham gia sinh hoạt <i>tổ dân phố</i>")
+    assert "Đã lưu. Chi bộ Khoa Nông nghiệp" in saved.text
+
+    listing = await h.say(HOA, "/grade")
+    assert "cần xếp loại: 5" in listing.text
+    cards = [await h.next_new(HOA) for _ in range(5)]
+    [card] = [c for c in cards if "Vi Thị Thu" in c.text]
+    assert "Nhận xét của Chi bộ Khoa Thủy sản (nơi đảng viên sinh hoạt tạm thời)" in card.text
+    assert "&lt;i&gt;tổ dân phố&lt;/i&gt;" in card.text
+    ask_points = await h.press(HOA, card, "Hoàn thành tốt nhiệm vụ")
+    assert "70–89" in ask_points.text

@@ -405,6 +405,9 @@ async def test_exempt_members_are_neither_graded_nor_counted(
     ):
         with pytest.raises(Conflict, match="exempt"):
             await attempt
+    async with services.db.read() as store:
+        refused = await store.audit.recent(action="commitment.grade")
+    assert [(a.outcome, a.detail["reason"]) for a in refused] == [("denied", "exempt")] * 2
     # A grade given before the member became exempt (the earlier flow) is not counted.
     async with services.db.write() as store:
         await store.conn.execute(

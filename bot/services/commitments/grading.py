@@ -37,6 +37,7 @@ from bot.services.commitments.grading_state import (
     GradeClosed,
     GradingBoard,
     GradingItem,
+    NotGraded,
     Placement,
     ProposalOutcome,
     ProposalStart,
@@ -145,20 +146,22 @@ class Grading(CommitmentBase):
         with it. At a grassroots cell, a grade that would break the 20% rule is refused
         here, before the points and the comment are asked for."""
         found = _grade(grade)
-        async with self.db.read() as store:
-            record, _member, placement, campaign = await self._proposable(
-                store, actor, commitment_id, revision
-            )
-            assert placement.decider is not None
-            org = await organisation(store, campaign, placement.decider)
-        if placement.decides_itself:
-            after = tally_after(org.decided(), {record.id: found})
-            if breaks_cap(Tally.of(org.decided().values()), after):
-                error = _cap_refused(placement, after)
-                await self._audit_cap(actor, record.id, error, found)
-                raise error
-        else:
-            after = tally_after(org.outlook(), {record.id: found})
+        try:
+            async with self.db.read() as store:
+                record, _member, placement, campaign = await self._proposable(
+                    store, actor, commitment_id, revision
+                )
+                assert placement.decider is not None
+                org = await organisation(store, campaign, placement.decider)
+            if placement.decides_itself:
+                after = tally_after(org.decided(), {record.id: found})
+                if breaks_cap(Tally.of(org.decided().values()), after):
+                    raise _cap_refused(placement, after)
+            else:
+                after = tally_after(org.outlook(), {record.id: found})
+        except (CapExceeded, NotGraded, AccessDenied) as error:
+            await self._audit_denied(actor, commitment_id, error, found)
+            raise
         return ProposalStart(placement, after, placement.decides_itself)
 
     async def propose(
@@ -222,8 +225,8 @@ class Grading(CommitmentBase):
                 assert fresh is not None
                 view = await self._view(store, fresh)
                 figures = (await organisation(store, campaign, decider)).figures
-        except CapExceeded as error:
-            await self._audit_cap(actor, commitment_id, error, found)
+        except (CapExceeded, NotGraded, AccessDenied) as error:
+            await self._audit_denied(actor, commitment_id, error, found)
             raise
         if placement.decides_itself:
             notice = partial(
@@ -372,7 +375,7 @@ class Grading(CommitmentBase):
         assert campaign is not None
         placement = (await placements(store, [member]))[member.id]
         if not placement.graded:
-            raise Conflict(
+            raise NotGraded(
                 N_(
                     "Comrade {member} is exempt from meetings and so is not graded while "
                     "exempt (nor counted in the 20% rule)."
@@ -459,22 +462,15 @@ class Grading(CommitmentBase):
             decided_by=placement.decider.code,
         )
 
-    async def _audit_cap(
-        self,
-        actor: Actor,
-        commitment_id: int,
-        error: CapExceeded,
-        grade: str,
+    async def _audit_denied(
+        self, actor: Actor, commitment_id: int, error: Conflict | AccessDenied, grade: str
     ) -> None:
+        """A refused grade, with why: over the cap (and the figures), an exempt member, or a
+        member the actor does not grade."""
+        reason = {CapExceeded: "cap", NotGraded: "exempt"}.get(type(error), "scope")
+        figures = {k: v for k, v in error.params.items() if isinstance(v, int)}
         await self._audit_refusal(
-            actor,
-            "commitment.grade",
-            commitment_id,
-            reason="cap",
-            grade=str(grade),
-            excellent=error.params["excellent"],
-            cap=error.params["cap"],
-            good=error.params["good"],
+            actor, "commitment.grade", commitment_id, reason=reason, grade=str(grade), **figures
         )
 
 

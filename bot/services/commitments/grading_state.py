@@ -42,6 +42,10 @@ class CapExceeded(Conflict):
     organisation; the message gives the figures."""
 
 
+class NotGraded(Conflict):
+    """The member is exempt from activities: not graded while exempt."""
+
+
 class BoardChanged(Conflict):
     """The proposals changed after the committee's view was made: it must look again."""
 
