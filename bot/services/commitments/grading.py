@@ -94,22 +94,22 @@ class Grading(CommitmentBase):
                     )
                     pending = record.grade is None and record.proposal_revision == 0
                     (to_grade if pending else graded).append(item)
-                elif self._oversees(actor, placement):
+                elif placement.attending is not None and self._oversees(actor, placement):
+                    attending = placement.attending
                     mine = [r.record for r in remarks.get(member.id, [])]
-                    assert placement.attending is not None
                     remark_only.append(
                         RemarkItem(
                             member,
                             campaign,
-                            placement.attending,
+                            attending,
                             placement.official,
-                            next((r for r in mine if r.unit_id == placement.attending.id), None),
+                            next((r for r in mine if r.unit_id == attending.id), None),
                         )
                     )
-            deciders = {i.placement.decider.id: i.placement.decider for i in to_grade + graded}
+            deciders = {unit.id: unit for i in to_grade + graded if (unit := i.placement.decider)}
             figures = [
                 (await organisation(store, campaign, unit)).figures
-                for unit in sorted(deciders.values(), key=lambda u: u.path)  # type: ignore[union-attr]
+                for unit in sorted(deciders.values(), key=lambda u: u.path)
             ]
         return GradingBoard(
             campaign,
