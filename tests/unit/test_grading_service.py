@@ -176,6 +176,30 @@ async def test_the_points_are_required_and_a_stale_proposal_is_refused(
     ]
 
 
+async def test_a_grassroots_cell_decides_itself(school: Services, clock, fake_bot: FakeBot) -> None:
+    services = school
+    secretary = await actor_for(services, "DV001", 700001)  # CB-BT1, under a district
+    member = await actor_for(services, "DV002", 700002)
+    await file(services, member)
+    view, _ = await services.commitments.submit(member)
+    await services.commitments.decide(secretary, view.commitment.id, 1, approve=True)
+    clock.moment = DECEMBER
+    cid = view.commitment.id
+    start = await services.commitments.start_proposal(secretary, cid, "good")
+    assert start.decides and start.placement.decider.code == "CB-BT1"
+    outcome = await services.commitments.propose(
+        secretary, cid, "good", points=84, comment="Hoàn thành tốt"
+    )
+    assert outcome.decided and outcome.view.commitment.grade == "good"
+    assert not outcome.view.commitment.awaiting_decision
+    assert "<b>Hoàn thành tốt nhiệm vụ</b>" in fake_bot.to(700002)[-1].text
+    async with services.db.read() as store:
+        [decision] = await store.commitments.grades(cid)
+        audited = await store.audit.recent(action="commitment.grade")
+    assert decision.decided_unit_id == await unit_id(services, "CB-BT1")
+    assert decision.proposal_id is not None and audited[0].detail["decided_by"] == "CB-BT1"
+
+
 # The committee decides -----------------------------------------------------------------------
 
 
