@@ -179,10 +179,18 @@ DOCUMENT = Button("cx:doc", ID)  # commitment id: the version in force
 DOCUMENT_VERSION = Button("cx:docv", ID, ID)  # commitment id, version number
 COMMITMENT_EXPORT = Button("cx:exp", FORMAT, ID, ID)  # format, unit id, year
 RATE = Button("cr", ID, choice(*[rating.value for rating in Rating]))  # action id, rating
-GRADE = Button("cg", ID, ID, choice(*[grade.value for grade in Grade]))  # id, revision, grade
-GRADE_SKIP_POINTS = Button("cg:skip")
-GRADE_CONFIRM = Button("cg:confirm", choice("ok", "no"))
-GRADE_CHANGE = Button("cgx", ID)  # commitment id
+
+# Year-end grading: the cell's proposal (/grade), the temporary cell's comment, the decision
+# of the grassroots committee (/decide). The grade buttons of the earlier flow, which gave a
+# grade at once ("cg:…", "cgx:…"), are answered as no longer active.
+GRADES = choice(*[grade.value for grade in Grade])
+PROPOSE = Button("gp", ID, ID, GRADES)  # commitment id, proposal revision seen, grade
+PROPOSE_CONFIRM = Button("gp:confirm", choice("ok", "no"))
+PROPOSE_CARD = Button("gpx", ID)  # commitment id: its card again, to change the proposal
+REMARK = Button("grm", ID, ID)  # member id, campaign id: the temporary cell's comment
+DECIDE_BOARD = Button("gd:show", ID, ID)  # unit id, year
+DECIDE_ALL = Button("gdo", ID, ID, ID)  # unit id, year, the board's stamp (at most 64 bytes)
+DECIDE_EDIT = Button("gd:edit", ID, ID)  # unit id, year: the members whose proposal to change
 
 # Sessions: creating (/session new) ---------------------------------------------------------
 NEW_UNIT = Button("sesn:unit", ID)

@@ -56,7 +56,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("mycommitments", N_("My commitments and results, every year"), private_only=True),
     CommandSpec("review", N_("Year-end self-assessment of my commitment"), private_only=True),
     CommandSpec("pending", N_("Commitments waiting for review"), roles=MONITORS, private_only=True),
-    CommandSpec("grade", N_("Year-end grading of members"), roles=MONITORS, private_only=True),
+    CommandSpec(
+        "grade",
+        N_("Year-end grading of members: the cell's appraisal and proposal"),
+        roles=MONITORS,
+        private_only=True,
+    ),
+    CommandSpec(
+        "decide",
+        N_("Year-end grading: the grassroots committee's decision"),
+        roles=MONITORS,
+        private_only=True,
+    ),
     CommandSpec(
         "commitments",
         N_("Commitment progress per unit, and export"),

@@ -27,7 +27,14 @@ class CommitmentRecord:
     grade_comment: str | None
     graded_by: int | None
     graded_at: datetime | None
-    grade_revision: int = 0  # the number of the grade in force; 0 before any
+    grade_revision: int = 0  # the number of the (decided) grade in force; 0 before any
+    proposal_revision: int = 0  # the number of the proposal in force; 0 before any
+    decided_proposal: int = 0  # the proposal the decided grade followed; 0: none (old flow)
+
+    @property
+    def awaiting_decision(self) -> bool:
+        """A proposal is in force that no decision has followed yet."""
+        return self.proposal_revision > self.decided_proposal
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,8 @@ class GradeRecord:
     graded_by: int | None
     graded_by_name: str | None
     graded_at: datetime
+    proposal_id: int | None = None  # the proposal decided; None: decided before proposals
+    decided_unit_id: int | None = None  # the level that decided
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +85,7 @@ class VersionRecord:
 _C = (
     "c.id, c.member_id, c.campaign_id, c.filed_unit_id, c.status, c.last_version, "
     "c.approved_version, c.late, c.self_review_at, c.grade, c.points, c.grade_comment, "
-    "c.graded_by, c.graded_at, c.grade_revision"
+    "c.graded_by, c.graded_at, c.grade_revision, c.proposal_revision, c.decided_proposal"
 )
 _V = (
     "id, commitment_id, number, unit_id, submitted_at, submitted_on, late, decision, "
@@ -101,6 +110,8 @@ def _commitment(row: sqlite3.Row) -> CommitmentRecord:
         graded_by=row["graded_by"],
         graded_at=from_db(row["graded_at"]),
         grade_revision=row["grade_revision"],
+        proposal_revision=row["proposal_revision"],
+        decided_proposal=row["decided_proposal"],
     )
 
 
@@ -223,54 +234,12 @@ class CommitmentRepository:
             "UPDATE commitments SET updated_at = ? WHERE id = ?", (to_db(utcnow()), commitment_id)
         )
 
-    async def set_grade(
-        self,
-        commitment_id: int,
-        *,
-        grade: str,
-        points: int | None,
-        comment: str,
-        graded_by: int | None,
-        graded_by_name: str,
-        at: datetime,
-        expect_revision: int = 0,
-    ) -> bool:
-        """Give (``expect_revision`` 0) or change the grade in force, keeping every grade.
-
-        False when the grade in force is no longer revision ``expect_revision``: someone
-        graded or changed it first (nothing is written then).
-        """
-        revision = expect_revision + 1
-        cursor = await self.conn.execute(
-            "UPDATE commitments SET grade = ?, points = ?, grade_comment = ?, graded_by = ?, "
-            "graded_at = ?, grade_revision = ?, updated_at = ? "
-            "WHERE id = ? AND grade_revision = ?",
-            (
-                grade,
-                points,
-                comment,
-                graded_by,
-                to_db(at),
-                revision,
-                to_db(utcnow()),
-                commitment_id,
-                expect_revision,
-            ),
-        )
-        if cursor.rowcount != 1:
-            return False
-        await self.conn.execute(
-            "INSERT INTO commitment_grades (commitment_id, revision, grade, points, comment, "
-            "graded_by, graded_by_name, graded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (commitment_id, revision, grade, points, comment, graded_by, graded_by_name, to_db(at)),
-        )
-        return True
-
     async def grades(self, commitment_id: int) -> list[GradeRecord]:
         """Every grade given to this commitment, the first first."""
         cursor = await self.conn.execute(
             "SELECT id, commitment_id, revision, grade, points, comment, graded_by, "
-            "graded_by_name, graded_at FROM commitment_grades WHERE commitment_id = ? "
+            "graded_by_name, graded_at, proposal_id, decided_unit_id FROM commitment_grades "
+            "WHERE commitment_id = ? "
             "ORDER BY revision",
             (commitment_id,),
         )
@@ -285,6 +254,8 @@ class CommitmentRepository:
                 graded_by=row["graded_by"],
                 graded_by_name=row["graded_by_name"],
                 graded_at=from_db(row["graded_at"]),  # type: ignore[arg-type]
+                proposal_id=row["proposal_id"],
+                decided_unit_id=row["decided_unit_id"],
             )
             for row in await cursor.fetchall()
         ]
@@ -476,12 +447,3 @@ class CommitmentRepository:
                 "UPDATE commitment_version_actions SET evidence = ?, rated_at = ? WHERE id = ?",
                 (evidence, to_db(at), action_id),
             )
-
-    async def grades_in_unit(self, campaign_id: int, unit_id: int) -> list[str]:
-        """The grades given this campaign to members whose current primary unit is ``unit_id``."""
-        cursor = await self.conn.execute(
-            f"SELECT c.grade FROM commitments c {_PRIMARY.format(member='c.member_id')}"
-            "WHERE c.campaign_id = ? AND ms.unit_id = ? AND c.grade IS NOT NULL",
-            (campaign_id, unit_id),
-        )
-        return [row[0] for row in await cursor.fetchall()]

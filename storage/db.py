@@ -65,6 +65,7 @@ class Store:
         from storage.audit import AuditRepository
         from storage.campaigns import CampaignRepository
         from storage.commitments import CommitmentRepository
+        from storage.grading import GradingRepository
         from storage.invites import InviteRepository
         from storage.kv import KeyValueRepository
         from storage.members import MemberRepository
@@ -86,6 +87,7 @@ class Store:
         self.commitments = CommitmentRepository(conn)
         self.sessions = SessionRepository(conn)
         self.outbox = OutboxRepository(conn)
+        self.grading = GradingRepository(conn)
 
 
 class Database:

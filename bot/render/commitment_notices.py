@@ -54,9 +54,17 @@ def decision_notice(
 
 
 def grade_notice(
-    year: int, grade: Grade, *, previous: Grade | None, points: int | None, comment: str
+    year: int,
+    grade: Grade,
+    *,
+    previous: Grade | None,
+    points: int | None,
+    comment: str,
+    decided_by: str | None = None,
 ) -> Notice:
-    """To the member: the year-end grade, or its change (with the grade it replaces)."""
+    """To the member: the DECIDED year-end grade, or its change (with the grade it
+    replaces), and the level that decided it when that is not the member's own cell. A
+    proposal is never sent to the member."""
     label = gettext(GRADE_LABELS[grade])
     if previous is None:
         head = gettext("Your year-end grade for {year}: <b>{grade}</b>").format(
@@ -68,6 +76,8 @@ def grade_notice(
             "(previously: {previous})."
         ).format(year=year, grade=label, previous=gettext(GRADE_LABELS[previous]))
     lines = [head]
+    if decided_by:
+        lines.append(gettext("Decided by: {unit}").format(unit=_h(decided_by)))
     if points is not None:
         lines.append(gettext("Points: {points}").format(points=points))
     lines.append(gettext("Comment: {comment}").format(comment=_h(comment)))

@@ -1,4 +1,5 @@
-"""Commitments in Telegram: /commit, /pending, /mycommitments, /review, /grade, /commitments.
+"""Commitments in Telegram: /commit, /pending, /mycommitments, /review, /grade, /decide,
+/commitments.
 
 Telegram only: every rule and every write lives in CommitmentService. Button data is built
 and read with :mod:`bot.callbacks`; it carries ids (and the version or grade revision where
@@ -8,7 +9,9 @@ and answered politely when the state moved on.
 - :mod:`.rendering`: the text of a commitment (the reviewer's card, the member's preview);
 - :mod:`.filing`: /commit; :mod:`.review`: /pending, approve, return with a comment;
 - :mod:`.monitoring`: /commitments and its export, /mycommitments, the printed form;
-- :mod:`.yearend`: /review (self-assessment) and /grade.
+- :mod:`.yearend`: /review (self-assessment);
+- :mod:`.grading`: /grade (the cell's appraisal and proposal; a temporary cell's comment);
+- :mod:`.deciding`: /decide (the grassroots committee's decision).
 """
 
 from __future__ import annotations
@@ -27,10 +30,11 @@ from telegram.ext import (
 from bot import callbacks as cb
 from bot.i18n import N_
 from handlers import flow
-from handlers.commitments import filing, monitoring, review, yearend
+from handlers.commitments import deciding, filing, grading, monitoring, review, yearend
 from handlers.commitments.filing import FILING
+from handlers.commitments.grading import GRADING, REMARKING
 from handlers.commitments.review import RETURNING
-from handlers.commitments.yearend import GRADING, SELF_REVIEW
+from handlers.commitments.yearend import SELF_REVIEW
 
 FLOWS = {
     FILING: flow.FlowSpec(
@@ -49,7 +53,12 @@ FLOWS = {
         resume=N_("Your ratings so far are kept: send /review to continue."),
     ),
     GRADING: flow.FlowSpec(
-        GRADING, N_("grading a member (/grade)"), draft_keys=(yearend.GRADE_KEY,)
+        GRADING, N_("grading a member (/grade)"), draft_keys=(grading.PROPOSAL_KEY,)
+    ),
+    REMARKING: flow.FlowSpec(
+        REMARKING,
+        N_("the cell's comment on a temporarily attached member (/grade)"),
+        draft_keys=(grading.REMARK_KEY,),
     ),
 }
 
@@ -134,19 +143,23 @@ def register(application: Application) -> None:
         _conversation(
             application,
             GRADING,
-            _button(cb.GRADE, yearend.pressed_grade),
+            _button(cb.PROPOSE, grading.pressed_grade),
             {
-                yearend.POINTS: [
-                    _button(cb.GRADE_SKIP_POINTS, yearend.grade_skip_points),
-                    MessageHandler(TEXT, yearend.grade_points),
-                ],
-                yearend.GRADE_COMMENT: [MessageHandler(TEXT, yearend.grade_comment)],
-                yearend.GRADE_CONFIRM: [
-                    _button(cb.GRADE_CONFIRM, yearend.grade_confirm),
-                    MessageHandler(TEXT, yearend.confirm_text),
+                grading.POINTS: [MessageHandler(TEXT, grading.grade_points)],
+                grading.GRADE_COMMENT: [MessageHandler(TEXT, grading.grade_comment)],
+                grading.GRADE_CONFIRM: [
+                    _button(cb.PROPOSE_CONFIRM, grading.grade_confirm),
+                    MessageHandler(TEXT, grading.confirm_text),
                 ],
             },
-            yearend.grade_cancel,
+            grading.grade_cancel,
+        ),
+        _conversation(
+            application,
+            REMARKING,
+            _button(cb.REMARK, grading.pressed_remark),
+            {grading.REMARK_TEXT: [MessageHandler(TEXT, grading.remark_text)]},
+            grading.remark_cancel,
         ),
     ]
     for conversation in conversations:
@@ -156,13 +169,17 @@ def register(application: Application) -> None:
         (cb.DOCUMENT, monitoring.pressed_document),
         (cb.DOCUMENT_VERSION, monitoring.pressed_document),
         (cb.COMMITMENT_EXPORT, monitoring.pressed_export),
-        (cb.GRADE_CHANGE, yearend.pressed_change),
+        (cb.PROPOSE_CARD, grading.pressed_card),
+        (cb.DECIDE_BOARD, deciding.pressed_board),
+        (cb.DECIDE_ALL, deciding.pressed_decide),
+        (cb.DECIDE_EDIT, deciding.pressed_edit),
     ):
         application.add_handler(_button(button, callback))
     for command, callback in (
         ("pending", review.list_pending),
         ("mycommitments", monitoring.my_commitments),
         ("commitments", monitoring.show_progress),
-        ("grade", yearend.list_gradable),
+        ("grade", grading.list_gradable),
+        ("decide", deciding.decide_command),
     ):
         application.add_handler(CommandHandler(command, callback))

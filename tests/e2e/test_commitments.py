@@ -302,21 +302,30 @@ async def test_self_assessment_grading_and_the_member_history(campaign: Harness)
 
     listing = await h.say(AN, "/grade")
     assert "cần xếp loại: 1" in listing.text
+    # CB-1 is a grassroots cell (under a committee, not a grassroots committee): its grade is
+    # the decision, and the figures of the 20% rule are shown.
+    assert "Chi bộ Khu vực 1: Xuất sắc 0 / tối đa 0" in listing.text
     card = await h.next_new(AN)
     assert "Đã nộp bài thu hoạch" in card.text
-    ask_points = await h.press(AN, card, "Hoàn thành xuất sắc nhiệm vụ")
-    assert "90–100" in ask_points.text
-    assert "từ 90 đến 100" in (await h.say(AN, "85")).text
+    # No one is graded "good" in CB-1 yet: "excellent" is refused, with the figures.
+    refused = await h.press(AN, card, "Hoàn thành xuất sắc nhiệm vụ")
+    assert "Xuất sắc 1 / tối đa 0" in refused.text
+    ask_points = await h.press(AN, card, "Hoàn thành tốt nhiệm vụ")
+    assert "70–89" in ask_points.text and "bắt buộc" in ask_points.text
+    assert "từ 70 đến 89" in (await h.say(AN, "95")).text
     assert "số nguyên" in (await h.say(AN, "chín mươi")).text
-    ask_comment = await h.say(AN, "95")
+    ask_comment = await h.say(AN, "85")
     assert "nhận xét" in ask_comment.text
-    confirm = await h.say(AN, "Gương mẫu, hoàn thành tốt các nội dung")
-    # No one is graded "good" in CB-1 yet: excellent would exceed 20% of good.
-    assert "vượt quá 20%" in confirm.text
+    # The comment is checked before anything is shown back, then shown escaped.
+    control = await h.say(AN, "Gương mẫu\x1b[31m <b>tốt</b>")
+    assert "ký tự điều khiển" in control.text and "<b>tốt</b>" not in control.text
+    confirm = await h.say(AN, "Gương mẫu, <b>hoàn thành tốt</b> các nội dung")
+    assert "&lt;b&gt;hoàn thành tốt&lt;/b&gt;" in confirm.text
+    assert "Xuất sắc 0 / tối đa 0" in confirm.text and "là quyết định" in confirm.text
     saved = await h.press(AN, confirm, "Xác nhận")
-    assert "Trần Thị Bích — Hoàn thành xuất sắc nhiệm vụ" in saved.text
+    assert "Trần Thị Bích — Hoàn thành tốt nhiệm vụ" in saved.text
     graded = await h.server.next_message(BICH)
-    assert "Hoàn thành xuất sắc nhiệm vụ" in graded.text and "95" in graded.text
+    assert "Hoàn thành tốt nhiệm vụ" in graded.text and "85" in graded.text
     # The old card again: already graded, said clearly.
     query = h.server.press_button(AN, card.message_id, card.button_data("Hoàn thành tốt"))
     answer = await h.server.wait_callback_answer(query)
@@ -324,7 +333,7 @@ async def test_self_assessment_grading_and_the_member_history(campaign: Harness)
 
     history = await h.say(BICH, "/mycommitments")
     assert "Bản cam kết năm 2026" in history.text
-    assert "Xếp loại cuối năm: <b>Hoàn thành xuất sắc nhiệm vụ</b> (95)" in history.text
+    assert "Xếp loại cuối năm: <b>Hoàn thành tốt nhiệm vụ</b> (85)" in history.text
     assert "Đã hoàn thành" in history.text
     h.server.press_button(BICH, history, button_text="DOCX")
     doc_message = await h.next_new(BICH)
@@ -664,10 +673,14 @@ async def test_the_secretary_gets_the_member_commitment_as_a_docx(campaign: Harn
     assert refused.show_alert and "không thuộc đơn vị" in refused.text
 
 
-async def give_grade(h: Harness, user: int, card: BotMessage, label: str, comment: str) -> str:
-    """Press a grade on a card, skip the points, comment and confirm; the bot's last word."""
+async def give_grade(
+    h: Harness, user: int, card: BotMessage, label: str, comment: str, points: str
+) -> str:
+    """Press a grade on a card, send the points (required), comment and confirm; the bot's
+    last word."""
     ask_points = await h.press(user, card, label)
-    ask_comment = await h.press(user, ask_points, "Bỏ qua")
+    assert "bắt buộc" in ask_points.text  # the points are required, no "Skip"
+    ask_comment = await h.say(user, points)
     assert "nhận xét" in ask_comment.text
     confirm = await h.say(user, comment)
     return (await h.press(user, confirm, "Xác nhận")).text
@@ -683,39 +696,39 @@ async def test_a_grade_can_be_changed_until_the_review_closes(campaign: Harness)
     h.clock.moment = datetime(2026, 12, 10, 9, 0, tzinfo=TZ)
     await h.say(AN, "/grade")
     card = await h.next_new(AN)
-    saved = await give_grade(h, AN, card, "Hoàn thành xuất sắc nhiệm vụ", "Gương mẫu, tích cực")
-    assert "Trần Thị Bích — Hoàn thành xuất sắc nhiệm vụ" in saved
-    assert "Hoàn thành xuất sắc nhiệm vụ" in (await h.server.next_message(BICH)).text
+    saved = await give_grade(h, AN, card, "Hoàn thành tốt nhiệm vụ", "Tích cực, gương mẫu", "85")
+    assert "Trần Thị Bích — Hoàn thành tốt nhiệm vụ" in saved
+    assert "Hoàn thành tốt nhiệm vụ" in (await h.server.next_message(BICH)).text
 
     # The committee above corrects it before the review closes.
     nobody = await h.say(GIANG, "/grade")
     assert "Không có đảng viên nào chờ xếp loại" in nobody.text
     graded = await h.next_new(GIANG)
     assert "Đã xếp loại: 1" in graded.text and "31/12/2026" in graded.text
-    card = await h.press(GIANG, graded, "Trần Thị Bích — Hoàn thành xuất sắc nhiệm vụ")
+    card = await h.press(GIANG, graded, "Trần Thị Bích — Hoàn thành tốt nhiệm vụ")
     assert "Chọn mức xếp loại mới" in card.text and "(thời hạn" not in card.text
     changed = await give_grade(
-        h, GIANG, card, "Hoàn thành tốt nhiệm vụ", "Chưa đủ tiêu chuẩn xuất sắc"
+        h, GIANG, card, "Hoàn thành nhiệm vụ", "Chưa đủ tiêu chuẩn hoàn thành tốt", "65"
     )
-    assert "Đã thay đổi: đồng chí Trần Thị Bích — Hoàn thành tốt nhiệm vụ" in changed
+    assert "Đã thay đổi: đồng chí Trần Thị Bích — Hoàn thành nhiệm vụ" in changed
     note = await h.server.next_message(BICH)
-    assert "thay đổi thành <b>Hoàn thành tốt nhiệm vụ</b>" in note.text
-    assert "trước đó: Hoàn thành xuất sắc nhiệm vụ" in note.text
+    assert "thay đổi thành <b>Hoàn thành nhiệm vụ</b>" in note.text
+    assert "trước đó: Hoàn thành tốt nhiệm vụ" in note.text
     # The same change card pressed again (the grade moved on): refused, nothing written.
     query = h.server.press_button(GIANG, card.message_id, card.button_data("Không hoàn thành"))
     answer = await h.server.wait_callback_answer(query)
     assert "vừa được đồng chí Hồ Thị Giang thay đổi" in answer.text
     history = await h.say(BICH, "/mycommitments")
-    assert "Xếp loại cuối năm: <b>Hoàn thành tốt nhiệm vụ</b>" in history.text
-    assert "Xếp loại trước đó: Hoàn thành xuất sắc nhiệm vụ, do đồng chí Nguyễn Văn An" in (
+    assert "Xếp loại cuối năm: <b>Hoàn thành nhiệm vụ</b>" in history.text
+    assert "Xếp loại trước đó: Hoàn thành tốt nhiệm vụ (85), do đồng chí Nguyễn Văn An" in (
         history.text
     )
     grades = _rows(
         h.db_path, "SELECT revision, grade, graded_by_name FROM commitment_grades ORDER BY 1"
     )
-    assert grades == [(1, "excellent", "Nguyễn Văn An"), (2, "good", "Hồ Thị Giang")]
+    assert grades == [(1, "good", "Nguyễn Văn An"), (2, "fulfilled", "Hồ Thị Giang")]
     regrade = _rows(h.db_path, "SELECT detail FROM audit_log WHERE action = 'commitment.regrade'")
-    assert len(regrade) == 1 and '"previous": "excellent"' in regrade[0][0]
+    assert len(regrade) == 1 and '"previous": "good"' in regrade[0][0]
 
     # After the window closes the grade stands: no change offered, an old card refused.
     h.clock.moment = datetime(2027, 1, 5, 9, 0, tzinfo=TZ)
@@ -723,7 +736,7 @@ async def test_a_grade_can_be_changed_until_the_review_closes(campaign: Harness)
     closed = await h.next_new(GIANG)  # (past the stale card's dropped buttons)
     assert "Không có đảng viên nào chờ xếp loại" in closed.text
     fresh = await h.press(GIANG, graded, "Trần Thị Bích")
-    query = h.server.press_button(GIANG, fresh, button_text="Hoàn thành nhiệm vụ")
+    query = h.server.press_button(GIANG, fresh, button_text="Hoàn thành tốt nhiệm vụ")
     answer = await h.server.wait_callback_answer(query)
     assert "không thể thay đổi xếp loại nữa" in answer.text
     assert len(_rows(h.db_path, "SELECT id FROM commitment_grades")) == 2
@@ -786,7 +799,7 @@ async def test_evidence_after_being_graded_meanwhile_ends_the_self_assessment(
     assert "minh chứng" in (await h.press(BICH, first, "Đã hoàn thành")).text
     await h.say(AN, "/grade")
     card = await h.next_new(AN)
-    saved = await give_grade(h, AN, card, "Hoàn thành tốt nhiệm vụ", "Hoàn thành tốt")
+    saved = await give_grade(h, AN, card, "Hoàn thành tốt nhiệm vụ", "Hoàn thành tốt", "80")
     assert "Trần Thị Bích — Hoàn thành tốt nhiệm vụ" in saved
     assert "Hoàn thành tốt nhiệm vụ" in (await h.server.next_message(BICH)).text
     closed = await h.say(BICH, "Đã viết bài thu hoạch")

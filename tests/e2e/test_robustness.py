@@ -590,15 +590,21 @@ async def test_returning_reviewing_and_grading(
         [
             say(AN, "/grade"),
             press(AN, "Hoàn thành tốt nhiệm vụ"),
-            press(AN, "Bỏ qua"),
+            say(AN, "85"),
             say(AN, "Hoàn thành tốt các nội dung đã cam kết"),
         ],
         made_up=(
-            "cg:999999:0:good",
-            "cg:1:99999999999999999999999:good",
-            "cg:1:0:legendary",
-            "cg:skip:1",
-            "cgx:99999999999999999999999",
+            "gp:999999:0:good",
+            "gp:1:99999999999999999999999:good",
+            "gp:1:0:legendary",
+            "gp:confirm:maybe",
+            "gpx:99999999999999999999999",
+            "gdo:1:2026:99999999999999999999999",
+            "gd:edit:999999:2026",
+            "grm:999999:1",
+            "cg:1:0:good",  # the grade button of the earlier flow
+            "cg:skip",
+            "cgx:1",
         ),
     )
     await poke_together(sweep, [reviewing, grading], rng)

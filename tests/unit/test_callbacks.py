@@ -44,8 +44,8 @@ def test_no_two_kinds_of_button_accept_the_same_data() -> None:
 def test_round_trip_and_types() -> None:
     assert cb.RSVP_YES(12) == "ses:yes:12"
     assert cb.RSVP_YES.parse("ses:yes:12") == (12,)
-    assert cb.GRADE(5, 2, "good") == "cg:5:2:good"
-    assert cb.GRADE.parse("cg:5:2:good") == (5, 2, "good")
+    assert cb.PROPOSE(5, 2, "good") == "gp:5:2:good"
+    assert cb.PROPOSE.parse("gp:5:2:good") == (5, 2, "good")
     data = cb.SESSION_EXPORT("xlsx", 3, date(2026, 1, 1), date(2026, 3, 31))
     assert data == "ses:exp:xlsx:3:20260101:20260331"
     assert cb.SESSION_EXPORT.parse(data) == ("xlsx", 3, date(2026, 1, 1), date(2026, 3, 31))
@@ -66,15 +66,16 @@ def test_round_trip_and_types() -> None:
         "ses:yes:9223372036854775808",  # 2**63: over SQLite's integer
         "ses:yes:12:13",
         "ses:no:12",
-        "cg:5:2:best",
+        "gp:5:2:best",
+        "cg:5:2:good",  # the grade button of the earlier flow (a grade given at once)
         "ses:exp:csv:3:20260231:20260331",  # 31 February
         "ses:exp:pdf:3:20260101:20260331",
     ],
 )
 def test_anything_else_is_a_stale_button(data: str | None) -> None:
     button = cb.SESSION_EXPORT if data and data.startswith("ses:exp") else cb.RSVP_YES
-    if data and data.startswith("cg"):
-        button = cb.GRADE
+    if data and data.startswith(("cg", "gp")):
+        button = cb.PROPOSE
     with pytest.raises(StaleButton):
         button.parse(data)
 
@@ -87,7 +88,7 @@ def test_bad_values_are_refused_when_building() -> None:
     with pytest.raises(ValueError):
         cb.RSVP_YES(True)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        cb.GRADE(1, 1, "best")
+        cb.PROPOSE(1, 1, "best")
     with pytest.raises(ValueError):
         cb.RSVP_YES(1, 2)
     with pytest.raises(ValueError):

@@ -227,3 +227,10 @@ def test_the_notices_in_each_language_with_peoples_text_escaped() -> None:
         )
         assert "changed to <b>Fulfilled</b> (previously: Good)" in changed
         assert "Points" not in changed
+        decided, _ = grade_notice(
+            2026, Grade.GOOD, previous=None, points=85, comment="Tốt", decided_by="Đảng ủy <A>"
+        )
+        assert decided.split("\n")[:2] == [
+            "Your year-end grade for 2026: <b>Good</b>",
+            "Decided by: Đảng ủy &lt;A&gt;",
+        ]

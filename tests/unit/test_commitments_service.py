@@ -13,6 +13,7 @@ import pytest
 from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput
 from bot.render.commitment_form import build_document, commitment_docx
+from bot.services.commitments import CapExceeded
 from tests.conftest import TIMEZONE, FakeBot
 from tests.unit.commitment_helpers import (
     ACTION,
@@ -170,7 +171,7 @@ async def test_self_review_grading_and_the_quota_warning(setup: Services, clock)
     with pytest.raises(Conflict):  # the window is not open in March
         await services.commitments.self_review(member)
     with pytest.raises(Conflict):
-        await services.commitments.gradable(secretary)
+        await services.commitments.grading_board(secretary)
     clock.moment = datetime(2026, 12, 5, 9, 0, tzinfo=TIMEZONE)
     review = await services.commitments.self_review(member)
     for action in review.actions:
@@ -178,17 +179,19 @@ async def test_self_review_grading_and_the_quota_warning(setup: Services, clock)
         with pytest.raises(InvalidInput):
             await services.commitments.add_evidence(member, action.id, "")
         await services.commitments.add_evidence(member, action.id, "Đã viết thu hoạch")
-    gradable = await services.commitments.gradable(secretary)
-    assert [v.member.code for v in gradable] == ["DV002"]
-    cid = gradable[0].commitment.id
-    # Excellent with no "good" yet in the cell: more than 20% of none.
-    assert await services.commitments.grade_warning(secretary, cid, "excellent")
-    assert not await services.commitments.grade_warning(secretary, cid, "good")
+    board = await services.commitments.grading_board(secretary)
+    assert [i.view.member.code for i in board.to_grade] == ["DV002"]
+    cid = board.to_grade[0].record.id
+    # CB-BT1 is a grassroots cell: its grade is the decision. "Excellent" with no one
+    # graded "good" yet is over the cap (20% of none): refused, with the figures.
+    with pytest.raises(CapExceeded):
+        await services.commitments.start_proposal(secretary, cid, "excellent")
+    assert (await services.commitments.start_proposal(secretary, cid, "good")).after.good == 1
     with pytest.raises(InvalidInput):
-        await services.commitments.grade(secretary, cid, "good", points=95, comment="Tốt lắm")
-    await services.commitments.grade(secretary, cid, "good", points=85, comment="Hoàn thành tốt")
+        await services.commitments.propose(secretary, cid, "good", points=95, comment="Tốt lắm")
+    await services.commitments.propose(secretary, cid, "good", points=85, comment="Hoàn thành tốt")
     with pytest.raises(Conflict, match="already graded"):
-        await services.commitments.grade(secretary, cid, "good", points=None, comment="Lần hai")
+        await services.commitments.propose(secretary, cid, "good", points=80, comment="Lần hai")
     mine = await services.commitments.mine(member)
     assert mine[0].commitment.grade == "good" and mine[0].commitment.points == 85
     assert mine[0].commitment.self_review_at is not None
@@ -246,50 +249,53 @@ async def test_a_grade_is_changed_before_the_window_closes_and_kept_in_history(
     services = setup
     secretary, member, cid = await approved_and_in_window(services, clock)
     committee = await actor_for(services, "DV010", 700010)
-    await services.commitments.grade(secretary, cid, "excellent", points=92, comment="Xuất sắc")
+    await services.commitments.propose(secretary, cid, "good", points=85, comment="Hoàn thành tốt")
     # Graded ones are offered for a change, not for a first grade.
-    assert await services.commitments.gradable(committee) == []
-    [offered] = await services.commitments.gradable(committee, graded=True)
-    assert offered.commitment.grade_revision == 1
-    # Changing "excellent" to "good" frees the quota: no warning for the change.
-    assert not await services.commitments.grade_warning(committee, cid, "good", 1)
+    board = await services.commitments.grading_board(committee)
+    assert board.to_grade == [] and board.may_change
+    [offered] = board.graded
+    assert (offered.record.grade_revision, offered.record.proposal_revision) == (1, 1)
+    # Changing "good" to "excellent" would leave one "excellent" and no "good": refused.
+    with pytest.raises(CapExceeded):
+        await services.commitments.start_proposal(committee, cid, "excellent", 1)
     with pytest.raises(InvalidInput):  # the points still follow the band
-        await services.commitments.grade(
-            committee, cid, "good", points=92, comment="Chưa xuất sắc", revision=1
+        await services.commitments.propose(
+            committee, cid, "fulfilled", points=85, comment="Chưa đạt mức tốt", revision=1
         )
-    changed = await services.commitments.grade(
-        committee, cid, "good", points=80, comment="Chưa xuất sắc", revision=1
+    changed = await services.commitments.propose(
+        committee, cid, "fulfilled", points=60, comment="Chưa đạt mức tốt", revision=1
     )
-    assert (changed.commitment.grade, changed.commitment.points) == ("good", 80)
-    assert [(g.revision, g.grade, g.points, g.graded_by_name) for g in changed.grades] == [
-        (1, "excellent", 92, "Trần Thị Bích"),
-        (2, "good", 80, "Tô Văn Lực"),
+    record = changed.view.commitment
+    assert (record.grade, record.points) == ("fulfilled", 60)
+    assert [(g.revision, g.grade, g.points, g.graded_by_name) for g in changed.view.grades] == [
+        (1, "good", 85, "Trần Thị Bích"),
+        (2, "fulfilled", 60, "Tô Văn Lực"),
     ]
     note = fake_bot.to(700002)[-1].text
-    assert "thay đổi thành <b>Hoàn thành tốt nhiệm vụ</b>" in note
+    assert "thay đổi thành <b>Hoàn thành nhiệm vụ</b>" in note
     # A change made from a stale view (revision 1) or a second first grade: refused.
     with pytest.raises(Conflict, match="changed meanwhile") as stale:
-        await services.commitments.grade(
-            secretary, cid, "fulfilled", points=None, comment="Lần ba", revision=1
+        await services.commitments.propose(
+            secretary, cid, "fulfilled", points=55, comment="Lần ba", revision=1
         )
     assert "Tô Văn Lực" in stale.value.render()
     with pytest.raises(Conflict, match="already graded") as again:
-        await services.commitments.grade(secretary, cid, "fulfilled", points=None, comment="Lại")
+        await services.commitments.propose(secretary, cid, "fulfilled", points=55, comment="Lại")
     assert "Tô Văn Lực" in again.value.render()
     with pytest.raises(AccessDenied):  # nobody changes their own grade
-        await services.commitments.grade(
-            member, cid, "excellent", points=None, comment="Tự xếp", revision=2
+        await services.commitments.propose(
+            member, cid, "excellent", points=95, comment="Tự xếp", revision=2
         )
     async with services.db.read() as store:
         audit = await store.audit.recent(action="commitment.regrade")
-    assert len(audit) == 1 and audit[0].detail["previous"] == "excellent"
+    assert len(audit) == 1 and audit[0].detail["previous"] == "good"
 
     # After the window closes the grade stands.
     clock.moment = datetime(2027, 1, 2, 9, 0, tzinfo=TIMEZONE)
-    assert await services.commitments.gradable(committee, 2026, graded=True) == []
+    assert not (await services.commitments.grading_board(committee, 2026)).may_change
     with pytest.raises(Conflict, match="can no longer be changed"):
-        await services.commitments.grade(
-            committee, cid, "fulfilled", points=None, comment="Quá hạn", revision=2
+        await services.commitments.propose(
+            committee, cid, "fulfilled", points=55, comment="Quá hạn", revision=2
         )
 
 
@@ -298,8 +304,8 @@ async def test_two_graders_at_once_one_grade_is_recorded(setup: Services, clock)
     secretary, _member, cid = await approved_and_in_window(services, clock)
     committee = await actor_for(services, "DV010", 700010)
     results = await asyncio.gather(
-        services.commitments.grade(secretary, cid, "good", points=None, comment="Tốt"),
-        services.commitments.grade(committee, cid, "fulfilled", points=None, comment="Đạt"),
+        services.commitments.propose(secretary, cid, "good", points=80, comment="Tốt"),
+        services.commitments.propose(committee, cid, "fulfilled", points=60, comment="Đạt"),
         return_exceptions=True,
     )
     assert sum(isinstance(r, Conflict) for r in results) == 1

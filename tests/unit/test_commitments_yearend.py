@@ -1,5 +1,6 @@
-"""bot/services/commitments/yearend.py against a real database: the self-assessment window
-and its rules, grading (points, the window, changes) and the 20% quota warning."""
+"""bot/services/commitments/yearend.py and grading.py against a real database: the
+self-assessment window and its rules; grading at a grassroots cell (where the cell's grade is
+the decision): points, the window, changes, and the 20% cap refused with its figures."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.i18n import use_locale
 from bot.rules.access import Actor
-from bot.services.commitments import GradeClosed, ReviewClosed
+from bot.services.commitments import CapExceeded, GradeClosed, ReviewClosed
 from tests.conftest import TIMEZONE, FakeBot
 from tests.unit.commitment_helpers import actor_for, approved_and_in_window, file
 
@@ -92,7 +93,7 @@ async def test_once_graded_the_self_assessment_is_closed(setup: Services, clock)
     services = setup
     secretary, member, cid = await approved_and_in_window(services, clock)
     action = (await services.commitments.self_review(member)).actions[0]
-    await services.commitments.grade(secretary, cid, "good", points=None, comment="Tốt")
+    await services.commitments.propose(secretary, cid, "good", points=80, comment="Tốt")
     with pytest.raises(ReviewClosed, match="graded"):
         await services.commitments.self_review(member)
     with pytest.raises(ReviewClosed, match="graded"):
@@ -108,18 +109,27 @@ async def test_points_outside_the_band_record_nothing(
     services = setup
     secretary, _member, cid = await approved_and_in_window(services, clock)
     told = len(fake_bot.to(700002))
-    for grade, points in (("fulfilled", 75), ("excellent", 89), ("good", 101), ("good", -5)):
+    for grade, points in (
+        ("fulfilled", 75),
+        ("excellent", 89),
+        ("good", 101),
+        ("good", -5),
+        ("good", None),  # the points are required with the grade
+    ):
         with pytest.raises(InvalidInput):
-            await services.commitments.grade(secretary, cid, grade, points=points, comment="Tốt")
+            await services.commitments.propose(secretary, cid, grade, points=points, comment="Tốt")
     with pytest.raises(InvalidInput):
-        await services.commitments.grade(secretary, cid, "legendary", points=None, comment="Tốt")
+        await services.commitments.propose(secretary, cid, "legendary", points=80, comment="Tốt")
     with pytest.raises(InvalidInput):  # the comment is required
-        await services.commitments.grade(secretary, cid, "good", points=80, comment="")
+        await services.commitments.propose(secretary, cid, "good", points=80, comment="")
+    with pytest.raises(InvalidInput):  # and plain text
+        await services.commitments.propose(secretary, cid, "good", points=80, comment="Tốt\x07")
     async with services.db.read() as store:
         assert await store.commitments.grades(cid) == []
+        assert await store.grading.proposals(cid) == []
     assert len(fake_bot.to(700002)) == told
-    view = await services.commitments.grade(secretary, cid, "good", points=70, comment="Tốt")
-    assert (view.commitment.grade, view.commitment.points) == ("good", 70)
+    outcome = await services.commitments.propose(secretary, cid, "good", points=70, comment="Tốt")
+    assert (outcome.view.commitment.grade, outcome.view.commitment.points) == ("good", 70)
 
 
 async def test_who_and_what_may_be_graded(setup: Services, clock) -> None:
@@ -132,38 +142,38 @@ async def test_who_and_what_may_be_graded(setup: Services, clock) -> None:
     cid = view.commitment.id
     clock.moment = DECEMBER
     with pytest.raises(Conflict, match="Only an approved"):
-        await services.commitments.grade(secretary, cid, "good", points=None, comment="Tốt")
+        await services.commitments.propose(secretary, cid, "good", points=80, comment="Tốt")
     clock.moment = datetime(2026, 3, 10, 9, 0, tzinfo=TIMEZONE)
     await services.commitments.decide(secretary, cid, 1, approve=True)
     # Before the window opens the service refuses too, not only /grade's listing.
     with pytest.raises(Conflict, match="opens on"):
-        await services.commitments.grade(secretary, cid, "good", points=None, comment="Tốt")
+        await services.commitments.propose(secretary, cid, "good", points=80, comment="Tốt")
     with pytest.raises(Conflict, match="opens on"):
-        await services.commitments.grade_warning(secretary, cid, "good")
+        await services.commitments.start_proposal(secretary, cid, "good")
     clock.moment = DECEMBER
     with pytest.raises(AccessDenied):
-        await services.commitments.grade(member, cid, "excellent", points=None, comment="Tự xếp")
+        await services.commitments.propose(member, cid, "excellent", points=95, comment="Tự xếp")
     with pytest.raises(AccessDenied):
-        await services.commitments.grade(other_cell, cid, "good", points=None, comment="Tốt")
+        await services.commitments.propose(other_cell, cid, "good", points=80, comment="Tốt")
     with pytest.raises(NotFound):
-        await services.commitments.grade(secretary, 999_999, "good", points=None, comment="Tốt")
-    await services.commitments.grade(secretary, cid, "good", points=None, comment="Tốt")
+        await services.commitments.propose(secretary, 999_999, "good", points=80, comment="Tốt")
+    await services.commitments.propose(secretary, cid, "good", points=80, comment="Tốt")
 
 
 async def test_after_the_window_a_grade_stands(setup: Services, clock) -> None:
     services = setup
     secretary, _member, cid = await approved_and_in_window(services, clock)
-    await services.commitments.grade(secretary, cid, "good", points=80, comment="Tốt")
+    await services.commitments.propose(secretary, cid, "good", points=80, comment="Tốt")
     clock.moment = NEXT_YEAR
     for attempt in (
-        services.commitments.grade_warning(secretary, cid, "excellent", 1),
-        services.commitments.grade(
-            secretary, cid, "excellent", points=None, comment="Sửa lại", revision=1
+        services.commitments.start_proposal(secretary, cid, "fulfilled", 1),
+        services.commitments.propose(
+            secretary, cid, "fulfilled", points=60, comment="Sửa lại", revision=1
         ),
     ):
         with pytest.raises(GradeClosed, match="can no longer be changed"):
             await attempt
-    assert await services.commitments.gradable(secretary, 2026, graded=True) == []
+    assert not (await services.commitments.grading_board(secretary, 2026)).may_change
     async with services.db.read() as store:
         assert [g.grade for g in await store.commitments.grades(cid)] == ["good"]
 
@@ -176,7 +186,9 @@ async def _approved(services: Services, secretary: Actor, code: str, telegram_id
     return view.commitment.id
 
 
-async def test_the_quota_warning_counts_the_members_unit(setup: Services, clock) -> None:
+async def test_the_cap_at_a_grassroots_cell_counts_the_cell_and_refuses_with_figures(
+    setup: Services, clock, fake_bot: FakeBot
+) -> None:
     services = setup
     rows = [f"DQ{n:02d},Đảng viên {n},CB-BT1,official,,false,vi,{710000 + n}" for n in range(7)]
     await services.organisation.import_members(
@@ -188,17 +200,38 @@ async def test_the_quota_warning_counts_the_members_unit(setup: Services, clock)
     secretary = await actor_for(services, "DV001", 700001)
     ids = [await _approved(services, secretary, f"DQ{n:02d}", 710000 + n) for n in range(7)]
     clock.moment = DECEMBER
-    for cid in ids[:5]:
-        await services.commitments.grade(secretary, cid, "good", points=None, comment="Tốt")
-    warn = services.commitments.grade_warning
-    assert not await warn(secretary, ids[5], "excellent")  # 1 of 5 "good": exactly 20%
-    await services.commitments.grade(secretary, ids[5], "excellent", points=95, comment="Giỏi")
-    assert await warn(secretary, ids[6], "excellent")  # 2 of 5: more than 20%
-    assert not await warn(secretary, ids[6], "good")
-    # Changing the excellent one counts the unit without its old grade.
-    assert not await warn(secretary, ids[5], "excellent", 1)
-    assert await warn(secretary, ids[0], "excellent", 1)  # 2 excellent of 4 good
+    told = len(fake_bot.to(710006))
+    propose = services.commitments.propose
+    start = services.commitments.start_proposal
+    # The first "excellent" of the cell, before anyone is "good": 1 / at most 0.
+    with pytest.raises(CapExceeded) as first:
+        await start(secretary, ids[5], "excellent")
+    with use_locale("vi"):
+        assert "Xuất sắc 1 / tối đa 0" in first.value.render()
+    for cid in ids[:4]:
+        await propose(secretary, cid, "good", points=80, comment="Tốt")
+    with pytest.raises(CapExceeded):  # 4 "good": 20% of 4 is 0.8, at most 0
+        await propose(secretary, ids[5], "excellent", points=95, comment="Giỏi")
+    await propose(secretary, ids[4], "good", points=80, comment="Tốt")
+    assert (await start(secretary, ids[5], "excellent")).after.excellent == 1  # 1 of 5: 20%
+    await propose(secretary, ids[5], "excellent", points=95, comment="Giỏi")
+    with pytest.raises(CapExceeded) as over:  # 2 of 5: more than 20%
+        await propose(secretary, ids[6], "excellent", points=92, comment="Giỏi")
+    with use_locale("vi"):
+        assert "Xuất sắc 2 / tối đa 1" in over.value.render() and " 5 " in over.value.render()
+    assert (await start(secretary, ids[6], "good")).after.good == 6
+    # Changing the excellent one counts the cell without its old grade.
+    await start(secretary, ids[5], "excellent", 1)
+    with pytest.raises(CapExceeded):  # 2 excellent of 4 good
+        await start(secretary, ids[0], "excellent", 1)
+    async with services.db.read() as store:
+        refused = await store.audit.recent(action="commitment.grade")
+        assert await store.grading.proposals(ids[6]) == []
+    denied = [a for a in refused if a.outcome == "denied"]
+    assert len(denied) == 4 and denied[0].detail["reason"] == "cap"
+    assert len(fake_bot.to(710006)) == told  # refused: nobody told anything
     # Another cell has its own count: its first "excellent" is over 20% of no "good".
     other = await actor_for(services, "DV005", 700005)
     other_id = await _approved(services, other, "DV006", 700006)
-    assert await warn(other, other_id, "excellent")
+    with pytest.raises(CapExceeded):
+        await start(other, other_id, "excellent")

@@ -98,8 +98,8 @@ async def test_two_processes_migrating_a_fresh_file_at_once_both_succeed(
 def test_available_migrations_are_numbered_and_sorted() -> None:
     migrations = available_migrations()
     versions = [m.version for m in migrations]
-    assert versions == sorted(versions)
-    assert versions == list(range(1, len(versions) + 1))
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+    assert versions == list(range(1, len(versions) + 1))  # numbered from 1 without gaps
     assert all(m.sql.strip() for m in migrations)
 
 

@@ -147,6 +147,14 @@ class CommitmentBase:
                 await self._scope_check(store, actor, member)
             return await self._view(store, record, version_number=version)
 
+    async def _audit_refusal(
+        self, actor: Actor, action: str, target: object, **detail: object
+    ) -> None:
+        """Record a refusal in a transaction of its own (the one it happened in is rolled
+        back)."""
+        async with self.db.write() as store:
+            await audit(store, actor, action, target, outcome="denied", **detail)
+
     # Scope ---------------------------------------------------------------------------------
 
     async def _scope_check(self, store: Store, actor: Actor, member: Member) -> Unit | None:

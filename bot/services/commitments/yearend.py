@@ -1,43 +1,29 @@
-"""The year end: the member's self-assessment (/review) inside the review window, then the
-grade by whoever oversees them (/grade), which may be changed until the window closes.
-
-Every grade given is kept (``commitment_grades``); the grade in force carries its revision,
-and a grade or a change is written only if the revision is still the one the grader saw.
+"""The year end: the member's self-assessment (/review) inside the review window. It stays
+open until the member's grade is decided. The grading that follows is in :mod:`.grading`
+(the cell's proposal) and :mod:`.deciding` (the competent level's decision).
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 from bot.errors import Conflict, InvalidInput, NotFound
-from bot.i18n import N_, format_date, gettext
-from bot.render.commitment_notices import grade_notice
+from bot.i18n import N_, format_date
 from bot.rules.access import Actor
 from bot.rules.campaigns import in_review_window
 from bot.rules.commitments import (
-    COMMENT_MAX,
-    COMMENT_MIN,
     EVIDENCE_MAX,
     EVIDENCE_MIN,
     Rating,
     clean_text,
 )
-from bot.rules.grading import Grade, check_points, may_change_grade, quota_after
 from bot.services.audit import audit
 from bot.services.commitments.base import CommitmentBase, CommitmentView
 from storage import Store
-from storage.commitments import ActionRecord, CommitmentRecord
-from storage.records import Member, Unit
+from storage.commitments import ActionRecord
 
 
 class ReviewClosed(Conflict):
     """The self-assessment can no longer go on: the window is closed, the member has been
     graded, or the version being rated is not the one in force any more."""
-
-
-class GradeClosed(Conflict):
-    """The grade a card offers to give or change has moved on (someone graded or changed it
-    meanwhile) or may no longer be changed: the card's buttons will never work again."""
 
 
 class YearEnd(CommitmentBase):
@@ -114,140 +100,3 @@ class YearEnd(CommitmentBase):
         if record.grade is not None:
             raise ReviewClosed(N_("Your year-end review is closed: you have been graded."))
         return action
-
-    # Grading ---------------------------------------------------------------------------------
-
-    async def gradable(
-        self, actor: Actor, year: int | None = None, *, graded: bool = False
-    ) -> list[CommitmentView]:
-        """Approved commitments in scope once the review window has opened: the ungraded
-        ones; with ``graded``, the graded ones whose grade may still be changed."""
-        async with self.db.read() as store:
-            campaign = await self._campaign(store, year)
-            today = self.clock.today()
-            if today < campaign.review_opens:
-                raise Conflict(
-                    N_("Grading for {year} opens on {opens}."),
-                    year=campaign.year,
-                    opens=format_date(campaign.review_opens),
-                )
-            if graded and not may_change_grade(campaign, today):
-                return []
-            return [
-                await self._view(store, record)
-                for record in await self._in_scope(store, actor, campaign)
-                if record.approved_version is not None and (record.grade is not None) == graded
-            ]
-
-    async def grade_warning(
-        self, actor: Actor, commitment_id: int, grade: str, revision: int = 0
-    ) -> bool:
-        """Whether this grade would make "excellent" more than 20% of "good" in the unit."""
-        found = Grade(grade)
-        async with self.db.read() as store:
-            record, _, unit = await self._gradable_one(store, actor, commitment_id, revision)
-            grades = await store.commitments.grades_in_unit(record.campaign_id, unit.id)
-        return quota_after(grades, found, replacing=record.grade)
-
-    async def grade(
-        self,
-        actor: Actor,
-        commitment_id: int,
-        grade: str,
-        *,
-        points: int | None,
-        comment: str,
-        revision: int = 0,
-    ) -> CommitmentView:
-        """Grade a member (``revision`` 0), or change the grade in force, ``revision``, until
-        the review window closes. Every grade given is kept; the member is told."""
-        try:
-            found = Grade(grade)
-        except ValueError:
-            raise InvalidInput(N_("Unknown grade.")) from None
-        points = check_points(found, points)
-        comment = clean_text(comment, low=COMMENT_MIN, high=COMMENT_MAX)
-        by_name = actor.member.full_name if actor.member else gettext("Administrator")
-        async with self.db.write() as store:
-            record, member, _ = await self._gradable_one(store, actor, commitment_id, revision)
-            previous = Grade(record.grade) if record.grade else None
-            if not await store.commitments.set_grade(
-                record.id,
-                grade=found,
-                points=points,
-                comment=comment,
-                graded_by=actor.member.id if actor.member else None,
-                graded_by_name=by_name,
-                at=self.clock.now(),
-                expect_revision=revision,
-            ):
-                raise GradeClosed(N_("Someone graded this member meanwhile."))
-            await audit(
-                store,
-                actor,
-                "commitment.regrade" if previous else "commitment.grade",
-                record.id,
-                grade=str(found),
-                points=points,
-                member=member.code,
-                previous=str(previous) if previous else None,
-                revision=revision + 1,
-            )
-            record = await store.commitments.get(record.id)
-            assert record is not None
-            view = await self._view(store, record)
-        notice = partial(
-            grade_notice,
-            view.campaign.year,
-            found,
-            previous=previous,
-            points=points,
-            comment=comment,
-        )
-        await self.notifications.notify(member, notice)
-        return view
-
-    async def _gradable_one(
-        self, store: Store, actor: Actor, commitment_id: int, revision: int
-    ) -> tuple[CommitmentRecord, Member, Unit]:
-        """The commitment to grade, once the review window has opened, when the grade in
-        force is still ``revision`` (0: none) and, for a change, the window has not closed."""
-        record, member, unit = await self._others(store, actor, commitment_id)
-        if record.approved_version is None:
-            raise Conflict(N_("Only an approved commitment can be graded."))
-        campaign = await store.campaigns.get(record.campaign_id)
-        assert campaign is not None
-        if self.clock.today() < campaign.review_opens:
-            # /grade shows no card before then; the rule holds whatever the caller.
-            raise Conflict(
-                N_("Grading for {year} opens on {opens}."),
-                year=campaign.year,
-                opens=format_date(campaign.review_opens),
-            )
-        if record.grade_revision != revision:
-            given = await store.commitments.grades(record.id)
-            name = given[-1].graded_by_name if given and given[-1].graded_by_name else "—"
-            if revision == 0:
-                raise GradeClosed(
-                    N_("Comrade {member} was already graded by {name}."),
-                    member=member.full_name,
-                    name=name,
-                )
-            raise GradeClosed(
-                N_(
-                    "The grade of comrade {member} was changed meanwhile by {name}. "
-                    "Please send /grade again."
-                ),
-                member=member.full_name,
-                name=name,
-            )
-        if revision and not may_change_grade(campaign, self.clock.today()):
-            raise GradeClosed(
-                N_(
-                    "The year-end review for {year} closed on {closes}; the grade can no "
-                    "longer be changed."
-                ),
-                year=campaign.year,
-                closes=format_date(campaign.review_closes),
-            )
-        return record, member, unit
