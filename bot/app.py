@@ -7,12 +7,15 @@ import warnings
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from bot import i18n
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, CadreContext, Services, services_of
+from bot.delivery.limiter import SharedRateLimiter
+from bot.delivery.pacing import Pacer
+from bot.delivery.running import PACER_KEY, UNLIMITED, start_delivery, stop_delivery
 from bot.menus import set_default_menus
 from bot.persistence import SQLitePersistence
 from bot.services.campaigns import CampaignService
@@ -38,7 +41,7 @@ def build_services(
 ) -> Services:
     db = db or Database(settings.db_path)
     clock = clock or Clock(settings.tz)
-    notifications = NotificationService(db, clock)
+    notifications = NotificationService(clock)
     return Services(
         settings=settings,
         db=db,
@@ -57,8 +60,8 @@ def build_application(
 ) -> Application:
     """Everything a running bot needs, wired once; nothing is sent before ``initialize``.
 
-    ``rate_limit=False`` drops python-telegram-bot's limiter (30 messages/s overall), for
-    benchmarks that measure the bot itself rather than Telegram's limits.
+    ``rate_limit=False`` lifts the overall send rate (for tests and benchmarks that measure
+    the bot itself rather than Telegram's limits); the per-chat pacing of the outbox stays.
     """
     token = settings.require_token()
     services = services or build_services(settings)
@@ -87,10 +90,13 @@ def build_application(
         .connection_pool_size(settings.max_concurrent_updates + 8)
         .pool_timeout(10.0)
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
-    if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+    # One pacer for everything the bot sends: replies and the outbox share Telegram's budget.
+    rate = settings.paid_broadcast_rate if settings.paid_broadcast else settings.send_rate
+    pacer = Pacer(rate=rate if rate_limit else UNLIMITED)
+    builder = builder.rate_limiter(SharedRateLimiter(pacer))
     if settings.api_base_url:
         builder = builder.base_url(f"{settings.api_base_url}/bot").base_file_url(
             f"{settings.api_base_url}/file/bot"
@@ -98,7 +104,7 @@ def build_application(
     application = builder.build()
     processor.after_update = application.update_persistence
     application.bot_data[SERVICES_KEY] = services
-    services.notifications.attach(application.bot)
+    application.bot_data[PACER_KEY] = pacer
     register_handlers(application)
     return application
 
@@ -111,7 +117,13 @@ async def _post_init(application: Application) -> None:
         await store.kv.set(BOT_USERNAME_KEY, username)
     await set_default_menus(application.bot)
     await after_start(application)
+    await start_delivery(application, services, application.bot_data[PACER_KEY])
     log.info("cadrebot started as @%s", username)
+
+
+async def _post_stop(application: Application) -> None:
+    # Before the HTTP client closes: the sends on the wire finish, the rest stay queued.
+    await stop_delivery(application)
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -34,6 +34,13 @@ _EXPECTED = {
         "CADREBOT_LOCALITY",
         "the place printed on documents' date line, e.g. Cần Thơ (1-100 characters)",
     ),
+    "send_rate": ("CADREBOT_SEND_RATE", "messages per second, a whole number 1-1000"),
+    "paid_broadcast": ("CADREBOT_PAID_BROADCAST", "true or false"),
+    "paid_broadcast_rate": (
+        "CADREBOT_PAID_BROADCAST_RATE",
+        "messages per second with paid broadcasts, a whole number 1-1000",
+    ),
+    "outbox_keep_days": ("CADREBOT_OUTBOX_KEEP_DAYS", "days, a whole number 1-3650"),
     "conversation_timeout_hours": (
         "CADREBOT_CONVERSATION_TIMEOUT_HOURS",
         "hours from 0.01 to 720 (0 turns the timeout off)",
@@ -75,6 +82,12 @@ class Settings(BaseSettings):
         default=64, ge=1, le=1024, alias="CADREBOT_MAX_CONCURRENT_UPDATES"
     )
     log_level: str = Field(default="INFO", alias="CADREBOT_LOG_LEVEL")
+    send_rate: int = Field(default=30, ge=1, le=1000, alias="CADREBOT_SEND_RATE")
+    paid_broadcast: bool = Field(default=False, alias="CADREBOT_PAID_BROADCAST")
+    paid_broadcast_rate: int = Field(
+        default=1000, ge=1, le=1000, alias="CADREBOT_PAID_BROADCAST_RATE"
+    )
+    outbox_keep_days: int = Field(default=90, ge=1, le=3650, alias="CADREBOT_OUTBOX_KEEP_DAYS")
     conversation_timeout_hours: float = Field(
         default=24, ge=0, le=720, alias="CADREBOT_CONVERSATION_TIMEOUT_HOURS"
     )

@@ -47,3 +47,5 @@ def configure_logging(level: str, secret: str | None = None, *more: str | None) 
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # aiosqlite logs every statement at DEBUG: noise that drowns the bot's own messages.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -76,6 +76,7 @@ class Store:
         from storage.units import UnitRepository
 
         self.conn = conn
+        self._after_commit: list[Callable[[], None]] = []
         self.units = UnitRepository(conn)
         self.members = MemberRepository(conn)
         self.roles = RoleRepository(conn)
@@ -88,6 +89,11 @@ class Store:
         self.sessions = SessionRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.grading = GradingRepository(conn)
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this write transaction has committed (not on rollback):
+        e.g. wake the outbox sender only when the rows it will read are visible."""
+        self._after_commit.append(callback)
 
 
 class Database:
@@ -168,13 +174,16 @@ class Database:
             raise RuntimeError("database is not connected")
         conn = self._writer
         async with self._write_lock:
+            store = Store(conn)
             try:
                 await _begin_immediate(conn)
-                yield Store(conn)
+                yield store
                 await conn.execute("COMMIT")
             except BaseException:
                 await asyncio.shield(_end_transaction(conn))
                 raise
+        for callback in store._after_commit:
+            callback()
 
     async def backup(self, target: Path | str) -> None:
         """An online, consistent copy through SQLite's backup API."""

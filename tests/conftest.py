@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.config import Settings, load_settings
 from bot.context import Services
 from bot.services.organisation import ImportSummary
 from storage import Database
+from storage.db import Store
 from storage.records import Member, Unit
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -72,10 +74,31 @@ def settings(clean_env: None, db_path: Path) -> Settings:
 # Database, clock, services ----------------------------------------------------------------
 
 
+class DeliveringDatabase(Database):
+    """The test database. Once a :class:`FakeBot` is attached (the ``fake_bot`` fixture),
+    every committed write is followed by the delivery of what it queued, as the paced
+    sender would do a moment later (without waiting out the pacing), so a service test can
+    look at what was sent right after the call."""
+
+    deliver: Callable[[], Awaitable[None]] | None = None
+    _delivering = False
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[Store]:
+        async with super().write() as store:
+            yield store
+        if self.deliver is not None and not self._delivering:
+            self._delivering = True
+            try:
+                await self.deliver()
+            finally:
+                self._delivering = False
+
+
 @pytest.fixture
 async def db(db_path: Path) -> AsyncIterator[Database]:
     """A migrated database on a temporary file, closed after the test."""
-    database = Database(db_path)
+    database = DeliveringDatabase(db_path)
     await database.connect()
     try:
         yield database
@@ -141,11 +164,35 @@ class FakeBot:
         return [message for message in self.sent if message.chat_id == chat_id]
 
 
+class _Ticker:
+    """A monotonic clock for the sender's pacing that jumps a second at each look."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.5
+        return self.now
+
+
 @pytest.fixture
 def fake_bot(services: Services) -> FakeBot:
-    """A FakeBot attached to ``services.notifications``."""
+    """A FakeBot that receives everything the services queue, right after each commit."""
+    from bot.delivery.pacing import Pacer
+    from bot.delivery.sender import Sender
+
     bot = FakeBot()
-    services.notifications.attach(bot)  # type: ignore[arg-type]
+    sender = Sender(bot, services.db, services.clock, Pacer(rate=10_000, clock=_Ticker()))  # type: ignore[arg-type]
+
+    async def deliver() -> None:
+        for _ in range(1000):
+            await sender.step()
+            async with services.db.read() as store:
+                if not await store.outbox.due(services.clock.now(), 1):
+                    return
+
+    assert isinstance(services.db, DeliveringDatabase)
+    services.db.deliver = deliver
     return bot
 
 

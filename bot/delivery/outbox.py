@@ -46,7 +46,8 @@ class Recipient:
 class Outbox:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self.wake = asyncio.Event()  # set when something is queued: the sender looks at once
+        # Set when rows queued by a transaction are committed: the sender looks at once.
+        self.wake = asyncio.Event()
 
     async def queue(
         self,
@@ -109,5 +110,5 @@ class Outbox:
             priority=int(priority),
             now=now,
         )
-        self.wake.set()
+        store.after_commit(self.wake.set)
         return queued

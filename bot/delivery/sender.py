@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=5), timedelta(minutes=10)
 BUFFER = 500  # due rows held in memory, so the database is read once for many sends
-IDLE_POLL = 0.2  # seconds between looks at an empty outbox (a wake-up comes sooner)
+IDLE_POLL = 1.0  # seconds between looks at an idle outbox (new rows wake it at once)
 
 
 def markup(rows: Rows | None) -> InlineKeyboardMarkup | None:
@@ -130,17 +130,20 @@ class Sender:
                 log.exception("outbox: a sending round failed")
                 waited = 1.0
             if waited and not self._stopping:
-                self.wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wake.wait(), waited)
 
     async def step(self) -> float:
         """One round. Returns how long to wait before the next (0: go again at once)."""
         now = self.clock.now()
-        if len(self._buffer) < BUFFER // 2:
+        fresh = self.wake.is_set()  # rows were committed since the last look
+        self.wake.clear()
+        if fresh or len(self._buffer) < BUFFER // 2:
             async with self.db.read() as store:
                 held = [row.id for row in self._buffer]
-                self._buffer += await store.outbox.due(now, BUFFER - len(held), skip=held)
+                self._buffer += await store.outbox.due(now, BUFFER, skip=held)
+            # An answer someone waits for overtakes a broadcast already in the buffer.
+            self._buffer.sort(key=lambda row: (row.priority, row.id))
         if not self._buffer:
             await self._report_progress()
             return IDLE_POLL

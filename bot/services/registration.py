@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from html import escape
 
-from bot import callbacks as cb
 from bot.clock import Clock
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound, Term
-from bot.i18n import N_, gettext
+from bot.i18n import N_
 from bot.invites import invite_problem, new_code, normalise_code
 from bot.rules.access import MANAGERS, MONITORS, Actor, has_role_over, scope_units
 from bot.services.audit import actor_label, audit
-from bot.services.notifications import Button, NotificationService, Render
+from bot.services.notifications import NotificationService, Priority, Recipient
 from bot.services.organisation import nearest_managers
 from storage import Database, Store
 from storage.records import Invite, JoinRequest, Member, Unit
@@ -294,30 +292,22 @@ class RegistrationService:
                 detail={"request": request.id},
             )
             unit = await store.units.get(invite.unit_id)
-            managers = await nearest_managers(store, unit)  # type: ignore[arg-type]
-        await self._alert_managers(managers, request, unit)  # type: ignore[arg-type]
-        return request
-
-    async def _alert_managers(
-        self, managers: list[Member], request: JoinRequest, unit: Unit
-    ) -> None:
-        def render() -> tuple[str, list[list[Button]]]:
-            text = gettext(
-                "New join request for {unit}:\n<b>{name}</b>\nApprove if this person is a "
-                "member of the unit."
-            ).format(unit=_html(unit.name), name=_html(request.full_name))
-            return text, [
-                [
-                    Button(gettext("Approve"), cb.JOIN_DECIDE("approve", request.id)),
-                    Button(gettext("Reject"), cb.JOIN_DECIDE("reject", request.id)),
-                ]
-            ]
-
-        if not managers:
-            log.warning(
-                "join request %s: unit %s has no secretary to approve", request.id, unit.code
+            assert unit is not None
+            managers = await nearest_managers(store, unit)
+            if not managers:
+                log.warning(
+                    "join request %s: unit %s has no secretary to approve", request.id, unit.code
+                )
+            await self.notifications.queue(
+                store,
+                kind="alert",
+                template="join.request",
+                to=managers,
+                params={"unit_name": unit.name, "full_name": full_name, "request_id": request.id},
+                dedup=f"join:{request.id}:request",
+                priority=Priority.ALERT,
             )
-        await self.notifications.notify_all(managers, render)
+        return request
 
     async def pending_requests(self, actor: Actor) -> list[tuple[JoinRequest, Unit]]:
         async with self.db.read() as store:
@@ -369,11 +359,17 @@ class RegistrationService:
                 store, actor, f"join.{status}", request_id, member_id=decider, unit=unit.code
             )
             request = await store.invites.get_request(request_id)
-            member = await store.members.get(request.member_id)  # type: ignore[union-attr]
-        assert request is not None and member is not None
-        # The rejected member's account is unbound; reach them by the id on the request.
-        recipient = member if approve else _with_telegram(member, request.telegram_id)
-        await self.notifications.notify(recipient, _decision_render(approve, unit))
+            assert request is not None
+            # The rejected person's account is unbound: reach them by the id on the request.
+            await self.notifications.queue(
+                store,
+                kind="answer",
+                template="join.decision",
+                to=[Recipient(request.telegram_id, request.member_id)],
+                params={"unit_name": unit.name, "approved": approve},
+                dedup=f"join:{request_id}:decision",
+                priority=Priority.ANSWER,
+            )
         return request
 
     # Reachability --------------------------------------------------------------------------
@@ -417,28 +413,3 @@ class RegistrationService:
                             UnreachedMember(member, unit, invite, member.blocked_at is not None)
                         )
         return result
-
-
-def _with_telegram(member: Member, telegram_id: int) -> Member:
-    return replace(member, telegram_id=telegram_id)
-
-
-def _decision_render(approve: bool, unit: Unit) -> Render:
-    def render() -> tuple[str, None]:
-        if approve:
-            text = gettext(
-                "Your request to join {unit} has been approved. Welcome, comrade! "
-                "Send /help to see what you can do."
-            )
-        else:
-            text = gettext(
-                "Your request to join {unit} was not approved. If you think this is a "
-                "mistake, please contact your cell secretary."
-            )
-        return text.format(unit=_html(unit.name)), None
-
-    return render
-
-
-def _html(text: str) -> str:
-    return escape(text, quote=False)

@@ -254,10 +254,6 @@ async def new_save(update: Update, context: CadreContext, draft: dict) -> int:
             "See the answers with /session show {id}."
         ).format(id=session.id, count=invited),
     )
-    # Invitations can be many messages: reply first, send in the background.
-    context.application.create_task(
-        service.send_invitations(session.id), update=update, name=f"invite-session-{session.id}"
-    )
     return flow.close(context, NAME)
 
 

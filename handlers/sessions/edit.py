@@ -131,10 +131,6 @@ async def edit_confirm(update: Update, context: CadreContext, state: dict) -> in
         update,
         "\n".join([gettext("Saved. The invitees are told of the change."), *describe(session)]),
     )
-    # Every invitee gets the new details, a new lead-in included (it is circulated beforehand).
-    context.application.create_task(
-        service.send_change(session.id), update=update, name=f"change-session-{session.id}"
-    )
     return flow.close(context, NAME)
 
 
@@ -172,7 +168,7 @@ async def cancel_confirmed(update: Update, context: CadreContext) -> None:
         return
     service = context.services.sessions
     try:
-        session, members = await service.cancel(context.actor, *values)
+        session, told = await service.cancel(context.actor, *values)
     except UserFacingError as error:
         await refuse(update, error)
         return
@@ -180,11 +176,8 @@ async def cancel_confirmed(update: Update, context: CadreContext) -> None:
     await reply(
         update,
         gettext("Meeting {id} is cancelled. {count} invitees are being told.").format(
-            id=session.id, count=len(members)
+            id=session.id, count=told
         ),
-    )
-    context.application.create_task(
-        service.send_cancellation(session, members), update=update, name=f"cancel-{session.id}"
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -135,6 +136,26 @@ class Harness:
             message = await self.server.next_message(chat_id)
             if not message.edited:
                 return message
+
+    async def delivered(self, timeout: float = 20.0) -> None:
+        """Until the outbox has nothing left queued or being sent, and every fan-out has
+        sent its summary (the sender is paced: one message a second per person)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            with sqlite3.connect(self.db_path) as conn:
+                left = conn.execute(
+                    "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')"
+                ).fetchone()[0]
+                # and every fan-out's final summary sent
+                left += conn.execute(
+                    "SELECT COUNT(*) FROM outbox_batches WHERE finished_at IS NULL"
+                ).fetchone()[0]
+            if not left:
+                await self.server.wait_idle()
+                return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"{left} message(s) still in the outbox")
+            await asyncio.sleep(0.05)
 
     def database(self) -> Database:
         return Database(self.db_path)

@@ -650,7 +650,7 @@ async def test_sessions_rsvp_and_campaigns(org: Harness, caplog: pytest.LogCaptu
     rng = random.Random(SEED)
     held = await _new_session(sweep, AN, "11/03/2026 19:30", "Sinh hoạt chi bộ tháng 2")
     upcoming = await _new_session(sweep, AN, "20/03/2026 19:30", "Sinh hoạt chi bộ tháng 3")
-    await h.server.wait_idle()  # the invitations
+    await h.delivered()  # the invitations
     h.clock.moment = h.clock.moment.replace(day=12)
     events = await sweep.say(AN, f"/session close {held}")
     await press(AN, "Kết thúc buổi sinh hoạt")(sweep, events)

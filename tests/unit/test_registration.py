@@ -12,6 +12,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import Forbidden, NetworkError, RetryAfter
 
 from bot.context import Services
+from bot.delivery.templates import template
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.i18n import gettext, use_locale
 from bot.rules.access import Actor
@@ -493,8 +494,8 @@ async def test_blocked_member_is_marked_and_listed_again(
         bich = await store.members.by_code("DV001")
     assert bich is not None and bich.reachable
     fake_bot.fail_for[SEC_BT1] = Forbidden("Forbidden: bot was blocked by the user")
-    delivered = await services.notifications.notify(bich, lambda: ("Xin chào", None))
-    assert delivered is False
+    assert await _notify(services, [bich]) == 1
+    assert fake_bot.sent == []
     async with services.db.read() as store:
         blocked = await store.members.by_code("DV001")
     assert blocked is not None and blocked.blocked_at == clock.now()
@@ -526,79 +527,67 @@ async def test_set_language(services: Services, people) -> None:
     await services.registration.set_language(people["admin"], "en")  # no member: nothing
 
 
-# Notifications ------------------------------------------------------------------------------
+# Notifications: queued in the caller's transaction, delivered by the sender ------------------
+
+
+@template("test.approve")
+def _approve(params: dict) -> tuple[str, None]:
+    return gettext("Approve"), None
+
+
+async def _notify(services: Services, members: list) -> int:
+    async with services.db.write() as store:
+        return await services.notifications.queue(
+            store, kind="test", template="test.approve", to=members
+        )
 
 
 async def test_notify_speaks_the_members_language(services: Services, org, fake_bot) -> None:
     english = await bind(services, "DV003", 777003)  # language en in the roster
     vietnamese = await bind(services, "DV009", 777009)  # language vi
-
-    def render():
-        return gettext("Approve"), None
-
-    assert await services.notifications.notify(english.member, render)  # type: ignore[arg-type]
-    assert await services.notifications.notify(vietnamese.member, render)  # type: ignore[arg-type]
+    assert await _notify(services, [english.member]) == 1
+    assert await _notify(services, [vietnamese.member]) == 1
     assert [(m.chat_id, m.text, m.reply_markup) for m in fake_bot.sent] == [
         (777003, "Approve", None),
         (777009, "Duyệt", None),
     ]
 
 
-async def test_notify_without_telegram_or_bot(services: Services, org) -> None:
-    with pytest.raises(RuntimeError):
-        await services.notifications.notify(org.members["DV002"], lambda: ("x", None))
+async def test_a_member_without_telegram_is_not_queued(services: Services, org, fake_bot) -> None:
+    assert await _notify(services, [org.members["DV003"]]) == 0
+    assert fake_bot.sent == []
 
 
-async def test_notify_member_without_telegram_sends_nothing(
-    services: Services, org, fake_bot
+async def test_a_rate_limited_message_waits_and_is_sent_later(
+    services: Services, org, fake_bot, clock
 ) -> None:
-    assert not await services.notifications.notify(org.members["DV003"], lambda: ("x", None))
-    assert fake_bot.sent == []
-
-
-@pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
-async def test_notify_retries_once_after_rate_limit(services: Services, org, fake_bot) -> None:
-    calls: list[int] = []
-
-    class FlakyBot:
-        async def send_message(self, chat_id, text, reply_markup=None):
-            calls.append(chat_id)
-            if len(calls) == 1:
-                raise RetryAfter(timedelta(seconds=0))
-            return None
-
-    services.notifications.attach(FlakyBot())  # type: ignore[arg-type]
-    assert await services.notifications.notify(org.members["DV002"], lambda: ("x", None))
-    assert calls == [700002, 700002]
-
-
-@pytest.mark.filterwarnings("ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning")
-async def test_notify_gives_up_when_rate_limited_twice(services: Services, org, fake_bot) -> None:
-    fake_bot.fail_for[700002] = RetryAfter(timedelta(seconds=0))
-    assert not await services.notifications.notify(org.members["DV002"], lambda: ("x", None))
-    assert fake_bot.sent == []
+    fake_bot.fail_once[700002] = [RetryAfter(timedelta(seconds=0))]
+    await _notify(services, [org.members["DV002"]])
+    assert [m.chat_id for m in fake_bot.sent] == [700002]  # after the pause, once
     async with services.db.read() as store:
         member = await store.members.by_code("DV002")
     assert member is not None and member.blocked_at is None
 
 
-async def test_notify_other_telegram_errors_do_not_mark_blocked(
-    services: Services, org, fake_bot
-) -> None:
+async def test_other_telegram_errors_do_not_mark_blocked(services: Services, org, fake_bot) -> None:
     fake_bot.fail_for[700002] = NetworkError("connection reset")
-    assert not await services.notifications.notify(org.members["DV002"], lambda: ("x", None))
+    await _notify(services, [org.members["DV002"]])
     async with services.db.read() as store:
         member = await store.members.by_code("DV002")
+        cursor = await store.conn.execute("SELECT status, attempts FROM outbox")
+        rows = [tuple(row) for row in await cursor.fetchall()]
     assert member is not None and member.blocked_at is None
+    assert rows == [("queued", 1)]  # back-off: tried again later, up to the limit
 
 
-async def test_notify_all_counts_the_reached(services: Services, org, fake_bot) -> None:
+async def test_a_blocked_member_is_skipped_the_others_reached(
+    services: Services, org, fake_bot
+) -> None:
     fake_bot.fail_for[700002] = Forbidden("Forbidden: bot was blocked by the user")
     await bind(services, "DV009", 777009)
     async with services.db.read() as store:
         members = [await store.members.by_code(code) for code in ("DV002", "DV003", "DV009")]
-    reached = await services.notifications.notify_all(members, lambda: ("x", None))  # type: ignore[arg-type]
-    assert reached == 1
+    assert await _notify(services, members) == 2  # DV003 has no Telegram account
     assert [m.chat_id for m in fake_bot.sent] == [777009]
 
 

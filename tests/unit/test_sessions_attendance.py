@@ -250,9 +250,7 @@ async def test_in_the_window_the_button_does_not_check_anyone_in(
 async def test_the_organiser_is_not_asked_to_tell_the_secretary(
     setup: Services, org: Organisation, fake_bot: FakeBot
 ) -> None:
-    session, secretary = await new_session(setup, org)
-    fake_bot.sent.clear()
-    await setup.sessions.send_invitations(session.id)
+    _, secretary = await new_session(setup, org)  # invitations queued with it
     by_chat = {message.chat_id: message for message in fake_bot.sent}
     own = by_chat[secretary.telegram_id]
     assert "người tổ chức" in own.text and own.reply_markup is None

@@ -12,15 +12,12 @@ before the review window closes keeps the earlier one on record.
 
 from __future__ import annotations
 
-from functools import partial
-
+from bot.delivery.notices import grade_params
 from bot.errors import AccessDenied, Conflict, NotFound
 from bot.i18n import N_, format_date
-from bot.render.commitment_notices import grade_notice
 from bot.rules.access import MONITORS, Actor, has_role_over, scope_units
 from bot.rules.grading import (
     CELL,
-    Grade,
     Tally,
     breaks_cap,
     is_deciding_committee,
@@ -113,6 +110,24 @@ class Deciding(CommitmentBase):
                     )
                 for entry in waiting:
                     decided.append(await self._decide_one(store, actor, unit, entry))
+                # Decided and told together: each member hears their decided grade.
+                for item, entry in zip(decided, waiting, strict=True):
+                    await self.notifications.queue(
+                        store,
+                        kind="grade",
+                        template="commitment.grade",
+                        to=[entry.member],
+                        params=grade_params(
+                            campaign.year,
+                            item.grade,
+                            item.previous,
+                            points=item.points,
+                            comment=entry.proposal.comment,  # type: ignore[union-attr]
+                            decided_by=unit.name,
+                        ),
+                        dedup=f"grade:{entry.member.id}:{campaign.year}:{stamp}",
+                        progress_to=None,
+                    )
                 await audit(
                     store,
                     actor,
@@ -137,20 +152,6 @@ class Deciding(CommitmentBase):
                 **figures_given,
             )
             raise
-        by_code = {entry.member.id: entry.member for entry in waiting}
-        for item in decided:
-            notice = partial(
-                grade_notice,
-                campaign.year,
-                Grade(item.grade),
-                previous=Grade(item.previous)
-                if item.previous and item.previous != item.grade
-                else None,
-                points=item.points,
-                comment=next(e.proposal.comment for e in waiting if e.member.id == item.member.id),  # type: ignore[union-attr]
-                decided_by=unit.name,
-            )
-            await self.notifications.notify(by_code[item.member.id], notice)
         return DecisionOutcome(
             unit,
             campaign,

@@ -7,12 +7,9 @@ conversation data. The reviewers are told after the submission commits.
 
 from __future__ import annotations
 
-from functools import partial
-
 from bot.errors import Conflict, InvalidInput, NotFound
 from bot.i18n import N_
 from bot.parsing import parse_date
-from bot.render.commitment_notices import submitted_notice
 from bot.rules.access import MONITORS, Actor
 from bot.rules.commitments import (
     MAX_ACTIONS,
@@ -29,6 +26,7 @@ from bot.rules.commitments import (
 )
 from bot.services.audit import audit
 from bot.services.commitments.base import CommitmentBase, CommitmentView
+from bot.services.notifications import Priority
 from storage import Store
 from storage.commitments import ActionRecord, CommitmentRecord, VersionRecord
 from storage.records import Campaign, Member, Unit
@@ -135,10 +133,15 @@ class Filing(CommitmentBase):
             commitment = await store.commitments.get(commitment.id)
             assert commitment is not None
             view = await self._view(store, commitment, version_number=version.number)
-            reviewers = await self._reviewers(store, unit, member)
-        await self.notifications.notify_all(
-            reviewers, partial(submitted_notice, member.full_name, campaign.year)
-        )
+            await self.notifications.queue(
+                store,
+                kind="alert",
+                template="commitment.submitted",
+                to=await self._reviewers(store, unit, member),
+                params={"member_name": member.full_name, "year": campaign.year},
+                dedup=f"commitment:{commitment.id}:submitted:{version.number}",
+                priority=Priority.ALERT,
+            )
         return view, version
 
     async def revise(self, actor: Actor) -> CommitmentView:

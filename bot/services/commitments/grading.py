@@ -11,11 +11,9 @@ if the one in force is still the one the grader saw.
 
 from __future__ import annotations
 
-from functools import partial
-
+from bot.delivery.notices import grade_params
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.i18n import N_, format_date, gettext
-from bot.render.commitment_notices import grade_notice
 from bot.rules.access import MONITORS, Actor, has_role_over
 from bot.rules.campaigns import in_review_window
 from bot.rules.grading import (
@@ -221,6 +219,16 @@ class Grading(CommitmentBase):
                 if placement.decides_itself:
                     previous = record.grade
                     await self._decide_at_once(store, actor, record.id, proposal, placement)
+                    await self.notifications.queue(
+                        store,
+                        kind="grade",
+                        template="commitment.grade",
+                        to=[member],
+                        params=grade_params(
+                            campaign.year, found, previous, points=points, comment=comment
+                        ),
+                        dedup=f"grade:{record.id}:{proposal.revision}",
+                    )
                 fresh = await store.commitments.get(record.id)
                 assert fresh is not None
                 view = await self._view(store, fresh)
@@ -228,16 +236,6 @@ class Grading(CommitmentBase):
         except (CapExceeded, NotGraded, AccessDenied) as error:
             await self._audit_denied(actor, commitment_id, error, found)
             raise
-        if placement.decides_itself:
-            notice = partial(
-                grade_notice,
-                campaign.year,
-                found,
-                previous=Grade(previous) if previous and previous != found else None,
-                points=points,
-                comment=comment,
-            )
-            await self.notifications.notify(member, notice)
         return ProposalOutcome(view, proposal, placement.decides_itself, placement, figures)
 
     # The temporary cell's comment ------------------------------------------------------------

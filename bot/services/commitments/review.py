@@ -8,15 +8,14 @@ one decides and the other is told who did. The member is told after it commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 from bot.errors import Conflict
 from bot.i18n import N_, gettext
-from bot.render.commitment_notices import decision_notice
 from bot.rules.access import Actor
 from bot.rules.commitments import COMMENT_MAX, COMMENT_MIN, Event, Status, clean_text, transition
 from bot.services.audit import audit
 from bot.services.commitments.base import CommitmentBase, CommitmentView
+from bot.services.notifications import Priority
 from storage import Store
 from storage.commitments import CommitmentRecord
 from storage.records import Member
@@ -95,15 +94,21 @@ class Review(CommitmentBase):
             record = await store.commitments.get(record.id)
             assert record is not None
             view = await self._view(store, record, version_number=version)
-        notice = partial(
-            decision_notice,
-            member.full_name,
-            view.campaign.year,
-            by_name,
-            approved=approve,
-            comment=comment,
-        )
-        await self.notifications.notify(member, notice)
+            await self.notifications.queue(
+                store,
+                kind="answer",
+                template="commitment.decision",
+                to=[member],
+                params={
+                    "member_name": member.full_name,
+                    "year": view.campaign.year,
+                    "by_name": by_name,
+                    "approved": approve,
+                    "comment": comment,
+                },
+                dedup=f"commitment:{record.id}:decision:{version}",
+                priority=Priority.ANSWER,
+            )
         return Decision(view, approve, by_name)
 
     async def _decidable(

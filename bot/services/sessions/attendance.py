@@ -6,17 +6,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.delivery.codec import dump
+from bot.delivery.notices import session_params
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.i18n import N_, format_datetime
-from bot.render import session_notices as notices
 from bot.rules import sessions as rules
 from bot.rules.access import Actor
 from bot.services.audit import audit
+from bot.services.notifications import Priority
 from bot.services.organisation import nearest_managers
 from bot.services.sessions.base import (
     SessionBase,
     SessionOver,
-    as_render,
     member_of,
     require_open,
 )
@@ -114,12 +115,16 @@ class Attendance(SessionBase):
         async with self._write() as store:
             session, unit = await self._session(store, session_id)
             outcome = await self._check_in(store, actor, session, "button", late_allowed=True)
-            managers = await nearest_managers(store, unit) if outcome.outcome == "reported" else []
-        if managers:
-            member = actor.member
-            await self.notifications.notify_all(
-                managers, as_render(lambda: notices.late_request(session, member))
-            )
+            if outcome.outcome == "reported":
+                await self.notifications.queue(
+                    store,
+                    kind="alert",
+                    template="session.late_request",
+                    to=await nearest_managers(store, unit),
+                    params={**session_params(session), "member": dump(actor.member)},
+                    dedup=f"session:{session.id}:late:{actor.member.id}",
+                    priority=Priority.ALERT,
+                )
         return outcome
 
     async def _check_in(
@@ -210,11 +215,17 @@ class Attendance(SessionBase):
             )
             invitee = await store.sessions.invitee(session_id, member_id)  # type: ignore[assignment]
             member = await store.members.get(member_id)
+            if member is not None:
+                await self.notifications.queue(
+                    store,
+                    kind="answer",
+                    template="session.late_decision",
+                    to=[member],
+                    params={**session_params(session), "approve": approve},
+                    dedup=f"session:{session_id}:late-decision:{member_id}",
+                    priority=Priority.ANSWER,
+                )
         assert invitee is not None
-        if member is not None:
-            await self.notifications.notify(
-                member, as_render(lambda: notices.late_decision(session, approve))
-            )
         return session, invitee
 
     # The attendance list and closing ------------------------------------------------------------

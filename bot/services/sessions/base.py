@@ -11,12 +11,11 @@ from datetime import tzinfo
 
 from bot.clock import Clock
 from bot.errors import AccessDenied, Conflict, NotFound
-from bot.i18n import N_
-from bot.render.session_notices import Notice
+from bot.i18n import N_, current_locale
 from bot.rules import sessions as rules
 from bot.rules.access import MANAGERS, Actor, Role, has_role_over, scope_units
 from bot.services.audit import audit
-from bot.services.notifications import Button, NotificationService, Render
+from bot.services.notifications import NotificationService
 from storage import Database, Store
 from storage.records import Campaign, Unit
 from storage.sessions import BridgeReport, Invitee, Minutes, Session
@@ -76,21 +75,17 @@ class SessionView:
         return [i for i in self.invitees if i.late_status == "pending"]
 
 
+def progress_to(actor: Actor) -> tuple[int, str] | None:
+    """Where the progress of a fan-out this person started is shown: their chat, in the
+    language they are using now."""
+    if actor.telegram_id is None or (actor.member is None and not actor.is_admin):
+        return None
+    return actor.telegram_id, current_locale()
+
+
 def member_of(actor: Actor, unit: Unit) -> bool:
     """True when one of the actor's current units is this unit or below it."""
     return any(unit.contains(own) for own in actor.units)
-
-
-def as_render(notice: Callable[[], Notice]) -> Render:
-    """A notice for NotificationService, which calls it in each recipient's language."""
-
-    def render() -> tuple[str, list[list[Button]] | None]:
-        text, rows = notice()
-        if not rows:
-            return text, None
-        return text, [[Button(label, data) for label, data in row] for row in rows]
-
-    return render
 
 
 def require_open(session: Session) -> None:

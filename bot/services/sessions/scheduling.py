@@ -3,18 +3,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.delivery.notices import session_params
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_, format_datetime
 from bot.parsing import parse_datetime
-from bot.render import session_notices as notices
 from bot.rules import sessions as rules
 from bot.rules.access import Actor
 from bot.services.audit import audit
-from bot.services.sessions.base import SessionBase, as_render, member_of, require_open
+from bot.services.notifications import Recipient
+from bot.services.sessions.base import SessionBase, member_of, progress_to, require_open
 from storage import Store
 from storage.records import Member, Unit
 from storage.sessions import Invitee, Session
@@ -111,22 +111,31 @@ class Scheduling(SessionBase):
                 kind=kind,
                 invited=len(rows),
             )
+            # Saved and invited together, or neither.
+            await self._queue_invitations(store, actor, session, unit)
         return session, len(rows)
 
-    async def send_invitations(self, session_id: int) -> int:
-        """Invite every invitee (after the transaction has committed)."""
-        async with self._read() as store:
-            session, unit = await self._session(store, session_id)
-            members = await self._invitee_members(store, session_id)
-            held = await store.roles.holders([unit.id], ("secretary",))
+    async def _queue_invitations(
+        self, store: Store, actor: Actor, session: Session, unit: Unit
+    ) -> int:
+        """Every invitee's invitation; the organiser's (who scheduled it, or a secretary of
+        the unit) only for the record. The person who scheduled it sees the progress."""
+        members = await self._invitee_members(store, session.id)
+        held = await store.roles.holders([unit.id], ("secretary",))
         organisers = {session.created_by, *(member_id for member_id, _, _ in held)}
-        invite = as_render(lambda: notices.invitation(session, unit))
-        for_organiser = as_render(lambda: notices.invitation(session, unit, organiser=True))
-        reached = await self.notifications.notify_all(
-            [m for m in members if m.id not in organisers], invite
-        )
-        return reached + await self.notifications.notify_all(
-            [m for m in members if m.id in organisers], for_organiser
+        recipients = [
+            Recipient(m.telegram_id, m.id, {"organiser": True} if m.id in organisers else None)
+            for m in members
+            if m.telegram_id is not None
+        ]
+        return await self.notifications.queue(
+            store,
+            kind="invitation",
+            template="session.invitation",
+            to=recipients,
+            params=session_params(session, unit),
+            dedup=f"session:{session.id}:invitation",
+            progress_to=progress_to(actor),
         )
 
     async def _invitee_members(self, store: Store, session_id: int) -> list[Member]:
@@ -159,34 +168,38 @@ class Scheduling(SessionBase):
                 await store.sessions.open_checkin(session_id, session.checkin_code, opens, closes)
                 updated = await store.sessions.get(session_id)  # type: ignore[assignment]
             await audit(store, actor, "session.edit", session_id, field=field, value=value)
-        assert updated is not None
+            assert updated is not None
+            # Every invitee gets the new details, a new lead-in included.
+            await self.notifications.queue(
+                store,
+                kind="session_change",
+                template="session.changed",
+                to=await self._invitee_members(store, session_id),
+                params=session_params(updated),
+                dedup=f"session:{session_id}:change:{self.clock.now().isoformat()}",
+                progress_to=progress_to(actor),
+            )
         return updated
 
-    async def send_change(self, session_id: int) -> int:
-        """Tell the invitees of the new details (after the transaction has committed)."""
-        async with self.db.read() as store:
-            session, _ = await self._session(store, session_id)
-            members = await self._invitee_members(store, session_id)
-        return await self.notifications.notify_all(
-            members, as_render(lambda: notices.changed(session))
-        )
-
-    async def cancel(self, actor: Actor, session_id: int) -> tuple[Session, list[Member]]:
-        """Cancel; returns the invitees to notify (the handler sends after replying)."""
+    async def cancel(self, actor: Actor, session_id: int) -> tuple[Session, int]:
+        """Cancel, and queue the invitees' notices; returns how many are told."""
         async with self._write() as store:
             session, unit = await self._session(store, session_id)
             await self._manage(store, actor, unit, "cancel")
             require_open(session)
             await store.sessions.set_status(session_id, "cancelled", self.clock.now())
             await audit(store, actor, "session.cancel", session_id)
-            members = await self._invitee_members(store, session_id)
             session, _ = await self._session(store, session_id)
-        return session, members
-
-    async def send_cancellation(self, session: Session, members: Sequence[Member]) -> int:
-        return await self.notifications.notify_all(
-            members, as_render(lambda: notices.cancelled(session))
-        )
+            told = await self.notifications.queue(
+                store,
+                kind="session_cancelled",
+                template="session.cancelled",
+                to=await self._invitee_members(store, session_id),
+                params=session_params(session),
+                dedup=f"session:{session_id}:cancelled",
+                progress_to=progress_to(actor),
+            )
+        return session, told
 
     # Lists --------------------------------------------------------------------------------------
 
