@@ -5,8 +5,8 @@ The conversation keeps the state it had before the failing step (python-telegram
 not move it on when a callback raises), so the person can simply try again or /cancel.
 
 The administrators get one short line per kind of error (its type and where it was raised),
-at most once an hour per kind: the update id and the error type, never the person's name or
-what they typed. The log has the rest.
+at most once an hour per kind, through the outbox: the update id and the error type, never
+the person's name or what they typed. The log has the rest.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 import traceback
 from datetime import datetime, timedelta
+from html import escape
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.context import CadreContext
-from bot.i18n import default_locale, gettext, use_locale
+from bot.delivery.templates import template
+from bot.i18n import gettext
+from bot.services.notifications import Priority, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +52,24 @@ async def report_to_admins(
     if last is not None and now - datetime.fromisoformat(last) < REPORT_EVERY:
         return
     reported[kind] = now.isoformat()
-    with use_locale(default_locale()):
-        text = gettext("Error while handling update {update}: {kind}. Details are in the log.")
-        text = text.format(update=update_id if update_id is not None else "—", kind=kind)
-    for admin in await context.services.registration.administrators():
-        try:
-            await context.bot.send_message(admin, text, parse_mode=None)
-        except TelegramError as failure:
-            log.warning("could not report an error to administrator %s: %s", admin, failure)
+    admins = await context.services.registration.administrators()
+    async with context.services.db.write() as store:
+        await context.services.notifications.queue(
+            store,
+            kind="alert",
+            template="error.report",
+            to=[Recipient(admin) for admin in admins],
+            params={"update": update_id, "kind": kind},
+            priority=Priority.ALERT,
+        )
+
+
+@template("error.report")
+def error_report(params: dict) -> tuple[str, None]:
+    text = gettext("Error while handling update {update}: {kind}. Details are in the log.")
+    update = params.get("update")
+    shown = text.format(update=update if update is not None else "—", kind=escape(params["kind"]))
+    return shown, None
 
 
 async def on_error(update: object, context: CadreContext) -> None:

@@ -29,12 +29,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from telegram import Update
-from telegram.error import TelegramError
 from telegram.ext import Application, BaseHandler, ConversationHandler, TypeHandler
 
 from bot.context import CadreContext, services_of
-from bot.i18n import N_, current_locale, gettext, use_locale
+from bot.delivery.templates import template
+from bot.i18n import N_, current_locale, gettext
 from bot.persistence import SQLitePersistence
+from bot.services.notifications import Priority, Recipient
 from handlers.replies import reply
 
 log = logging.getLogger(__name__)
@@ -172,15 +173,6 @@ def close(context: CadreContext, name: str) -> int:
 # Expiry ------------------------------------------------------------------------------------
 
 
-def _expiry_text(registry: FlowRegistry, spec: FlowSpec) -> str:
-    hours = max(1, round(registry.timeout.total_seconds() / 3600))
-    text = gettext(
-        "The step you left open ({what}) was closed after {hours} hours without an answer."
-    ).format(what=gettext(spec.what), hours=hours)
-    hint = gettext(spec.resume) if spec.resume else gettext("Send the command again to start over.")
-    return f"{text} {hint}"
-
-
 def _expire(registry: FlowRegistry, name: str, data: dict | None) -> str | None:
     """Drop the flow's working data and mark; the locale to tell the person in."""
     if data is None:
@@ -194,15 +186,37 @@ def _expire(registry: FlowRegistry, name: str, data: dict | None) -> str | None:
     return locale or data.get("language")
 
 
+@template("flow.expired")
+def _expired_notice(params: dict) -> tuple[str, None]:
+    spec = FlowSpec(params["name"], params["what"], resume=params.get("resume"))
+    hours = max(1, round(params["seconds"] / 3600))
+    text = gettext(
+        "The step you left open ({what}) was closed after {hours} hours without an answer."
+    ).format(what=gettext(spec.what), hours=hours)
+    hint = gettext(spec.resume) if spec.resume else gettext("Send the command again to start over.")
+    return f"{text} {hint}", None
+
+
 async def _tell_expired(
     application: Application, registry: FlowRegistry, name: str, chat_id: int, locale: str | None
 ) -> None:
-    with use_locale(locale):
-        text = _expiry_text(registry, registry.spec(name))
-    try:
-        await application.bot.send_message(chat_id, text)
-    except TelegramError as error:
-        log.info("could not tell chat %s that %s expired: %s", chat_id, name, error)
+    """Queued, so it reaches them like any notice (in their language at send time)."""
+    spec = registry.spec(name)
+    services = services_of(application)
+    async with services.db.write() as store:
+        await services.notifications.queue(
+            store,
+            kind="notice",
+            template="flow.expired",
+            to=[Recipient(chat_id, params={"locale": locale})],
+            params={
+                "name": name,
+                "what": spec.what,
+                "resume": spec.resume,
+                "seconds": registry.timeout.total_seconds(),
+            },
+            priority=Priority.ANSWER,
+        )
 
 
 async def announce_expired_at_start(application: Application) -> None:

@@ -200,8 +200,10 @@ class Sender:
     # Sending one ----------------------------------------------------------------------------
 
     def _render(self, row: OutboxRow, batch_params: dict[str, Any]) -> tuple[str, Rows | None]:
-        with use_locale(row.language):
-            return render(row.template, {**batch_params, **row.params})
+        params = {**batch_params, **row.params}
+        # A member's language as it is now; for another chat, the one it was queued in.
+        with use_locale(row.language or params.get("locale")):
+            return render(row.template, params)
 
     async def _send(self, row: OutboxRow) -> Outcome:
         try:
