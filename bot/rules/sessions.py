@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from bot.errors import InvalidInput, Term
 from bot.i18n import N_, gettext
 from bot.parsing import parse_date
+from bot.render.text import utf16_len
 
 if TYPE_CHECKING:
     from storage.sessions import Invitee
@@ -450,9 +451,10 @@ REASON_MIN, REASON_MAX = 2, 300
 
 def clean_text(text: str, *, low: int, high: int, what: str) -> str:
     """One line squeezed to single spaces (several lines kept as sent), ``low`` to ``high``
-    characters, and not a command; InvalidInput naming ``what`` otherwise."""
+    characters counted as Telegram counts them (UTF-16 code units: an emoji is two), and not
+    a command; InvalidInput naming ``what`` otherwise."""
     value = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
-    if not low <= len(value) <= high:
+    if not low <= utf16_len(value) <= high:
         raise InvalidInput(
             N_("The {what} must be {low} to {high} characters."),
             what=Term(what),

@@ -17,6 +17,7 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 
 from bot.clock import Clock
 from bot.i18n import use_locale
+from bot.render.text import split_html
 from storage import Database
 from storage.records import Member
 
@@ -63,6 +64,15 @@ class NotificationService:
             return False
         with use_locale(member.language):
             text, keyboard = render()
+        # A long notice (a thematic session's lead-in) goes in parts, the buttons on the last.
+        parts = split_html([text])
+        for part in parts[:-1]:
+            if not await self._send(member, part, None):
+                return False
+        return await self._send(member, parts[-1], keyboard)
+
+    async def _send(self, member: Member, text: str, keyboard: Keyboard | None) -> bool:
+        assert self._bot is not None and member.telegram_id is not None
         for attempt in range(2):
             try:
                 await self._bot.send_message(

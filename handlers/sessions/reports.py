@@ -17,7 +17,7 @@ from bot.render.attendance import attendance_file
 from bot.render.session_notices import answer_buttons, describe
 from bot.rules import sessions as rules
 from bot.services.sessions import PeriodReport
-from handlers.replies import h, reply, split_message
+from handlers.replies import h, reply, reply_lines
 from handlers.sessions.shared import parse_id, refuse
 from handlers.ui import answer, keyboard, parse_button, pressed
 
@@ -214,10 +214,7 @@ async def show_report(update: Update, context: CadreContext, period: str | None)
         for fmt in cb.FORMAT.choices
         if tops
     ]
-    chunks = split_message(lines)
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        await reply(update, chunk, reply_markup=keyboard(buttons) if last and buttons else None)
+    await reply_lines(update, lines, keyboard(buttons) if buttons else None)
 
 
 async def _study_lines(context: CadreContext) -> list[str]:
@@ -282,11 +279,10 @@ async def my_sessions(update: Update, context: CadreContext) -> None:
             "yes": gettext("You will attend."),
             "no": gettext("You can't attend."),
         }.get(invitee.rsvp or "", gettext("You have not answered yet."))
-        text = "\n".join([*describe(session), h(unit.name), f"<i>{state}</i>"])
-        await reply(
+        await reply_lines(
             update,
-            split_message([text], 3800)[0],
-            reply_markup=keyboard(*answer_buttons(session.id)),
+            [*describe(session), h(unit.name), f"<i>{state}</i>"],
+            keyboard(*answer_buttons(session.id)),
         )
 
 
