@@ -78,11 +78,13 @@ def sheet_title(name: str) -> str:
 
 
 def _width(value: object) -> int:
+    """About how many characters wide a value shows (its longest line)."""
     if isinstance(value, date):
         return 16 if isinstance(value, datetime) else 10
-    text = str(value)
-    longest = max((len(line) for line in text.splitlines()), default=0)
-    return longest + sum(unicodedata.east_asian_width(c) in "WF" for c in text[:WIDTH_MAX])
+    text = value if isinstance(value, str) else str(value)
+    if "\n" in text:
+        return max(len(line) for line in text.splitlines())
+    return len(text)
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
