@@ -1,7 +1,8 @@
 """Text that anyone typed, made safe for where it goes. Pure functions, no I/O.
 
 - :func:`strip_control` removes the invisible control characters that XML (so DOCX and
-  XLSX) cannot hold; every file builder passes user text through it.
+  XLSX) cannot hold; every file builder passes user text through it
+  (:func:`strip_control_in` for a whole document's data at once).
 - :func:`has_control_characters` is the door's test for typed text (newline and tab allowed).
 - :func:`utf16_len` and :func:`visible_len` count as Telegram does: in UTF-16 code units, and
   for HTML, the text that remains once the tags and character references are parsed.
@@ -14,11 +15,15 @@ the ones Telegram applies.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
+
+T = TypeVar("T")
 
 MAX_MESSAGE = 4096  # Telegram's limit on a message's text, in UTF-16 code units
 
@@ -37,6 +42,30 @@ _TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9-]*)")
 def strip_control(text: str) -> str:
     """``text`` without the characters an XML file cannot hold (tab and newlines kept)."""
     return _UNSAFE.sub("", text)
+
+
+def strip_control_in(value: T) -> T:
+    """A copy of ``value`` with :func:`strip_control` applied to every text in it: strings,
+    and the strings inside lists, tuples, dict values and dataclasses (e.g. a DOCX builder's
+    ``PartyDocument`` with its blocks and signatures). Anything else is returned as it is."""
+    if isinstance(value, str):
+        return strip_control(value)  # type: ignore[return-value]
+    if isinstance(value, list | tuple):
+        items = [strip_control_in(item) for item in value]
+        if hasattr(value, "_fields"):  # a named tuple
+            return type(value)(*items)  # type: ignore[return-value]
+        return type(value)(items)  # type: ignore[return-value]
+    if isinstance(value, dict):
+        cleaned = {key: strip_control_in(item) for key, item in value.items()}
+        return cleaned  # type: ignore[return-value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: strip_control_in(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.init
+        }
+        return dataclasses.replace(value, **changes)
+    return value
 
 
 def has_control_characters(text: str) -> bool:

@@ -63,10 +63,10 @@ async def bridge_ask(update: Update, context: CadreContext, rest: list[str]) -> 
         text += "\n" + gettext("Bridge point: {unit}").format(unit=h(unit_code))
     if names:
         text += "\n" + gettext("Names: {names}").format(names=h(names))
-    await reply(
+    await reply_lines(  # the names may fill a whole message of their own
         update,
-        text + "\n" + gettext("Is this correct?"),
-        reply_markup=keyboard([(gettext("Confirm"), cb.BRIDGE_CONFIRM(session_id))]),
+        [text, gettext("Is this correct?")],
+        keyboard([(gettext("Confirm"), cb.BRIDGE_CONFIRM(session_id))]),
     )
 
 

@@ -258,3 +258,29 @@ def test_the_register_files() -> None:
     day = sheet.cell(row=3, column=2)
     assert day.is_date and day.value.date() == date(2026, 3, 20)
     assert day.number_format == "DD/MM/YYYY"
+
+
+def test_the_register_keeps_hostile_reasons_and_names_inert() -> None:
+    """An absence reason typed like a formula, a name holding control characters: the file
+    is built, the formula is a string cell in XLSX and neutralised in CSV."""
+    reason = '=HYPERLINK("http://evil.example","Xem")'
+    invitees = [
+        _invitee(1, "Nguyễn\x01 Văn\x07 An", mark="excused", reason=reason),
+        _invitee(2, "@Trần Thị Bích", mark="present"),
+    ]
+    session = _session(kind="regular", topic="-Sinh hoạt\x0b tháng 3")
+    entries = [AttendanceEntry(session, CELL, i, f"DV00{i.member_id}") for i in invitees]
+    for fmt in ("xlsx", "csv"):
+        export = AttendanceExport(CELL, date(2026, 1, 1), date(2026, 3, 31), fmt, entries)
+        name, content = attendance_file(export)
+        assert name == f"diem-danh-2026-q1-chi-bo-khu-vuc-1.{fmt}"
+        if fmt == "xlsx":
+            rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2))
+            an = rows[0]
+            assert an[7].value == "Nguyễn Văn An" and an[10].value == reason
+            assert an[10].data_type == "s" and an[0].value == "20/03/2026 – -Sinh hoạt tháng 3"
+            assert all(cell.data_type != "f" for row in rows for cell in row)
+        else:
+            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+            assert rows[0][7] == "Nguyễn Văn An" and rows[0][10] == "'" + reason
+            assert rows[1][7] == "'@Trần Thị Bích" and rows[0][5] == "'-Sinh hoạt tháng 3"

@@ -3,6 +3,7 @@ Each split is checked by the fake server's parser, which fails the way Telegram 
 
 from __future__ import annotations
 
+import io
 import random
 from html import escape
 
@@ -105,3 +106,27 @@ def test_random_html_always_parses_and_loses_nothing(seed: int) -> None:
     limit = rng.choice([4096, 500, 37])
     shown = _check(split_message(lines, limit), limit)
     assert _words(shown) == _words(parse_html("\n".join(lines))[0])
+
+
+def test_a_whole_party_document_is_stripped_and_then_renders() -> None:
+    """The one line bot/render/documents.py needs: ``doc = strip_control_in(doc)`` at the top
+    of ``render_docx``. Checked here without touching that module."""
+    from docx import Document
+
+    from bot.render.documents import PartyDocument, Signature, render_docx
+    from bot.render.text import strip_control_in
+
+    doc = PartyDocument(
+        issuing_parent="ĐẢNG BỘ PHƯỜNG\x01 NINH KIỀU",
+        issuing_body="CHI BỘ KHU VỰC 1",
+        place_date="Cần Thơ, ngày 10 tháng 3 năm 2026",
+        kind="BẢN CAM KẾT",
+        blocks=[("bullet", "Đọc sách\x07 mỗi ngày"), ("paragraph", "Tab\tvà\nxuống dòng")],
+        signatures=[Signature("NGƯỜI CAM KẾT", name="Trần\x0b Thị Bích")],
+    )
+    cleaned = strip_control_in(doc)
+    assert doc.blocks[0][1] == "Đọc sách\x07 mỗi ngày"  # a copy: the original is untouched
+    assert cleaned.blocks == [("bullet", "Đọc sách mỗi ngày"), ("paragraph", "Tab\tvà\nxuống dòng")]
+    assert cleaned.signatures[0].name == "Trần Thị Bích"
+    texts = [p.text for p in Document(io.BytesIO(render_docx(cleaned))).paragraphs]
+    assert "- Đọc sách mỗi ngày" in texts
