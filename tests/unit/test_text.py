@@ -130,3 +130,23 @@ def test_a_whole_party_document_is_stripped_and_then_renders() -> None:
     assert cleaned.signatures[0].name == "Trần Thị Bích"
     texts = [p.text for p in Document(io.BytesIO(render_docx(cleaned))).paragraphs]
     assert "- Đọc sách mỗi ngày" in texts
+
+
+async def test_a_long_notice_goes_in_parts_with_its_buttons_on_the_last(services, fake_bot) -> None:
+    """An invitation with a long lead-in and topic: each part within Telegram's limit, none
+    cutting the italic lead-in in a way Telegram would refuse, the answer buttons last."""
+    from bot.services.notifications import Button
+    from storage.records import Member
+
+    member = Member(1, "DV001", "An", "official", "", False, "vi", 4242, "active", None, None)
+    lead_in = escape("Nêu gương <tự giác> & trách nhiệm. " * 140, quote=False)
+
+    def render():  # type: ignore[no-untyped-def]
+        text = "<b>Giấy mời</b>\nChủ đề: " + "Đ" * 500 + "\nBài đề dẫn:\n<i>" + lead_in + "</i>"
+        return text, [[Button("Tôi sẽ tham dự", "rsvp:yes:1")]]
+
+    assert await services.notifications.notify(member, render)
+    sent = fake_bot.to(4242)
+    assert len(sent) == 3  # the heading and topic, then the lead-in in two parts
+    _check([m.text for m in sent], 4096)
+    assert [m.reply_markup is not None for m in sent] == [False, False, True]
