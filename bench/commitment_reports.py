@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 from bot.app import build_services
 from bot.clock import FixedClock
 from bot.config import load_settings
-from bot.render.exports import export_table
+from bot.render.commitment_export import commitments_file
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -44,7 +44,7 @@ async def timed(label: str, call, repeat: int = 5) -> None:  # type: ignore[no-u
 async def export_csv(services) -> bytes:  # type: ignore[no-untyped-def]
     """The whole city's export as the CLI makes it: the service's table, then the CSV."""
     table = await services.commitments.export(year=2026, unit_code="TP")
-    return export_table("csv", table.header, table.rows, sheet=table.sheet)
+    return commitments_file(table, "csv")[1]
 
 
 async def main() -> None:

@@ -14,8 +14,9 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserFacingError
 from bot.imports import ImportRejected
 from bot.invites import deep_link
+from bot.parsing import check_date
 from bot.render.attendance import attendance_file
-from bot.render.exports import export_table
+from bot.render.commitment_export import commitments_file
 from storage import Database
 from storage.records import Campaign
 
@@ -30,11 +31,13 @@ def fail(message: str, **params: object) -> None:
 
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        return check_date(date.fromisoformat(text), text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             _("'{text}' is not a date like 2026-03-31").format(text=text)
         ) from None
+    except UserFacingError as error:  # a year the bot does not handle
+        raise argparse.ArgumentTypeError(error.render()) from None
 
 
 def _positive(text: str) -> int:
@@ -297,8 +300,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
     async def export_commitments() -> int:
         table = await services.commitments.export(year=args.year, unit_code=args.unit)
-        data = export_table(args.format, table.header, table.rows, sheet=table.sheet)
-        return write_export(table.file_name(args.format), data)
+        return write_export(*commitments_file(table, args.format))
 
     async def export_attendance() -> int:
         export = await services.sessions.export_attendance(

@@ -111,6 +111,16 @@ def _local(moment: datetime) -> datetime:
     return moment.astimezone(_timezone) if _timezone else moment
 
 
+def local_date(moment: datetime) -> date:
+    """The calendar day of ``moment`` in the configured time zone."""
+    return _local(moment).date()
+
+
+def format_time(moment: datetime) -> str:
+    """``19:30`` in the configured time zone."""
+    return _local(moment).strftime("%H:%M")
+
+
 def format_date(value: date | datetime, style: str = "short") -> str:
     """``25/03/2022`` (short) or ``ngày 25 tháng 3 năm 2022`` (long)."""
     if isinstance(value, datetime):

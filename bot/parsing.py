@@ -2,6 +2,9 @@
 
 Accepted: ``25/03/2022``, ``25/3/2022``, ``25/3`` (this year), ``2022-03-25``, with an
 optional time ``19:30`` or ``19h30`` before or after; times are read in the configured zone.
+
+Every date falls in the years 2000 to 2100, the campaign years the schema allows: year 0
+or 9999 would overflow the date arithmetic downstream (a day later, a check-in window).
 """
 
 from __future__ import annotations
@@ -16,20 +19,44 @@ _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:hH](\d{2})?)$")
 
+YEAR_MIN, YEAR_MAX = 2000, 2100  # as campaigns.year's CHECK in the schema
+
+
+def check_year(year: int, text: object = None) -> int:
+    """``year`` when it is one the bot handles, else InvalidInput saying which ones are."""
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise InvalidInput(
+            N_(
+                "'{text}' is outside the years {low} to {high}. "
+                "Please write a year from {low} to {high}."
+            ),
+            text=str(year if text is None else text).strip()[:40],
+            low=YEAR_MIN,
+            high=YEAR_MAX,
+        )
+    return year
+
+
+def check_date(day: date, text: object = None) -> date:
+    """``day`` when its year is one the bot handles (see :func:`check_year`)."""
+    shown = f"{day.day:02d}/{day.month:02d}/{day.year:04d}"
+    check_year(day.year, shown if text is None else text)
+    return day
+
 
 def parse_date(text: str, *, default_year: int) -> date:
-    """A calendar date, or InvalidInput saying how to write one."""
+    """A calendar date in the years 2000 to 2100, or InvalidInput saying how to write one."""
     value = text.strip()
     match = _ISO.match(value)
     try:
         if match:
-            return date(int(match[1]), int(match[2]), int(match[3]))
+            return date(check_year(int(match[1]), value), int(match[2]), int(match[3]))
         match = _DMY.match(value)
         if match:
             year = int(match[3]) if match[3] else default_year
-            if year < 100:
+            if match[3] and len(match[3]) == 2:  # 25/3/26; but 0026 is the year 26
                 year += 2000
-            return date(year, int(match[2]), int(match[1]))
+            return date(check_year(year, value), int(match[2]), int(match[1]))
     except ValueError:
         raise InvalidInput(
             N_("'{text}' is not a real date. Please write it like 25/03/2026."), text=value

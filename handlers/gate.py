@@ -1,7 +1,8 @@
 """The first handler groups: who is this, which language, and may they do this at all.
 
 Every privileged command is checked here, once, against the command table; services then
-check the scope (which unit) of what is asked.
+check the scope (which unit) of what is asked. Typed text holding invisible control
+characters is refused here too, before any conversation stores it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bot.commands import BY_NAME
 from bot.context import CadreContext
 from bot.i18n import current_locale, gettext, resolve_locale, set_locale
 from bot.menus import refresh_menu
+from bot.render.text import has_control_characters
 from bot.rules.access import may_use
 from handlers.replies import is_private, reply, stranger_text
 
@@ -96,6 +98,7 @@ async def guard(update: Update, context: CadreContext) -> None:
             show_alert=True,
         )
         raise ApplicationHandlerStop
+    await _refuse_invisible_characters(update)
     actor = context.actor
     name = command_name(update)
     registered = actor.is_registered or actor.is_admin
@@ -129,6 +132,24 @@ async def guard(update: Update, context: CadreContext) -> None:
         await query.answer(stranger_text(), show_alert=True)
         raise ApplicationHandlerStop
     await _refuse_stranger(update, context, "message")
+
+
+async def _refuse_invisible_characters(update: Update) -> None:
+    """Typed text with invisible control characters (newline and tab aside) goes no further:
+    it would be stored, then break the documents and spreadsheets made from it."""
+    message = update.effective_message
+    text = message.text or message.caption if message is not None else None
+    if not text or not has_control_characters(text):
+        return
+    log.info("refused a message with control characters from %s", update.effective_user.id)
+    await reply(
+        update,
+        gettext(
+            "Your message contains invisible characters (control characters) that cannot be "
+            "saved. Please type it again, comrade."
+        ),
+    )
+    raise ApplicationHandlerStop
 
 
 async def _refuse_stranger(update: Update, context: CadreContext, what: str) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType
 
 from bot.i18n import gettext
-
-MAX_MESSAGE = 4096
+from bot.render.text import MAX_MESSAGE, split_html
 
 
 def h(text: object) -> str:
@@ -29,20 +28,10 @@ def stranger_text() -> str:
 
 
 def split_message(lines: list[str], limit: int = MAX_MESSAGE) -> list[str]:
-    """Join lines into messages that each fit Telegram's limit, never cutting a line."""
-    chunks: list[str] = []
-    current = ""
-    for line in lines:
-        line = line[:limit]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
-        else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks
+    """Join lines into messages that each fit Telegram's limit (in UTF-16 code units, as
+    Telegram counts), keeping whole lines together; an over-long line is cut without ever
+    breaking a tag or an entity (see :func:`bot.render.text.split_html`)."""
+    return split_html(lines, limit)
 
 
 async def reply(update: Update, text: str, **kwargs: object) -> None:
@@ -51,6 +40,17 @@ async def reply(update: Update, text: str, **kwargs: object) -> None:
         await message.reply_text(text, **kwargs)  # type: ignore[arg-type]
 
 
-async def reply_lines(update: Update, lines: list[str]) -> None:
-    for chunk in split_message(lines):
-        await reply(update, chunk)
+async def reply_lines(
+    update: Update, lines: list[str], reply_markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Send the lines in as many messages as they need, the keyboard on the last one; the
+    last message sent (None when there is nothing to reply to)."""
+    message = update.effective_message
+    if message is None:
+        return None
+    chunks = split_message(lines)
+    sent = None
+    for index, chunk in enumerate(chunks):
+        last = index == len(chunks) - 1
+        sent = await message.reply_text(chunk, reply_markup=reply_markup if last else None)
+    return sent

@@ -38,6 +38,7 @@ from bot.delivery.pacing import OUTBOX_CALL, Pacer, retry_seconds
 from bot.delivery.progress import ProgressReporter
 from bot.delivery.templates import Rows, render
 from bot.i18n import use_locale
+from bot.render.text import split_html
 from storage import Database
 from storage.outbox import OutboxRow
 
@@ -212,13 +213,22 @@ class Sender:
         except Exception as error:  # a template that cannot render this row: never retried
             log.exception("outbox: cannot render row %s (%s)", row.id, row.template)
             return Outcome(row, error=f"render: {error!r}"[:300], permanent=True)
-        kwargs: dict[str, Any] = {"reply_markup": markup(rows)}
+        kwargs: dict[str, Any] = {}
         if self.paid_broadcast:
             kwargs["allow_paid_broadcast"] = True
+        # A long notice (a lead-in of thousands of characters) goes in parts, the buttons on
+        # the last; never cut inside a tag.
+        parts = split_html([text])
         try:
-            message = await self.bot.send_message(
-                row.chat_id, text, rate_limit_args=OUTBOX_CALL, **kwargs
-            )
+            for index, part in enumerate(parts):
+                last = index == len(parts) - 1
+                message = await self.bot.send_message(
+                    row.chat_id,
+                    part,
+                    rate_limit_args=OUTBOX_CALL,
+                    reply_markup=markup(rows) if last else None,
+                    **kwargs,
+                )
         except RetryAfter as error:
             return Outcome(row, retry_after=retry_seconds(error.retry_after), error="429")
         except Forbidden as error:

@@ -1,47 +1,134 @@
-"""Tables out as CSV or XLSX, with Vietnamese text intact. Features supply rows."""
+"""Tables out as CSV or XLSX, with Vietnamese text intact and nobody's text ever run as a
+formula. Features supply the header and rows; values may be text, numbers, dates or None.
+
+- **Formula injection.** A cell someone typed (an action, a reason, an imported name) may
+  start like a formula: ``=HYPERLINK(...)``, ``=cmd|' /C calc'!A0``. In XLSX every text is
+  written as a string cell (openpyxl would otherwise store a text starting with ``=`` as a
+  formula, and one like ``#N/A`` as an error). In CSV, a text starting with ``=``, ``+``,
+  ``-``, ``@``, a tab or a carriage return gets a leading ``'``, as OWASP recommends.
+- **Control characters** that XML cannot hold are stripped (:func:`bot.render.text.strip_control`),
+  so one member's name cannot break a whole unit's file.
+- **Dates** are date cells formatted ``DD/MM/YYYY`` in XLSX, and ``DD/MM/YYYY`` text in CSV.
+- **Speed.** XLSX is built in openpyxl's write-only mode. Building a file is CPU work: the
+  bot calls these in a worker thread (:func:`asyncio.to_thread`), never in the event loop.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import unicodedata
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from bot.i18n import format_date, format_datetime
+from bot.render.text import strip_control
 
 FORMATS = ("csv", "xlsx")
 MIME_TYPES = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+DATE_FORMAT = "DD/MM/YYYY"  # the Vietnamese way, in Excel's number-format language
+SHEET_NAME_MAX = 31  # Excel's limit
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+WIDTH_MIN, WIDTH_MAX = 6, 60
+
+
+def csv_cell(value: object) -> str | int | float:
+    """A value as a CSV cell: text without control characters, neutralised when it would
+    start a formula; dates as DD/MM/YYYY; numbers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return format_date(value)
+    text = strip_control(str(value))
+    return "'" + text if text.startswith(CSV_FORMULA_STARTS) else text
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """UTF-8 with a byte-order mark, so Excel opens Vietnamese text correctly."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(header)
+    writer.writerow([csv_cell(value) for value in header])
     for row in rows:
-        writer.writerow(["" if value is None else value for value in row])
+        writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue().encode("utf-8-sig")
 
 
+def sheet_title(name: str) -> str:
+    """A name Excel accepts for a sheet: no ``[]:*?/\\``, at most 31 characters."""
+    title = " ".join(_SHEET_FORBIDDEN.sub(" ", strip_control(name)).split()).strip("'")
+    return title[:SHEET_NAME_MAX].strip() or "Data"
+
+
+def _width(value: object) -> int:
+    """About how many characters wide a value shows (its longest line)."""
+    if isinstance(value, date):
+        return 16 if isinstance(value, datetime) else 10
+    text = value if isinstance(value, str) else str(value)
+    if "\n" in text:
+        return max(len(line) for line in text.splitlines())
+    return len(text)
+
+
+def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """What to append for one value: the value itself when openpyxl stores it as it is, else
+    a cell forced to the right type."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, datetime):
+        return format_datetime(value)  # a moment is shown in local time, as text
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    text = strip_control(str(value))
+    if text.startswith("=") or text in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"  # a string, never a formula or an error
+        return cell
+    return text
+
+
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "Data") -> bytes:
-    workbook = Workbook()
-    worksheet = workbook.active
-    worksheet.title = sheet[:31]
-    worksheet.append(list(header))
-    for cell in worksheet[1]:
-        cell.font = Font(bold=True)
-    widths = [len(str(h)) for h in header]
+    """One sheet: a bold, frozen header row, columns sized to their content."""
+    rows = [list(row) for row in rows]
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet_title(sheet))
+    widths = [_width(h) for h in header]
     for row in rows:
-        values = ["" if value is None else value for value in row]
-        worksheet.append(values)
-        widths = [max(w, min(60, len(str(v)))) for w, v in zip(widths, values, strict=False)]
-    for index, width in enumerate(widths, start=1):
-        worksheet.column_dimensions[get_column_letter(index)].width = width + 2
+        for index, value in enumerate(row[: len(widths)]):
+            if value is not None:
+                widths[index] = max(widths[index], min(WIDTH_MAX, _width(value)))
+    for index, width in enumerate(widths, start=1):  # before the first row: write-only
+        worksheet.column_dimensions[get_column_letter(index)].width = max(WIDTH_MIN, width) + 2
     worksheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    titles = []
+    for value in header:
+        cell = WriteOnlyCell(worksheet, value=strip_control(str(value)))
+        cell.data_type = "s"
+        cell.font = bold
+        titles.append(cell)
+    worksheet.append(titles)
+    for row in rows:
+        worksheet.append([_xlsx_cell(worksheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -50,8 +137,30 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str 
 def export_table(
     fmt: str, header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "Data"
 ) -> bytes:
+    """The table as a CSV or XLSX file. CPU work: call it in a worker thread from the bot."""
     if fmt == "csv":
         return to_csv(header, rows)
     if fmt == "xlsx":
         return to_xlsx(header, rows, sheet)
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def slug(name: str, limit: int = 60) -> str:
+    """An ASCII file-name part from a Vietnamese name: ``Chi bộ Khu vực 1`` →
+    ``chi-bo-khu-vuc-1``; empty when nothing Latin is left."""
+    text = strip_control(name).replace("đ", "d").replace("Đ", "D")
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return words[:limit].rstrip("-")
+
+
+def file_name(prefix: str, period: str, names: Sequence[str], fmt: str) -> str:
+    """``{prefix}-{period}-{slug of the unit}.{fmt}``: ASCII, no path separators, no unit
+    code. Several units: the first one's name and how many more (``-va-2-don-vi-khac``)."""
+    parts = [prefix, period]
+    first = slug(names[0]) if names else ""
+    if first:
+        parts.append(first)
+    if len(names) > 1:
+        parts.append(f"va-{len(names) - 1}-don-vi-khac")
+    return "-".join(part for part in parts if part) + f".{fmt}"

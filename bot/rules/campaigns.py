@@ -7,6 +7,7 @@ from datetime import date
 
 from bot.errors import InvalidInput, Term
 from bot.i18n import N_
+from bot.render.text import utf16_len
 from storage.records import Campaign
 
 TOPIC_MIN, TOPIC_MAX = 10, 1000
@@ -36,7 +37,7 @@ def with_changes(campaign: Campaign, **changes: object) -> Campaign:
 def validate_campaign(campaign: Campaign) -> Campaign:
     if not 2000 <= campaign.year <= 2100:
         raise InvalidInput(N_("The year must be between 2000 and 2100."))
-    if not TOPIC_MIN <= len(campaign.topic) <= TOPIC_MAX:
+    if not TOPIC_MIN <= utf16_len(campaign.topic) <= TOPIC_MAX:  # as Telegram counts
         raise InvalidInput(
             N_("The topic must be {low} to {high} characters."), low=TOPIC_MIN, high=TOPIC_MAX
         )

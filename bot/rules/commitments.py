@@ -22,6 +22,7 @@ from enum import StrEnum
 
 from bot.errors import Conflict, InvalidInput, Term
 from bot.i18n import N_
+from bot.render.text import utf16_len
 from bot.rules.campaigns import is_late
 from storage.records import Campaign
 
@@ -125,7 +126,10 @@ def monitoring_bucket(status: Status | str, approved_version: int | None) -> Sta
 
 
 def clean_text(text: str, *, low: int = ACTION_MIN, high: int = ACTION_MAX) -> str:
-    """Trim and collapse spaces on each line; InvalidInput when empty, too short or long."""
+    """Trim and collapse spaces on each line; InvalidInput when empty, too short or long.
+
+    Lengths count as Telegram counts them, in UTF-16 code units (an emoji is two), so that
+    what is accepted can always be shown back."""
     lines = [" ".join(line.split()) for line in (text or "").strip().splitlines()]
     cleaned = "\n".join(line for line in lines if line)
     if not cleaned:
@@ -134,17 +138,18 @@ def clean_text(text: str, *, low: int = ACTION_MIN, high: int = ACTION_MAX) -> s
         )
     if cleaned.startswith("/"):
         raise InvalidInput(N_("Please write the text itself, not a command."))
-    if len(cleaned) < low:
+    length = utf16_len(cleaned)
+    if length < low:
         raise InvalidInput(
             N_("The text is too short ({count} characters). Please write {low} to {high}."),
-            count=len(cleaned),
+            count=length,
             low=low,
             high=high,
         )
-    if len(cleaned) > high:
+    if length > high:
         raise InvalidInput(
             N_("The text is too long ({count} characters). Please write {low} to {high}."),
-            count=len(cleaned),
+            count=length,
             low=low,
             high=high,
         )

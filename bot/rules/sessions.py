@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 from bot.errors import InvalidInput, Term
 from bot.i18n import N_, gettext
-from bot.parsing import parse_date
+from bot.parsing import check_year, parse_date
+from bot.render.text import utf16_len
 
 if TYPE_CHECKING:
     from storage.sessions import Invitee
@@ -483,9 +484,10 @@ REASON_MIN, REASON_MAX = 2, 300
 
 def clean_text(text: str, *, low: int, high: int, what: str) -> str:
     """One line squeezed to single spaces (several lines kept as sent), ``low`` to ``high``
-    characters, and not a command; InvalidInput naming ``what`` otherwise."""
+    characters counted as Telegram counts them (UTF-16 code units: an emoji is two), and not
+    a command; InvalidInput naming ``what`` otherwise."""
     value = " ".join(text.split()) if "\n" not in text.strip() else text.strip()
-    if not low <= len(value) <= high:
+    if not low <= utf16_len(value) <= high:
         raise InvalidInput(
             N_("The {what} must be {low} to {high} characters."),
             what=Term(what),
@@ -541,22 +543,24 @@ def lines_of(invitees: Sequence[Invitee]) -> list[Line]:
 
 def parse_period(text: str | None, today: date) -> tuple[date, date]:
     """``3/2026`` (a month), ``Q1/2026`` or ``Q1`` (a quarter), ``2026`` (a year),
-    ``1/1/2026-31/3/2026``; nothing: the current quarter up to ``today``."""
+    ``1/1/2026-31/3/2026``; nothing: the current quarter up to ``today``. Years 2000 to 2100
+    only (:func:`bot.parsing.check_year`)."""
     value = (text or "").strip().upper().replace(" ", "")
     if not value:
         quarter = (today.month - 1) // 3
         return date(today.year, quarter * 3 + 1, 1), today
     match = re.fullmatch(r"Q([1-4])(?:[/\-](\d{4}))?", value)
     if match:
-        year = int(match[2] or today.year)
+        year = check_year(int(match[2] or today.year), text)
         first = (int(match[1]) - 1) * 3 + 1
         return date(year, first, 1), month_end(year, first + 2)
     match = re.fullmatch(r"(\d{1,2})[/\-](\d{4})", value)
     if match and 1 <= int(match[1]) <= 12:
-        year, month = int(match[2]), int(match[1])
+        year, month = check_year(int(match[2]), text), int(match[1])
         return date(year, month, 1), month_end(year, month)
     if re.fullmatch(r"\d{4}", value):
-        return date(int(value), 1, 1), date(int(value), 12, 31)
+        year = check_year(int(value), text)
+        return date(year, 1, 1), date(year, 12, 31)
     if "-" in value and not re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}", value):
         left, _, right = (text or "").strip().partition("-")
         if re.fullmatch(r"\d{4}", left.strip()):  # ISO on both sides: 2026-01-01..2026-03-31

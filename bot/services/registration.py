@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound, Term
 from bot.i18n import N_
 from bot.invites import invite_problem, new_code, normalise_code
+from bot.render.text import utf16_len
 from bot.rules.access import MANAGERS, MONITORS, Actor, has_role_over, scope_units
 from bot.services.audit import actor_label, audit
 from bot.services.notifications import NotificationService, Priority, Recipient
@@ -47,7 +48,7 @@ class UnreachedMember:
 def clean_full_name(text: str) -> str:
     """Collapse spaces and check the length; raises InvalidInput with what to do instead."""
     name = " ".join(text.split())
-    if len(name) < NAME_MIN or len(name) > NAME_MAX or not any(ch.isalpha() for ch in name):
+    if not NAME_MIN <= utf16_len(name) <= NAME_MAX or not any(ch.isalpha() for ch in name):
         raise InvalidInput(
             N_(
                 "Please send your full name as written in the roster, {low} to {high} "

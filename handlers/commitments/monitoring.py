@@ -3,6 +3,7 @@ own history (/mycommitments) and the printed form (DOCX) from any card."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 from telegram import Update
@@ -12,8 +13,8 @@ from bot.context import CadreContext
 from bot.errors import UserFacingError
 from bot.i18n import format_date, gettext
 from bot.parsing import parse_whole_number
+from bot.render.commitment_export import commitments_file
 from bot.render.commitment_form import commitment_docx
-from bot.render.exports import export_table
 from handlers.commitments.rendering import render_commitment, send_lines
 from handlers.replies import h, reply
 from handlers.ui import answer, keyboard, parse_button, refuse_button, stale_text
@@ -138,9 +139,10 @@ async def pressed_export(update: Update, context: CadreContext) -> None:
         await refuse_button(update, error, drop=False)
         return
     await answer(update)
-    data = export_table(fmt, table.header, table.rows, sheet=table.sheet)
+    # Building a file is CPU work: in a worker thread, so other people are not kept waiting.
+    name, data = await asyncio.to_thread(commitments_file, table, fmt)
     await update.effective_message.reply_document(
         document=io.BytesIO(data),
-        filename=table.file_name(fmt),
+        filename=name,
         caption=gettext("Commitments {year}").format(year=year),
     )

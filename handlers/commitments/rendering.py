@@ -18,7 +18,7 @@ from bot.rules.commitments import (
 )
 from bot.rules.grading import GRADE_LABELS, Grade
 from bot.services.commitments import CommitmentView
-from handlers.replies import MAX_MESSAGE, h, reply, split_message
+from handlers.replies import h, reply_lines
 
 
 def status_text(view: CommitmentView) -> str:
@@ -111,7 +111,4 @@ async def send_lines(
     update: Update, lines: list[str], reply_markup: InlineKeyboardMarkup | None = None
 ) -> None:
     """Send long content in pieces under Telegram's limit; the keyboard on the last one."""
-    chunks = split_message(lines, MAX_MESSAGE)
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        await reply(update, chunk, reply_markup=reply_markup if last else None)
+    await reply_lines(update, lines, reply_markup)

@@ -26,7 +26,7 @@ from bot.i18n import N_, gettext
 from bot.rules import sessions as rules
 from bot.services.sessions import SessionOver
 from handlers import flow
-from handlers.replies import h, reply, split_message
+from handlers.replies import h, reply, reply_lines, split_message
 from handlers.sessions import shared
 from handlers.sessions.shared import flow_step, need_id, refuse, text_of
 from handlers.ui import answer, confirm_keyboard, drop_markup, keyboard, parse_button, pressed
@@ -79,10 +79,9 @@ async def _send_list(update: Update, session_id: int, lines: list[rules.Line], i
         "reason, K absent without reason). Then press «Close the meeting»."
     )
     body = list_lines(session_id, lines)
-    chunks = split_message([*body, "", help_text] if intro else body)
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        await reply(update, chunk, reply_markup=close_keyboard(session_id, lines) if last else None)
+    await reply_lines(
+        update, [*body, "", help_text] if intro else body, close_keyboard(session_id, lines)
+    )
 
 
 @flow_step(NAME, BULK_KEY)
@@ -100,12 +99,10 @@ async def close_text(update: Update, context: CadreContext, state: dict) -> int:
     numbers = {c.number for c in changes}
     echo = [gettext("Change these lines?")]
     echo += [h(rules.format_line(line)) for line in corrected if line.number in numbers]
-    await reply(
+    await reply_lines(
         update,
-        split_message(echo)[0],
-        reply_markup=confirm_keyboard(
-            cb.BULK_DECIDE("ok", state["id"]), cb.BULK_DECIDE("no", state["id"])
-        ),
+        echo,
+        confirm_keyboard(cb.BULK_DECIDE("ok", state["id"]), cb.BULK_DECIDE("no", state["id"])),
     )
     return CLOSE_EDIT
 

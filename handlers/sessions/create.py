@@ -27,7 +27,7 @@ from bot.render.session_notices import detail_lines
 from bot.rules import sessions as rules
 from bot.services.sessions import Draft
 from handlers import flow
-from handlers.replies import h, reply, split_message
+from handlers.replies import h, reply, reply_lines
 from handlers.sessions import shared
 from handlers.sessions.shared import flow_step, kind_name, text_of
 from handlers.ui import keyboard, parse_button
@@ -210,10 +210,10 @@ async def _summary(update: Update, draft: dict) -> int:
             lead_in=draft.get("lead_in", ""),
         ),
     ]
-    await reply(
+    await reply_lines(
         update,
-        split_message(["\n".join(lines)], 3500)[0],
-        reply_markup=keyboard(
+        lines,
+        keyboard(
             [
                 (gettext("Confirm and invite"), cb.NEW_SAVE("save")),
                 (gettext("Start again"), cb.NEW_SAVE("redo")),

@@ -24,7 +24,7 @@ from bot.render.session_notices import describe
 from bot.rules import sessions as rules
 from bot.services.sessions import SessionOver, SessionView
 from handlers import flow
-from handlers.replies import h, reply
+from handlers.replies import h, reply, reply_lines
 from handlers.sessions import shared
 from handlers.sessions.shared import flow_step, need_id, refuse, text_of
 from handlers.ui import confirm_keyboard, keyboard, parse_button, pressed, stale_text
@@ -59,12 +59,10 @@ async def _begin(update: Update, context: CadreContext, rest: list[str]) -> int:
     session_id = need_id(rest)
     view = await open_view(context, session_id)
     context.user_data[EDIT_KEY] = {"id": session_id}
-    await reply(
+    await reply_lines(
         update,
-        "\n".join([*describe(view.session), "", gettext("What do you want to change?")]),
-        reply_markup=keyboard(
-            *[[(gettext(label), cb.EDIT_FIELD(name))] for name, label in EDIT_FIELDS]
-        ),
+        [*describe(view.session), "", gettext("What do you want to change?")],
+        keyboard(*[[(gettext(label), cb.EDIT_FIELD(name))] for name, label in EDIT_FIELDS]),
     )
     return EDIT_FIELD
 
@@ -127,9 +125,8 @@ async def edit_confirm(update: Update, context: CadreContext, state: dict) -> in
     except UserFacingError as error:
         await reply(update, error.render_html())
         return EDIT_VALUE if isinstance(error, InvalidInput) else flow.close(context, NAME)
-    await reply(
-        update,
-        "\n".join([gettext("Saved. The invitees are told of the change."), *describe(session)]),
+    await reply_lines(
+        update, [gettext("Saved. The invitees are told of the change."), *describe(session)]
     )
     return flow.close(context, NAME)
 
@@ -144,20 +141,13 @@ async def cancel(update: Update, context: CadreContext) -> int:
 
 async def cancel_ask(update: Update, context: CadreContext, session_id: int) -> None:
     view = await open_view(context, session_id)
-    await reply(
+    question = gettext("Cancel this meeting and tell all {count} invitees?").format(
+        count=len(view.invitees)
+    )
+    await reply_lines(
         update,
-        "\n".join(
-            [
-                *describe(view.session),
-                "",
-                gettext("Cancel this meeting and tell all {count} invitees?").format(
-                    count=len(view.invitees)
-                ),
-            ]
-        ),
-        reply_markup=keyboard(
-            [(gettext("Yes, cancel the meeting"), cb.CANCEL_SESSION(session_id))]
-        ),
+        [*describe(view.session), "", question],
+        keyboard([(gettext("Yes, cancel the meeting"), cb.CANCEL_SESSION(session_id))]),
     )
 
 

@@ -23,11 +23,12 @@ from bot.errors import InvalidInput, UserFacingError
 from bot.i18n import N_, format_datetime, gettext
 from bot.parsing import parse_time
 from bot.render.minutes import minutes_file
+from bot.render.text import utf16_len
 from bot.rules import minutes as minutes_rules
 from bot.rules import sessions as rules
 from bot.services.sessions import Minutes, SessionView
 from handlers import flow
-from handlers.replies import h, reply, split_message
+from handlers.replies import h, reply, reply_lines, split_message
 from handlers.sessions import shared
 from handlers.sessions.shared import END, Step, flow_step, need_id, refuse, text_of
 from handlers.ui import confirm_keyboard, keyboard, parse_button, pressed, stale_text
@@ -120,7 +121,7 @@ async def _ask_first(update: Update, context: CadreContext, view: SessionView) -
 
 def _minutes_text(update: Update, low: int = 2, high: int = 3000) -> str:
     text = text_of(update).strip()
-    if not low <= len(text) <= high:
+    if not low <= utf16_len(text) <= high:  # as Telegram counts: an emoji is two
         raise InvalidInput(N_("Please send {low} to {high} characters."), low=low, high=high)
     return text
 
@@ -231,10 +232,8 @@ async def min_end(update: Update, context: CadreContext, data: dict) -> int:
     lines.append(gettext("Solutions: {text}").format(text=h(data["solutions"])))
     lines.append(gettext("Conclusion: {text}").format(text=h(data["conclusion"])))
     lines.append(gettext("Ended: {time}").format(time=format_datetime(ends_at)))
-    await reply(
-        update,
-        split_message(lines, 3500)[0],
-        reply_markup=confirm_keyboard(cb.MINUTES_SAVE("save"), cb.MINUTES_SAVE("redo")),
+    await reply_lines(
+        update, lines, confirm_keyboard(cb.MINUTES_SAVE("save"), cb.MINUTES_SAVE("redo"))
     )
     return MIN_CONFIRM
 

@@ -3,6 +3,7 @@ button), /session report with its CSV/XLSX export buttons, and /sessions for mem
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from telegram import InputFile, Update
@@ -17,7 +18,7 @@ from bot.render.attendance import attendance_file
 from bot.render.session_notices import answer_buttons, describe
 from bot.rules import sessions as rules
 from bot.services.sessions import PeriodReport
-from handlers.replies import h, reply, split_message
+from handlers.replies import h, reply, reply_lines
 from handlers.sessions.shared import parse_id, refuse
 from handlers.ui import answer, keyboard, parse_button, pressed
 
@@ -62,10 +63,10 @@ async def bridge_ask(update: Update, context: CadreContext, rest: list[str]) -> 
         text += "\n" + gettext("Bridge point: {unit}").format(unit=h(unit_code))
     if names:
         text += "\n" + gettext("Names: {names}").format(names=h(names))
-    await reply(
+    await reply_lines(  # the names may fill a whole message of their own
         update,
-        text + "\n" + gettext("Is this correct?"),
-        reply_markup=keyboard([(gettext("Confirm"), cb.BRIDGE_CONFIRM(session_id))]),
+        [text, gettext("Is this correct?")],
+        keyboard([(gettext("Confirm"), cb.BRIDGE_CONFIRM(session_id))]),
     )
 
 
@@ -224,10 +225,7 @@ async def show_report(update: Update, context: CadreContext, period: str | None)
         for fmt in cb.FORMAT.choices
         if tops
     ]
-    chunks = split_message(lines)
-    for index, chunk in enumerate(chunks):
-        last = index == len(chunks) - 1
-        await reply(update, chunk, reply_markup=keyboard(buttons) if last and buttons else None)
+    await reply_lines(update, lines, keyboard(buttons) if buttons else None)
 
 
 async def _study_lines(context: CadreContext) -> list[str]:
@@ -269,7 +267,8 @@ async def export_pressed(update: Update, context: CadreContext) -> None:
         await refuse(update, error)
         return
     await answer(update)
-    name, content = attendance_file(export)
+    # Building a file is CPU work: in a worker thread, so other people are not kept waiting.
+    name, content = await asyncio.to_thread(attendance_file, export)
     await update.effective_message.reply_document(
         InputFile(content, filename=name),
         caption=gettext("Attendance {start} – {end}").format(
@@ -292,11 +291,10 @@ async def my_sessions(update: Update, context: CadreContext) -> None:
             "yes": gettext("You will attend."),
             "no": gettext("You can't attend."),
         }.get(invitee.rsvp or "", gettext("You have not answered yet."))
-        text = "\n".join([*describe(session), h(unit.name), f"<i>{state}</i>"])
-        await reply(
+        await reply_lines(
             update,
-            split_message([text], 3800)[0],
-            reply_markup=keyboard(*answer_buttons(session.id)),
+            [*describe(session), h(unit.name), f"<i>{state}</i>"],
+            keyboard(*answer_buttons(session.id)),
         )
 
 

@@ -229,7 +229,8 @@ async def show_refresh(update: Update, context: CadreContext) -> None:
         await refuse(update, error)
         return
     await answer(update)
-    text = split_message(show_lines(view, context.services.clock.now()))[0]
+    # The button sits on the last message of the view: redraw that part.
+    text = split_message(show_lines(view, context.services.clock.now()))[-1]
     with contextlib.suppress(BadRequest):  # unchanged text: nothing to do
         await update.callback_query.edit_message_text(
             text, reply_markup=refresh_keyboard(session_id)

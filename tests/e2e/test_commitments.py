@@ -373,7 +373,9 @@ async def test_monitoring_and_exports_cell_by_cell(campaign: Harness, tmp_path) 
 
     h.server.press_button(GIANG, progress, button_text="XLSX")
     sent = await h.next_new(GIANG)
-    assert sent.kind == "document" and sent.file_name == "commitments-2026-all.xlsx"
+    # Named after the committee member's unit (everything she oversees) and the year.
+    assert sent.kind == "document"
+    assert sent.file_name == "cam-ket-2026-dang-uy-phuong-ninh-kieu.xlsx"
     sheet = load_workbook(io.BytesIO(sent.file_bytes)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
     assert rows[0] == [

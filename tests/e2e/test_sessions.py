@@ -568,7 +568,7 @@ async def test_answers_show_live_and_xlsx_export_from_the_bot(org: Harness) -> N
     report = await org.say(SECRETARY, "/session report 3/2026")
     org.server.press_button(SECRETARY, report, button_text="Xuất XLSX")
     exported = await org.next_new(SECRETARY)
-    assert exported.file_name == "attendance-CB-1-2026-03-01-2026-03-31.xlsx"
+    assert exported.file_name == "diem-danh-2026-03-chi-bo-khu-vuc-1.xlsx"
     sheet = load_workbook(io.BytesIO(exported.file_bytes)).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert "Họ và tên" in rows[0] and "Lý do" in rows[0] and "Điểm danh" in rows[0]
@@ -578,6 +578,10 @@ async def test_answers_show_live_and_xlsx_export_from_the_bot(org: Harness) -> N
     assert bich[rows[0].index("Điểm danh")] == "Vắng có lý do"
     assert bich[rows[0].index("Lý do")] == "ốm"
     assert "Chi bộ Khu vực 1" in bich and "Sinh hoạt chi bộ tháng 3 năm 2026" in bich
+    # The meeting by its date and topic, not an id; its day a real date cell.
+    assert bich[0] == "20/03/2026 – Sinh hoạt chi bộ tháng 3 năm 2026"
+    assert bich[1] == datetime(2026, 3, 20) and bich[2] == "19:30"
+    assert sheet.cell(row=2, column=2).number_format == "DD/MM/YYYY"
     assert by_name["Nguyễn Văn An"][rows[0].index("Điểm danh")] == "Có mặt"
     exports = _rows(
         org.db_path, "SELECT actor, target FROM audit_log WHERE action = 'session.export'"
@@ -668,6 +672,7 @@ async def test_the_export_button_carries_the_unit_id_whatever_the_code(
     assert [text for text, _ in report.buttons] == ["Xuất CSV", "Xuất XLSX"]
     org.server.press_button(1040, report, button_text="Xuất CSV")
     exported = await org.next_new(1040)
-    assert exported.file_name == f"attendance-{code}-2026-03-01-2026-03-31.csv"
+    # Named after the unit's name, not its code: ASCII and safe whatever the code.
+    assert exported.file_name == "diem-danh-2026-03-chi-bo-khu-vuc-an-hoa.csv"
     header = exported.file_bytes.decode("utf-8-sig").splitlines()[0]
-    assert header.startswith("Buổi sinh hoạt,Ngày,Đơn vị")
+    assert header.startswith("Buổi sinh hoạt,Ngày,Giờ bắt đầu,Đơn vị")

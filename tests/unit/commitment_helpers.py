@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.context import Services
-from bot.render.exports import export_table
+from bot.render.commitment_export import commitments_file
 from bot.rules.access import Actor
 from tests.conftest import TIMEZONE
 
@@ -27,7 +27,7 @@ async def actor_for(services: Services, code: str, telegram_id: int) -> Actor:
 async def export_csv(services: Services, **scope: object) -> tuple[str, bytes]:
     """The export as the CLI writes it: the service's table, rendered as CSV."""
     table = await services.commitments.export(**scope)  # type: ignore[arg-type]
-    return table.file_name("csv"), export_table("csv", table.header, table.rows, table.sheet)
+    return commitments_file(table, "csv")
 
 
 async def file(services: Services, member: Actor, *headings: str) -> None:

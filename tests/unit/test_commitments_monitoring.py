@@ -8,6 +8,7 @@ import pytest
 from bot.context import Services
 from bot.errors import AccessDenied, NotFound
 from bot.i18n import use_locale
+from bot.render.commitment_export import commitments_file_name
 from bot.rules.access import Actor
 from tests.unit.commitment_helpers import actor_for, file
 
@@ -27,7 +28,11 @@ async def test_the_export_of_a_unit_with_no_filings(setup: Services) -> None:
     )
     with use_locale("vi"):
         table = await services.commitments.export(unit_code="CB-BT2", actor=committee)
-    assert table.file_name("xlsx") == "commitments-2026-CB-BT2.xlsx" and table.sheet == "2026"
+    # Named after the unit and the year, in ASCII, without the unit's code.
+    assert (
+        commitments_file_name(table, "xlsx") == "cam-ket-2026-chi-bo-truong-tieu-hoc-anh-duong.xlsx"
+    )
+    assert table.sheet == "2026"
     assert table.header[:3] == ["Năm", "Mã đảng viên", "Đảng viên"]
     # Everyone expected in CB-BT2 gets one row "Not filed", nothing else filled in.
     assert [(r[1], r[8]) for r in table.rows] == [
@@ -40,7 +45,7 @@ async def test_the_export_of_a_unit_with_no_filings(setup: Services) -> None:
     by_id = await services.commitments.export(
         unit_id=await _unit_id(services, "CB-BT2"), actor=committee
     )
-    assert by_id.rows == table.rows and by_id.scope == "CB-BT2"
+    assert by_id.rows == table.rows and [u.code for u in by_id.units] == ["CB-BT2"]
     empty = await services.commitments.export(unit_code="CB-BT3", actor=committee)
     assert empty.rows == [] and len(empty.header) == 15
     _, progress = await services.commitments.progress(committee, unit_code="CB-BT3")
@@ -63,7 +68,8 @@ async def test_the_export_asks_for_a_unit_one_oversees(setup: Services) -> None:
     with pytest.raises(AccessDenied):
         await services.commitments.export(actor=Actor(telegram_id=5))
     mine = await services.commitments.export(actor=secretary)  # everything they oversee
-    assert mine.scope == "all" and {r[3] for r in mine.rows} == {"Chi bộ Trường Tiểu học Ánh Dương"}
+    assert [u.code for u in mine.units] == ["CB-BT2"]
+    assert {r[3] for r in mine.rows} == {"Chi bộ Trường Tiểu học Ánh Dương"}
     everything = await services.commitments.export()  # the operator's CLI
     assert {r[1] for r in everything.rows} >= {"DV002", "DV008", "DV010"}
 

@@ -213,7 +213,7 @@ async def test_progress_and_export(setup: Services) -> None:
     assert cell.missing_names == ["Trần Thị Bích"]
     assert "CB-HL1" not in by_unit  # another committee's cell
     name, data = await export_csv(services, unit_code="CB-BT1")
-    assert name == "commitments-2026-CB-BT1.csv"
+    assert name == "cam-ket-2026-chi-bo-khu-pho-dong-hung.csv"
     table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert table[0][:7] == [
         "Năm",

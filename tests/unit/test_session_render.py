@@ -279,6 +279,7 @@ def test_the_register_table_in_the_readers_language() -> None:
     assert header == [
         "Buổi sinh hoạt",
         "Ngày",
+        "Giờ bắt đầu",
         "Đơn vị",
         "Loại sinh hoạt",
         "Chủ đề",
@@ -288,25 +289,62 @@ def test_the_register_table_in_the_readers_language() -> None:
         "Điểm danh",
         "Lý do",
     ]
-    by_name = {row[6]: row for row in rows}
-    assert by_name["Nguyễn Văn An"][:3] == [7, "19:30, 20/03/2026", "Chi bộ Khu vực 1"]
-    assert by_name["Trần Thị Bích"][7:] == ["Đảng viên dự bị", "Vắng có lý do", "ốm"]
-    assert by_name["Lê Hoàng Cường"][8] == "Vắng không lý do"
+    by_name = {row[7]: row for row in rows}
+    # The meeting by its date and topic (never an id); its day a date, for a date cell.
+    assert by_name["Nguyễn Văn An"][:4] == [
+        f"20/03/2026 – {by_name['Nguyễn Văn An'][5]}",
+        date(2026, 3, 20),
+        "19:30",
+        "Chi bộ Khu vực 1",
+    ]
+    assert by_name["Trần Thị Bích"][8:] == ["Đảng viên dự bị", "Vắng có lý do", "ốm"]
+    assert by_name["Lê Hoàng Cường"][9] == "Vắng không lý do"
     # Exempt and not there: "exempt", not "absent without reason".
-    assert by_name["Cụ Miễn Sinh Hoạt"][7:9] == ["Miễn sinh hoạt", "Miễn sinh hoạt"]
+    assert by_name["Cụ Miễn Sinh Hoạt"][8:10] == ["Miễn sinh hoạt", "Miễn sinh hoạt"]
     with use_locale("en"):
         header, rows = attendance_table(_export("csv"))
-    assert header[6] == "Full name" and rows[0][8] == "Present"
+    assert header[7] == "Full name" and rows[0][9] == "Present"
 
 
 def test_the_register_files() -> None:
     name, content = attendance_file(_export("csv"))
-    assert name == "attendance-CB-1-2026-03-01-2026-03-31.csv"
+    # Named after the unit's name (ASCII) and the period, never its code.
+    assert name == "diem-danh-2026-03-chi-bo-khu-vuc-1.csv"
     assert content.startswith(b"\xef\xbb\xbf")  # a byte-order mark, for Excel
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert len(rows) == 5 and rows[2][6] == "Trần Thị Bích"
+    assert len(rows) == 5 and rows[2][7] == "Trần Thị Bích"
+    assert rows[2][1:3] == ["20/03/2026", "19:30"]
     name, content = attendance_file(_export("xlsx"))
-    assert name.endswith(".xlsx")
+    assert name == "diem-danh-2026-03-chi-bo-khu-vuc-1.xlsx"
     sheet = load_workbook(io.BytesIO(content)).active
     assert sheet.title == "Điểm danh" and sheet.max_row == 5
-    assert sheet.cell(row=3, column=10).value == "ốm"
+    assert sheet.cell(row=3, column=11).value == "ốm"
+    day = sheet.cell(row=3, column=2)
+    assert day.is_date and day.value.date() == date(2026, 3, 20)
+    assert day.number_format == "DD/MM/YYYY"
+
+
+def test_the_register_keeps_hostile_reasons_and_names_inert() -> None:
+    """An absence reason typed like a formula, a name holding control characters: the file
+    is built, the formula is a string cell in XLSX and neutralised in CSV."""
+    reason = '=HYPERLINK("http://evil.example","Xem")'
+    invitees = [
+        _invitee(1, "Nguyễn\x01 Văn\x07 An", mark="excused", reason=reason),
+        _invitee(2, "@Trần Thị Bích", mark="present"),
+    ]
+    session = _session(kind="regular", topic="-Sinh hoạt\x0b tháng 3")
+    entries = [AttendanceEntry(session, CELL, i, f"DV00{i.member_id}") for i in invitees]
+    for fmt in ("xlsx", "csv"):
+        export = AttendanceExport(CELL, date(2026, 1, 1), date(2026, 3, 31), fmt, entries)
+        name, content = attendance_file(export)
+        assert name == f"diem-danh-2026-q1-chi-bo-khu-vuc-1.{fmt}"
+        if fmt == "xlsx":
+            rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2))
+            an = rows[0]
+            assert an[7].value == "Nguyễn Văn An" and an[10].value == reason
+            assert an[10].data_type == "s" and an[0].value == "20/03/2026 – -Sinh hoạt tháng 3"
+            assert all(cell.data_type != "f" for row in rows for cell in row)
+        else:
+            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))[1:]
+            assert rows[0][7] == "Nguyễn Văn An" and rows[0][10] == "'" + reason
+            assert rows[1][7] == "'@Trần Thị Bích" and rows[0][5] == "'-Sinh hoạt tháng 3"

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.errors import AccessDenied, NotFound
-from bot.i18n import N_, format_date, gettext
-from bot.rules.access import MONITORS, Actor, has_role_over
+from bot.i18n import N_, gettext
+from bot.rules.access import MONITORS, Actor, has_role_over, scope_units
 from bot.rules.commitments import (
     HEADING_LABELS,
     MISSING_LABEL,
@@ -47,19 +47,18 @@ class UnitProgress:
 
 @dataclass(frozen=True)
 class CommitmentTable:
-    """The export: one row per action, under a translated header."""
+    """The export: one row per action, under a translated header; ``units`` are the top
+    units it covers (the unit asked for, else the subtrees overseen, else the roots), for
+    naming the file (:mod:`bot.render.commitment_export`)."""
 
     year: int
-    scope: str  # the unit's code, or "all"
+    units: list[Unit]
     header: list[str]
     rows: list[list[object]]
 
     @property
     def sheet(self) -> str:
         return str(self.year)
-
-    def file_name(self, fmt: str) -> str:
-        return f"commitments-{self.year}-{self.scope}.{fmt}"
 
 
 @dataclass(frozen=True)
@@ -172,7 +171,8 @@ class Monitoring(CommitmentBase):
             paths = [unit.path] if unit else await self._paths(store, actor)
             for member, unit_of, record in await self._roster(store, campaign, paths):
                 rows += await self._export_rows(store, campaign, member, unit_of, record)
-        return CommitmentTable(campaign.year, unit.code if unit else "all", header, rows)
+            tops = [unit] if unit else await self._tops(store, actor, paths)
+        return CommitmentTable(campaign.year, tops, header, rows)
 
     async def _export_rows(
         self,
@@ -204,7 +204,7 @@ class Monitoring(CommitmentBase):
                         gettext(HEADING_LABELS[heading]),
                         counter,
                         action.text,
-                        format_date(action.target_date) if action.target_date else "",
+                        action.target_date,  # a date cell in XLSX
                         status,
                         gettext("Yes") if record.late else "",
                         number,
@@ -307,6 +307,14 @@ class Monitoring(CommitmentBase):
         if actor is None:
             return [None]
         return await self._scope_paths(store, actor)
+
+    async def _tops(self, store: Store, actor: Actor | None, paths: list[str | None]) -> list[Unit]:
+        """The top units of the subtrees at ``paths``; for everything (None), the roots."""
+        if None in paths:
+            return [u for u in await store.units.all() if u.parent_id is None]
+        assert actor is not None
+        tops = {u.path: u for u in scope_units(actor, MONITORS)}
+        return [tops[path] for path in paths if path in tops]
 
     async def _roster(
         self, store: Store, campaign: Campaign, paths: list[str | None]

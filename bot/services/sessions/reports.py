@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
+from bot.parsing import check_date
 from bot.rules import sessions as rules
 from bot.rules.access import Actor
 from bot.services.audit import audit
@@ -191,6 +192,8 @@ class Reporting(SessionBase):
         invitee. Audited, with the actor (``cli`` without one) and the format."""
         if fmt not in FORMATS:
             raise InvalidInput(N_("The format must be csv or xlsx."))
+        check_date(start)
+        check_date(end)
         if end < start:
             raise InvalidInput(N_("The period must end after it starts."))
         since, until = self._bounds(start, end)
