@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.i18n import N_, gettext
+from bot.render.text import has_control_characters
 from storage.records import LANGUAGES, MEMBER_STATUSES, UNIT_KINDS, RosterChange, RosterEntry
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -69,11 +69,6 @@ class MemberRow:
     language: str | None
     telegram_id: int | None
     work_unit: str = ""  # "Đơn vị công tác", printed on the commitment form
-
-
-def has_control_characters(text: str) -> bool:
-    """Invisible control characters (C0/C1, DEL), which break documents and spreadsheets."""
-    return any(unicodedata.category(char) == "Cc" for char in text)
 
 
 def _delimiter(header_line: str) -> str:

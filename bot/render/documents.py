@@ -20,6 +20,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from bot.render.text import strip_control_in
+
 FONT = "Times New Roman"
 BODY_SIZE = Pt(14)
 PARTY_TITLE = "ĐẢNG CỘNG SẢN VIỆT NAM"
@@ -106,6 +108,8 @@ def _cell_line(cell, text: str, **style: object) -> None:  # type: ignore[no-unt
 
 
 def render_docx(doc: PartyDocument) -> bytes:
+    # XML cannot hold control characters: one member's name with \x01 must not break the file.
+    doc = strip_control_in(doc)
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)

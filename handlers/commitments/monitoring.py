@@ -63,7 +63,7 @@ async def pressed_document(update: Update, context: CadreContext) -> None:
         await refuse_button(update, error, drop=False)
         return
     await answer(update)
-    data = commitment_docx(form)
+    data = await asyncio.to_thread(commitment_docx, form)  # off the event loop
     await update.effective_message.reply_document(
         document=io.BytesIO(data),
         filename=form.file_name,

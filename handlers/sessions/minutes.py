@@ -5,6 +5,7 @@ minutes exist the command sends the document and offers to record them again."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 
 from telegram import InputFile, Update
@@ -268,7 +269,7 @@ async def min_save(update: Update, context: CadreContext, data: dict) -> int:
 async def send_document(update: Update, context: CadreContext, session_id: int) -> None:
     """The minutes as a DOCX: the service gives the data, bot/render/minutes.py the file."""
     data = await context.services.sessions.minutes_data(context.actor, session_id)
-    name, content = minutes_file(data)
+    name, content = await asyncio.to_thread(minutes_file, data)  # off the event loop
     await update.effective_message.reply_document(
         InputFile(content, filename=name),
         caption=gettext("Minutes of meeting {id}").format(id=session_id),

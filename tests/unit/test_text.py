@@ -155,3 +155,17 @@ async def test_a_long_notice_goes_in_parts_with_its_buttons_on_the_last(services
     assert len(sent) == 3  # the heading and topic, then the lead-in in two parts
     _check([m.text for m in sent], 4096)
     assert [m.reply_markup is not None for m in sent] == [False, False, True]
+
+
+def test_a_document_with_control_characters_still_renders() -> None:
+    from io import BytesIO
+
+    from docx import Document
+
+    from bot.render.documents import PartyDocument, render_docx
+
+    doc = PartyDocument("ĐẢNG BỘ PHƯỜNG\x01", "CHI BỘ KHU VỰC 1", "Cần Thơ, ngày …", "BIÊN BẢN")
+    doc.blocks.append(("text", "Đồng chí Nguyễn\x07 Văn An"))
+    data = render_docx(doc)  # would raise "All strings must be XML compatible" unstripped
+    text = "\n".join(p.text for p in Document(BytesIO(data)).paragraphs)
+    assert "Nguyễn Văn An" in text and "\x07" not in text
