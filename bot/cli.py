@@ -12,6 +12,7 @@ from pathlib import Path
 from bot import i18n
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserFacingError
+from bot.i18n import N_
 from bot.imports import ImportRejected
 from bot.invites import deep_link
 from bot.parsing import check_date
@@ -22,6 +23,15 @@ from storage.records import Campaign
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 _ = i18n.gettext  # every line the operator reads is in the configured language
+
+
+OUTBOX_STATUSES = {
+    "queued": N_("queued"),
+    "sending": N_("sending"),
+    "sent": N_("sent"),
+    "failed": N_("failed"),
+    "blocked": N_("blocked"),
+}
 
 
 def fail(message: str, **params: object) -> None:
@@ -127,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--unit", required=True, metavar="CODE")
 
     # One group for every export; a feature adds its subcommand beside the others.
+    outbox = commands.add_parser("outbox", help="messages waiting to be sent").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    outbox.add_parser("status", help="queued, sending, sent, failed and blocked, per kind")
+    retry = outbox.add_parser("retry", help="queue failed messages again")
+    retry.add_argument("--failed", action="store_true", required=True, help="the failed ones")
+
     export = commands.add_parser("export", help="export records as CSV or XLSX").add_subparsers(
         dest="sub", required=True, metavar="WHAT"
     )
@@ -327,6 +344,31 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         print(text.format(role=args.role, unit=args.unit, member=args.member))
         return EXIT_OK
 
+    async def outbox_status() -> int:
+        async with db.read() as store:
+            summary = await store.outbox.summary()
+            failures = await store.outbox.failures()
+        if not summary:
+            print(_("The outbox is empty."))
+            return EXIT_OK
+        statuses = ("queued", "sending", "sent", "failed", "blocked")
+        kinds = sorted({kind for kind, _, _ in summary})
+        counts = {(kind, status): count for kind, status, count in summary}
+        print(_("kind") + "\t" + "\t".join(_(OUTBOX_STATUSES[s]) for s in statuses))
+        for kind in kinds:
+            print(kind + "\t" + "\t".join(str(counts.get((kind, s), 0)) for s in statuses))
+        for kind, error, count in failures:
+            print(
+                _("Failed ({kind}): {count} × {error}").format(kind=kind, count=count, error=error)
+            )
+        return EXIT_OK
+
+    async def outbox_retry() -> int:
+        async with db.write() as store:
+            count = await store.outbox.retry_failed(services.clock.now())
+        print(_("Queued again: {count}. The bot sends them when it runs.").format(count=count))
+        return EXIT_OK
+
     handlers = {
         ("db", "upgrade"): upgrade,
         ("db", "backup"): backup,
@@ -342,6 +384,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("role", "revoke"): set_role,
         ("export", "commitments"): export_commitments,
         ("export", "attendance"): export_attendance,
+        ("outbox", "status"): outbox_status,
+        ("outbox", "retry"): outbox_retry,
     }
     key = (args.command, getattr(args, "db_command", None) or getattr(args, "sub", None))
     try:

@@ -481,3 +481,25 @@ def test_a_backup_over_the_live_database_is_refused(cli, loaded) -> None:
     code, out, err = cli("db", "backup", "data/cli.sqlite3")
     assert code == EXIT_FAILED and out == ""
     assert "Không thể ghi bản sao lưu đè lên chính cơ sở dữ liệu" in err
+
+
+def test_outbox_status_and_retry(cli, loaded) -> None:
+    assert cli("outbox", "status")[1] == "Không có tin nhắn nào đang chờ gửi.\n"
+    conn = sqlite3.connect(loaded)
+    with conn:
+        for status, error in (("sent", None), ("failed", "Chat not found"), ("queued", None)):
+            conn.execute(
+                "INSERT INTO outbox (kind, chat_id, template, not_before, status, last_error, "
+                "created_at) VALUES ('invitation', 1, 'text', '2026-01-01T00:00:00+00:00', ?, ?, "
+                "'2026-01-01T00:00:00+00:00')",
+                (status, error),
+            )
+    conn.close()
+    code, out, _ = cli("outbox", "status")
+    assert code == EXIT_OK
+    lines = out.splitlines()
+    assert lines[0].split("\t") == ["loại", "chờ gửi", "đang gửi", "đã gửi", "lỗi", "đã chặn bot"]
+    assert lines[1].split("\t") == ["invitation", "1", "0", "1", "1", "0"]
+    assert "Lỗi (invitation): 1 × Chat not found" in out
+    assert cli("outbox", "retry", "--failed")[1].startswith("Đã xếp lại hàng đợi: 1.")
+    assert "invitation\t2\t0\t1\t0\t0" in cli("outbox", "status")[1]
