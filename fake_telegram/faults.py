@@ -2,16 +2,67 @@
 
 :class:`FaultInjection` is mixed into :class:`~fake_telegram.server.FakeTelegramServer` and gives
 tests :meth:`~FaultInjection.inject_error`, :meth:`~FaultInjection.rate_limit` (429 with
-retry_after), :meth:`~FaultInjection.slow_down` and :meth:`~FaultInjection.clear_faults`. A
+retry_after), :meth:`~FaultInjection.slow_down`, :meth:`~FaultInjection.enforce_limits`
+(Telegram's flood limits, 429 beyond them) and :meth:`~FaultInjection.clear_faults`. A
 403 "bot was blocked", a "message is not modified" or any other answer is an injected error with
 that code and description. The server takes the matching faults before running each method.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
 
 from fake_telegram.types import ApiError
+
+# The calls that put something in a chat: what Telegram's flood limits count.
+LIMITED_METHODS = frozenset(
+    {
+        "sendmessage",
+        "senddocument",
+        "sendphoto",
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagereplymarkup",
+    }
+)
+
+
+@dataclass
+class FloodLimits:
+    """Telegram's limits, enforced as Telegram does: beyond ``overall`` sends in any second,
+    or a second message to one private chat within ``per_chat`` seconds, the answer is 429
+    with ``retry_after``. ``hits`` counts the 429s given."""
+
+    overall: int = 30
+    per_chat: float = 1.0
+    _sent: deque[float] = field(default_factory=deque)
+    _chat_last: dict[int | str, float] = field(default_factory=dict)
+    hits: int = 0
+
+    def check(self, method: str, chat_id: int | str | None) -> ApiError | None:
+        if method.lower() not in LIMITED_METHODS:
+            return None
+        now = time.monotonic()
+        while self._sent and now - self._sent[0] >= 1.0:
+            self._sent.popleft()
+        wait = 0.0
+        if len(self._sent) >= self.overall:
+            wait = 1.0 - (now - self._sent[0])
+        private = isinstance(chat_id, int) and chat_id > 0
+        last = self._chat_last.get(chat_id) if private and chat_id is not None else None
+        if last is not None and now - last < self.per_chat:
+            wait = max(wait, self.per_chat - (now - last))
+        if wait > 0:
+            self.hits += 1
+            seconds = max(1, math.ceil(wait))
+            return ApiError(429, f"Too Many Requests: retry after {seconds}", seconds)
+        self._sent.append(now)
+        if private and chat_id is not None:
+            self._chat_last[chat_id] = now
+        return None
 
 
 @dataclass
@@ -40,6 +91,12 @@ class FaultInjection:
 
     def __init__(self) -> None:
         self._faults: list[Fault] = []
+        self.flood_limits: FloodLimits | None = None
+
+    def enforce_limits(self, overall: int = 30, per_chat: float = 1.0) -> FloodLimits:
+        """From now on, answer 429 beyond Telegram's flood limits (see :class:`FloodLimits`)."""
+        self.flood_limits = FloodLimits(overall=overall, per_chat=per_chat)
+        return self.flood_limits
 
     def inject_error(
         self,
@@ -93,9 +150,14 @@ class FaultInjection:
         return 0.0 if fault is None else fault.delay
 
     def take_error(self, method: str, chat_id: int | str | None) -> ApiError | None:
-        """The injected error for this call, if any, counting it as used."""
+        """The injected error for this call, if any, counting it as used; else a 429 when
+        the enforced flood limits are exceeded."""
         fault = self._take(method, chat_id, want_error=True)
-        return None if fault is None else fault.error
+        if fault is not None:
+            return fault.error
+        if self.flood_limits is not None:
+            return self.flood_limits.check(method, chat_id)
+        return None
 
     def _take(self, method: str, chat_id: int | str | None, *, want_error: bool) -> Fault | None:
         for fault in self._faults:

@@ -1,9 +1,9 @@
 """How fast the bot may send: Telegram's limits, counted the way Telegram counts them.
 
 - Overall: at most ``rate`` messages in any one second (30 by default; up to 1,000 with paid
-  broadcasts). Interactive replies and the outbox share this budget: a reply is counted the
-  moment it goes out and never waits here, so the outbox, which asks before each send, leaves
-  room for the people talking to the bot.
+  broadcasts), spread evenly rather than in bursts. Interactive replies and the outbox share
+  this budget: a reply is counted the moment it goes out and never waits here, so the outbox,
+  which asks before each send, leaves room for the people talking to the bot.
 - Per private chat: one message a second. Per group or channel: twenty a minute.
 - After a 429, nothing is sent until its ``retry_after`` has passed: the limit is per bot.
 
@@ -36,6 +36,10 @@ def is_group(chat_id: int) -> bool:
     return chat_id < 0
 
 
+SPACING = 1.02  # sends are spread a little wider than 1/rate, so that jitter on the way
+# never puts rate + 1 of them into one second as Telegram counts (98% of the rate is used)
+
+
 @dataclass
 class Pacer:
     rate: int = 30
@@ -46,12 +50,19 @@ class Pacer:
         self._chat_last: dict[int, float] = {}
         self._group_sent: dict[int, deque[float]] = {}
         self._paused_until = 0.0
+        # Sends are spread evenly: a bucket refilled at rate/SPACING, holding a small burst
+        # (one message at 30/s; fifty at 1,000/s, so that fast sending needs few rounds).
+        self._capacity = float(max(1, self.rate // 20))
+        self._tokens = self._capacity
+        self._filled_at = self.clock()
 
     # Recording ------------------------------------------------------------------------------
 
     def record(self, chat_id: int | None) -> None:
         """A message went out (interactive or from the outbox)."""
         now = self.clock()
+        self._refill(now)
+        self._tokens -= 1  # an interactive reply may take it below zero: the outbox waits
         self._sent.append(now)
         if chat_id is None:
             return
@@ -66,6 +77,11 @@ class Pacer:
 
     # Asking ---------------------------------------------------------------------------------
 
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self._filled_at)
+        self._tokens = min(self._capacity, self._tokens + elapsed * self.rate / SPACING)
+        self._filled_at = now
+
     def _trim(self, now: float) -> None:
         while self._sent and now - self._sent[0] >= 1.0:
             self._sent.popleft()
@@ -76,7 +92,22 @@ class Pacer:
         if now < self._paused_until:
             return 0
         self._trim(now)
-        return max(0, self.rate - len(self._sent))
+        self._refill(now)
+        return max(0, min(int(self._tokens + 1e-9), self.rate - len(self._sent)))
+
+    def next_free_in(self) -> float:
+        """Seconds until the overall budget has a free slot (0: now)."""
+        now = self.clock()
+        if now < self._paused_until:
+            return self._paused_until - now
+        self._trim(now)
+        self._refill(now)
+        wait = 0.0
+        if self._tokens < 1:
+            wait = (1 - self._tokens) * SPACING / self.rate
+        if len(self._sent) >= self.rate:
+            wait = max(wait, 1.0 - (now - self._sent[0]))
+        return wait
 
     def chat_ready_in(self, chat_id: int) -> float:
         """Seconds until this chat may take another message (0: now)."""
@@ -96,16 +127,6 @@ class Pacer:
         if last is not None:
             wait = max(wait, PRIVATE_INTERVAL - (now - last))
         return wait
-
-    def next_free_in(self) -> float:
-        """Seconds until the overall budget has a free slot (0: now)."""
-        now = self.clock()
-        if now < self._paused_until:
-            return self._paused_until - now
-        self._trim(now)
-        if len(self._sent) < self.rate:
-            return 0.0
-        return max(0.0, 1.0 - (now - self._sent[0]))
 
     def forget_idle_chats(self) -> None:
         """Drop per-chat bookkeeping that no longer matters (memory stays bounded)."""

@@ -2,14 +2,16 @@
 
 Whoever started a fan-out of more than a few recipients (a conference invitation, a story)
 gets one message, "1.234 / 10.000 đã gửi · 3 đã chặn bot · 0 lỗi", edited at most every few
-seconds (Telegram limits edits as it limits sends), and, when nothing of it is left to send,
-a final summary as a new message (an edit does not notify).
+seconds (Telegram limits edits as it limits sends); when nothing of it is left to send, it
+shows the final figures, and a moment later a summary comes as a new message (an edit does
+not notify). Every one of these goes through the pacer, like any other message.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +54,7 @@ class ProgressReporter:
     _params: dict[int, dict[str, Any]] = field(default_factory=dict)
     _touched: set[int] = field(default_factory=set)
     _edited_at: dict[int, float] = field(default_factory=dict)
+    _closing: set[int] = field(default_factory=set)  # final figures shown; summary next
     _looked_at: float = 0.0
 
     async def batch_params(self, batch_id: int) -> dict[str, Any]:
@@ -72,7 +75,7 @@ class ProgressReporter:
                 self._touched.update(await store.outbox.open_batches())
         for batch_id in sorted(self._touched):
             last = self._edited_at.get(batch_id)
-            if last is not None and now - last < EDIT_EVERY:
+            if last is not None and now - last < EDIT_EVERY and batch_id not in self._closing:
                 continue
             async with self.db.read() as store:
                 batch = await store.outbox.batch(batch_id)
@@ -85,47 +88,66 @@ class ProgressReporter:
                 if done:
                     await self._finish(batch)
                 continue
-            self._edited_at[batch_id] = now
-            await self._show(batch, counts, done)
-            if done:
+            if not self._may_send(batch.progress_chat_id):
+                self._touched.add(batch_id)  # within Telegram's limits: a moment later
+                continue
+            if batch_id in self._closing:
+                # The progress shows the final figures: now the summary, which notifies.
+                await self._send(batch, summary_text, counts)
                 await self._finish(batch)
-            else:
-                self._touched.add(batch_id)  # look again after EDIT_EVERY
+                continue
+            self._edited_at[batch_id] = now
+            await self._show(batch, counts)
+            if done:
+                self._closing.add(batch_id)
+            self._touched.add(batch_id)  # look again after EDIT_EVERY (or for the summary)
 
-    async def _show(self, batch: Batch, counts: dict[str, int], done: bool) -> None:
+    def _may_send(self, chat_id: int) -> bool:
+        return self.pacer.chat_ready_in(chat_id) == 0 and self.pacer.free_slots() > 0
+
+    async def _show(self, batch: Batch, counts: dict[str, int]) -> None:
+        """Send the progress message, or edit it with the figures now."""
         assert batch.progress_chat_id is not None
-        with use_locale(batch.progress_locale):
-            text = progress_text(counts, batch.total)
-            summary = summary_text(counts, batch.total) if done else None
-        try:
-            if batch.progress_message_id is None:
-                self.pacer.record(batch.progress_chat_id)
-                message = await self.bot.send_message(
-                    batch.progress_chat_id, text, rate_limit_args=OUTBOX_CALL
-                )
+        if batch.progress_message_id is None:
+            message = await self._send(batch, progress_text, counts)
+            if message is not None:
                 async with self.db.write() as store:
                     await store.outbox.set_progress_message(batch.id, message.message_id)
-            else:
-                self.pacer.record(batch.progress_chat_id)
-                await self.bot.edit_message_text(
-                    text,
-                    chat_id=batch.progress_chat_id,
-                    message_id=batch.progress_message_id,
-                    rate_limit_args=OUTBOX_CALL,
-                )
-            if summary is not None:
-                self.pacer.record(batch.progress_chat_id)
-                await self.bot.send_message(
-                    batch.progress_chat_id, summary, rate_limit_args=OUTBOX_CALL
-                )
+            return
+        with use_locale(batch.progress_locale):
+            text = progress_text(counts, batch.total)
+        self.pacer.record(batch.progress_chat_id)
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=batch.progress_chat_id,
+                message_id=batch.progress_message_id,
+                rate_limit_args=OUTBOX_CALL,
+            )
         except BadRequest as error:
             if "not modified" not in error.message:
                 log.info("progress of batch %s: %s", batch.id, error.message)
         except TelegramError as error:
             log.info("progress of batch %s not shown: %s", batch.id, error)
 
+    async def _send(
+        self, batch: Batch, text_of: Callable[[dict[str, int], int], str], counts: dict[str, int]
+    ) -> Any:
+        assert batch.progress_chat_id is not None
+        with use_locale(batch.progress_locale):
+            text = text_of(counts, batch.total)
+        self.pacer.record(batch.progress_chat_id)
+        try:
+            return await self.bot.send_message(
+                batch.progress_chat_id, text, rate_limit_args=OUTBOX_CALL
+            )
+        except TelegramError as error:
+            log.info("progress of batch %s not sent: %s", batch.id, error)
+            return None
+
     async def _finish(self, batch: Batch) -> None:
         async with self.db.write() as store:
             await store.outbox.finish_batch(batch.id, self.clock.now())
         self._params.pop(batch.id, None)
         self._edited_at.pop(batch.id, None)
+        self._closing.discard(batch.id)

@@ -38,7 +38,8 @@ def ticker() -> Ticker:
 
 @pytest.fixture
 def sender(db: Database, clock, ticker: Ticker) -> Sender:
-    return Sender(FakeBot(), db, clock, Pacer(rate=30, clock=ticker))  # type: ignore[arg-type]
+    # A high rate sends in small bursts, which these tests use; the 30/s pacing is below.
+    return Sender(FakeBot(), db, clock, Pacer(rate=1000, clock=ticker))  # type: ignore[arg-type]
 
 
 async def _queue(db: Database, clock, chats: list[int], **kw) -> int:
@@ -87,15 +88,16 @@ async def test_one_message_per_chat_per_second_and_everything_once(
     assert all(m.text == "[vi] Chào" for m in bot.sent)
 
 
-async def test_the_overall_rate_is_kept(db: Database, clock, sender: Sender, ticker) -> None:
+async def test_the_overall_rate_is_kept(db: Database, clock, ticker) -> None:
+    sender = Sender(FakeBot(), db, clock, Pacer(rate=30, clock=ticker))  # type: ignore[arg-type]
     await _queue(db, clock, list(range(100, 200)))
     await sender.step()
-    assert len(sender.bot.sent) == 30  # type: ignore[attr-defined]
     await sender.step()  # the same instant: no budget left
-    assert len(sender.bot.sent) == 30  # type: ignore[attr-defined]
-    ticker.now += 1.0
-    await sender.step()
-    assert len(sender.bot.sent) == 60  # type: ignore[attr-defined]
+    assert len(sender.bot.sent) == 1  # type: ignore[attr-defined]
+    while ticker.now < 2.0:  # two seconds, waiting as long as the sender asks each time
+        ticker.now += max(await sender.step(), 0.001)
+    sent = len(sender.bot.sent)  # type: ignore[attr-defined]
+    assert 57 <= sent <= 60, sent
 
 
 async def test_urgent_rows_go_first(db: Database, clock, sender: Sender, ticker) -> None:

@@ -1090,3 +1090,24 @@ async def test_world_and_bot_api_work_without_http() -> None:
     assert BotApi.canonical_method("getupdates") == "getUpdates"
     with pytest.raises(ApiError, match="Not Found"):
         await api.call("logOut", {})
+
+
+async def test_enforced_flood_limits_answer_429() -> None:
+    from telegram import Bot
+    from telegram.error import RetryAfter
+
+    from fake_telegram import FakeTelegramServer
+
+    async with FakeTelegramServer() as server:
+        limits = server.enforce_limits(overall=3, per_chat=1.0)
+        for user in (1, 2, 3, 4):
+            server.add_user(user, f"U{user}")
+        async with Bot(server.token, base_url=f"{server.base_url}/bot") as bot:
+            await bot.send_message(1, "một")
+            with pytest.raises(RetryAfter):  # the same person within a second
+                await bot.send_message(1, "hai")
+            await bot.send_message(2, "một")
+            await bot.send_message(3, "một")
+            with pytest.raises(RetryAfter):  # a fourth message within the second
+                await bot.send_message(4, "một")
+        assert limits.hits == 2

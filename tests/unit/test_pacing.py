@@ -3,7 +3,7 @@ per person, twenty a minute per group, and the pause after a 429."""
 
 from __future__ import annotations
 
-from bot.delivery.pacing import Pacer, is_group, retry_seconds
+from bot.delivery.pacing import SPACING, Pacer, is_group, retry_seconds
 
 
 class Clock:
@@ -14,29 +14,49 @@ class Clock:
         return self.now
 
 
-def test_the_overall_rate_counts_every_send_in_the_last_second() -> None:
+def test_the_overall_rate_is_spread_evenly() -> None:
     clock = Clock()
     pacer = Pacer(rate=30, clock=clock)
-    assert pacer.free_slots() == 30
-    for chat in range(25):
-        pacer.record(chat)
-    assert pacer.free_slots() == 5
-    clock.now += 0.5
-    for chat in range(25, 30):
-        pacer.record(chat)
+    assert pacer.free_slots() == 1  # one at a time at 30/s: no bursts for jitter to squeeze
+    pacer.record(1)
     assert pacer.free_slots() == 0
-    assert 0.49 < pacer.next_free_in() <= 0.5
-    clock.now += 0.5  # the first 25 leave the window
+    assert abs(pacer.next_free_in() - SPACING / 30) < 1e-9
+    clock.now += SPACING / 30
+    assert pacer.free_slots() == 1
+    # Over a long run: 98% of the rate, never more than the rate in any second.
+    sent: list[float] = []
+    for _ in range(3000):
+        if pacer.free_slots():
+            pacer.record(2)
+            sent.append(clock.now)
+        clock.now += 0.001
+    per_second = len(sent) / 3.0
+    assert 29.0 <= per_second <= 30
+    assert all(sum(1 for t in sent if s <= t < s + 1.0) <= 30 for s in sent)
+
+
+def test_a_high_rate_sends_in_small_bursts() -> None:
+    clock = Clock()
+    pacer = Pacer(rate=1000, clock=clock)
+    assert pacer.free_slots() == 50
+    for _ in range(50):
+        pacer.record(None)
+    assert pacer.free_slots() == 0
+    clock.now += 0.0255
     assert pacer.free_slots() == 25
-    assert pacer.next_free_in() == 0
 
 
 def test_interactive_replies_take_from_the_same_budget() -> None:
     clock = Clock()
-    pacer = Pacer(rate=3, clock=clock)
-    pacer.record(None)  # a reply whose chat is unknown still counts overall
-    pacer.record(7)
-    assert pacer.free_slots() == 1
+    pacer = Pacer(rate=30, clock=clock)
+    for _ in range(3):
+        pacer.record(None)  # replies go out at once, even beyond the bucket
+    assert pacer.free_slots() == 0
+    assert pacer.next_free_in() > 3 * (1 / 30)  # the outbox waits for them to be paid back
+    for _ in range(27):
+        pacer.record(None)
+    clock.now += 0.9
+    assert pacer.free_slots() == 0  # thirty in the last second: the overall limit holds
 
 
 def test_one_message_a_second_per_person() -> None:
@@ -77,7 +97,7 @@ def test_a_429_pauses_everything() -> None:
     assert pacer.chat_ready_in(42) == 5
     pacer.pause(2)  # a shorter pause never shortens the longer one
     clock.now += 5
-    assert pacer.free_slots() == 30
+    assert pacer.free_slots() == 1
 
 
 def test_retry_after_as_number_or_timedelta() -> None:
