@@ -257,6 +257,16 @@ class OutboxRepository:
             (to_db(now), batch_id),
         )
 
+    async def finish_silent_batches(self, now: datetime) -> int:
+        """Close the fan-outs without a progress message once nothing of them is left."""
+        cursor = await self.conn.execute(
+            "UPDATE outbox_batches SET finished_at = ? WHERE finished_at IS NULL "
+            "AND progress_chat_id IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o WHERE "
+            "o.batch_id = outbox_batches.id AND o.status IN ('queued', 'sending'))",
+            (to_db(now),),
+        )
+        return cursor.rowcount
+
     async def open_batches(self) -> list[int]:
         cursor = await self.conn.execute(
             "SELECT id FROM outbox_batches WHERE finished_at IS NULL AND progress_chat_id "

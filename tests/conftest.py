@@ -189,7 +189,8 @@ def fake_bot(services: Services) -> FakeBot:
             await sender.step()
             async with services.db.read() as store:
                 if not await store.outbox.due(services.clock.now(), 1):
-                    return
+                    break
+        await sender.flush()
 
     assert isinstance(services.db, DeliveringDatabase)
     services.db.deliver = deliver

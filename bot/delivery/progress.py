@@ -55,6 +55,7 @@ class ProgressReporter:
     _touched: set[int] = field(default_factory=set)
     _edited_at: dict[int, float] = field(default_factory=dict)
     _closing: set[int] = field(default_factory=set)  # final figures shown; summary next
+    _silent: set[int] = field(default_factory=set)  # batches without a progress message
     _looked_at: float = 0.0
 
     async def batch_params(self, batch_id: int) -> dict[str, Any]:
@@ -62,10 +63,15 @@ class ProgressReporter:
             async with self.db.read() as store:
                 batch = await store.outbox.batch(batch_id)
             self._params[batch_id] = batch.params if batch is not None else {}
+            if batch is not None and batch.progress_chat_id is None:
+                self._silent.add(batch_id)
         return self._params[batch_id]
 
     def touched(self, batch_id: int) -> None:
-        self._touched.add(batch_id)
+        # A fan-out nobody watches needs no counting while it runs (it is closed, finished or
+        # not, by the daily clean-up of old rows).
+        if batch_id not in self._silent:
+            self._touched.add(batch_id)
 
     async def report(self, *, in_flight: bool) -> None:
         now = self.monotonic()
@@ -73,6 +79,9 @@ class ProgressReporter:
             self._looked_at = now
             async with self.db.read() as store:
                 self._touched.update(await store.outbox.open_batches())
+            if not in_flight:
+                async with self.db.write() as store:
+                    await store.outbox.finish_silent_batches(self.clock.now())
         for batch_id in sorted(self._touched):
             last = self._edited_at.get(batch_id)
             if last is not None and now - last < EDIT_EVERY and batch_id not in self._closing:

@@ -15,9 +15,11 @@ outcome in one more write:
 - network errors, timeouts, 5xx: back to the queue after an exponential back-off, and
   ``failed`` after MAX_ATTEMPTS.
 
-Crash safety: a row is ``sending`` only while its request is on the wire. After a crash,
-those rows go back to the queue at the next start (:meth:`Sender.start`): they are the only
-messages that can arrive twice.
+Crash safety: a row is ``sending`` from the moment it is claimed until its outcome is
+written, which for a plain delivery happens in the same write as the next round's claim (a
+few tens of milliseconds later, one write per round instead of two). After a crash, rows
+still ``sending`` go back to the queue at the next start (:meth:`Sender.start`): they are the
+only messages that can arrive twice, at most one round's worth.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -40,12 +44,14 @@ from bot.delivery.templates import Rows, render
 from bot.i18n import use_locale
 from bot.render.text import split_html
 from storage import Database
+from storage.db import Store
 from storage.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=5), timedelta(minutes=10)
+MIN_WAVE = 8
 BUFFER = 500  # due rows held in memory, so the database is read once for many sends
 IDLE_POLL = 1.0  # seconds between looks at an idle outbox (new rows wake it at once)
 
@@ -76,11 +82,14 @@ class Sender:
     pacer: Pacer
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     paid_broadcast: bool = False
-    max_wave: int = 50
+    max_wave: int = 64  # the most sends on the wire at once
+    _latency: float = 0.1  # seconds a send takes, a moving average
     _buffer: list[OutboxRow] = field(default_factory=list)
     _task: asyncio.Task | None = None
     _stopping: bool = False
     _in_flight: int = 0
+    _unrecorded: list[Outcome] = field(default_factory=list)
+    _next: list[OutboxRow] = field(default_factory=list)  # claimed while a wave was sending
     progress: ProgressReporter | None = None
 
     def __post_init__(self) -> None:
@@ -122,6 +131,12 @@ class Sender:
     # The loop -------------------------------------------------------------------------------
 
     async def _run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            await asyncio.shield(self.flush())
+
+    async def _loop(self) -> None:
         while not self._stopping:
             try:
                 waited = await self.step()
@@ -135,7 +150,11 @@ class Sender:
                     await asyncio.wait_for(self.wake.wait(), waited)
 
     async def step(self) -> float:
-        """One round. Returns how long to wait before the next (0: go again at once)."""
+        """One round. Returns how long to wait before the next (0: go again at once).
+
+        While a wave is on the wire, the next one is chosen and claimed (in the same write
+        that records the wave before): the database and the network work side by side.
+        """
         now = self.clock.now()
         fresh = self.wake.is_set()  # rows were committed since the last look
         self.wake.clear()
@@ -145,32 +164,81 @@ class Sender:
                 self._buffer += await store.outbox.due(now, BUFFER, skip=held)
             # An answer someone waits for overtakes a broadcast already in the buffer.
             self._buffer.sort(key=lambda row: (row.priority, row.id))
-        if not self._buffer:
-            await self._report_progress()
-            return IDLE_POLL
-        wave, skipped, wait = self._choose()
-        if skipped:
-            await self._skip_blocked(skipped)
+        wave, self._next = self._next, []
         if not wave:
-            await self._report_progress()
-            return max(0.01, min(wait, IDLE_POLL)) if not skipped else 0
-        async with self.db.write() as store:
-            claimed = set(await store.outbox.claim([row.id for row in wave], self.clock.now()))
-        wave = [row for row in wave if row.id in claimed]
+            chosen, wait = await self._choose_now()
+            if not chosen:
+                await self.flush()
+                await self._report_progress()
+                return wait
+            wave = await self._claim(chosen)
         for row in wave:
             self.pacer.record(row.chat_id)
+        following, _ = await self._choose_now()
         self._in_flight += len(wave)
         try:
-            outcomes = await asyncio.gather(*(self._send(row) for row in wave))
+            outcomes, self._next = await asyncio.gather(
+                asyncio.gather(*(self._send(row) for row in wave)),
+                self._claim(following) if following else _nothing(),
+            )
         finally:
             self._in_flight -= len(wave)
-        await self._record(outcomes)
+        if all(outcome.message_id is not None for outcome in outcomes):
+            self._unrecorded += outcomes  # recorded with the next claim (or a flush)
+        else:
+            await self._record(outcomes)  # a 429, a block or an error: at once
         await self._report_progress()
         return 0
 
+    async def _choose_now(self) -> tuple[list[OutboxRow], float]:
+        """The rows that may go now (blocked members' rows are set aside on the way), or
+        how long to wait."""
+        if not self._buffer:
+            return [], IDLE_POLL
+        chosen, skipped, wait = self._choose()
+        if skipped:
+            await self._skip_blocked(skipped)
+        if not chosen:
+            return [], 0 if skipped else max(0.01, min(wait, IDLE_POLL))
+        return chosen, 0
+
+    def concurrency(self) -> int:
+        """Sends on the wire at once: at least MIN_WAVE (one write then covers several), and
+        as many as it takes to keep up the rate over the network's latency (1,000/s at
+        150 ms needs about 150), up to ``max_wave``."""
+        rate = min(self.pacer.rate, 1000)  # Telegram's most, even with paid broadcasts
+        wanted = math.ceil(rate * self._latency * 1.5)
+        return max(MIN_WAVE, min(self.max_wave, wanted))
+
+    async def _claim(self, rows: list[OutboxRow]) -> list[OutboxRow]:
+        """One write: the deliveries not recorded yet, and these rows claimed."""
+        unrecorded, self._unrecorded = self._unrecorded, []
+        try:
+            async with self.db.write() as store:
+                await self._write_outcomes(store, unrecorded)
+                claimed = set(await store.outbox.claim([r.id for r in rows], self.clock.now()))
+        except BaseException:
+            self._unrecorded = unrecorded + self._unrecorded
+            self._buffer[:0] = rows  # not claimed: they stay to be sent
+            raise
+        self._after_outcomes(unrecorded)
+        return [row for row in rows if row.id in claimed]
+
+    async def flush(self) -> None:
+        """Record the deliveries not written yet, and give back a wave claimed ahead."""
+        if self._next:
+            async with self.db.write() as store:
+                for row in self._next:
+                    await store.outbox.requeue(row.id, self.clock.now(), None, count_attempt=False)
+            self._buffer[:0] = self._next
+            self._next = []
+        if self._unrecorded:
+            unrecorded, self._unrecorded = self._unrecorded, []
+            await self._record(unrecorded)
+
     def _choose(self) -> tuple[list[OutboxRow], list[OutboxRow], float]:
         """The rows to send now: most urgent first, one per chat, within the budget."""
-        slots = min(self.pacer.free_slots(), self.max_wave)
+        slots = min(self.pacer.free_slots(), self.concurrency())
         wave: list[OutboxRow] = []
         skipped: list[OutboxRow] = []
         chats: set[int] = set()
@@ -219,6 +287,7 @@ class Sender:
         # A long notice (a lead-in of thousands of characters) goes in parts, the buttons on
         # the last; never cut inside a tag.
         parts = split_html([text])
+        started = time.monotonic()
         try:
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
@@ -237,6 +306,7 @@ class Sender:
             return Outcome(row, error=error.message[:300], permanent=True)
         except TelegramError as error:
             return Outcome(row, error=f"{type(error).__name__}: {error.message}"[:300])
+        self._latency = 0.9 * self._latency + 0.1 * (time.monotonic() - started)
         return Outcome(row, message_id=message.message_id)
 
     async def _batch_params(self, batch_id: int | None) -> dict[str, Any]:
@@ -245,32 +315,40 @@ class Sender:
         return await self.progress.batch_params(batch_id)
 
     async def _record(self, outcomes: Sequence[Outcome]) -> None:
+        async with self.db.write() as store:
+            await self._write_outcomes(store, outcomes)
+        self._after_outcomes(outcomes)
+
+    async def _write_outcomes(self, store: Store, outcomes: Sequence[Outcome]) -> None:
+        if not outcomes:
+            return
         now = self.clock.now()
         pause = max((o.retry_after or 0.0 for o in outcomes), default=0.0)
         if pause:
             self.pacer.pause(pause)
             log.warning("outbox: Telegram asked to wait %.1f s", pause)
-        async with self.db.write() as store:
-            await store.outbox.mark_sent(
-                [(o.row.id, o.message_id) for o in outcomes if o.message_id is not None], now
-            )
-            for outcome in outcomes:
-                row = outcome.row
-                if outcome.message_id is not None:
-                    continue
-                if outcome.retry_after is not None:
-                    await store.outbox.requeue(row.id, now, "429", count_attempt=False)
-                elif outcome.blocked:
-                    await store.outbox.mark(row.id, "blocked", outcome.error)
-                    if row.member_id is not None:
-                        await store.members.mark_blocked(row.chat_id, now)
-                        await store.outbox.block_queued_for(row.member_id)
-                # ``row.attempts`` was read before this attempt was claimed (and counted).
-                elif outcome.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
-                    await store.outbox.mark(row.id, "failed", outcome.error)
-                else:
-                    delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2**row.attempts)
-                    await store.outbox.requeue(row.id, now + delay, outcome.error)
+        await store.outbox.mark_sent(
+            [(o.row.id, o.message_id) for o in outcomes if o.message_id is not None], now
+        )
+        for outcome in outcomes:
+            row = outcome.row
+            if outcome.message_id is not None:
+                continue
+            if outcome.retry_after is not None:
+                await store.outbox.requeue(row.id, now, "429", count_attempt=False)
+            elif outcome.blocked:
+                await store.outbox.mark(row.id, "blocked", outcome.error)
+                if row.member_id is not None:
+                    await store.members.mark_blocked(row.chat_id, now)
+                    await store.outbox.block_queued_for(row.member_id)
+            # ``row.attempts`` was read before this attempt was claimed (and counted).
+            elif outcome.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
+                await store.outbox.mark(row.id, "failed", outcome.error)
+            else:
+                delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2**row.attempts)
+                await store.outbox.requeue(row.id, now + delay, outcome.error)
+
+    def _after_outcomes(self, outcomes: Sequence[Outcome]) -> None:
         if any(o.blocked for o in outcomes):
             blocked = {o.row.member_id for o in outcomes if o.blocked}
             self._buffer = [row for row in self._buffer if row.member_id not in blocked]
@@ -281,3 +359,7 @@ class Sender:
     async def _report_progress(self) -> None:
         if self.progress is not None:
             await self.progress.report(in_flight=bool(self._buffer) or self._in_flight > 0)
+
+
+async def _nothing() -> list[OutboxRow]:
+    return []

@@ -168,7 +168,10 @@ def split_html(lines: Sequence[str], limit: int = MAX_MESSAGE) -> list[str]:
     dropped, and so are messages that would show nothing but blanks; there is always at
     least one message.
     """
-    pieces = [_trim(piece) for piece in _cut("\n".join(lines), limit)]
+    text = "\n".join(lines)
+    if 2 * len(text) <= limit:  # even all in 2-unit characters it fits: one message as it is
+        return [_trim(text)]
+    pieces = [_trim(piece) for piece in _cut(text, limit)]
     shown = [piece for piece in pieces if "".join(_visible(piece)).strip()]
     return shown or pieces[:1] or [""]
 
