@@ -51,10 +51,16 @@ class Pacer:
         self._group_sent: dict[int, deque[float]] = {}
         self._paused_until = 0.0
         # Sends are spread evenly: a bucket refilled at rate/SPACING, holding a small burst
-        # (one message at 30/s; fifty at 1,000/s, so that fast sending needs few rounds).
-        self._capacity = float(max(1, self.rate // 20))
+        # (two messages at 30/s, so a sender woken a few milliseconds late catches up; fifty
+        # at 1,000/s, so that fast sending needs few rounds). The one-second count below
+        # still never lets more than ``rate`` through.
+        self._capacity = float(max(2, self.rate // 20))
         self._tokens = self._capacity
         self._filled_at = self.clock()
+        # One short of the rate in any one second, as we count it: Telegram counts arrivals,
+        # and a message that travelled a little faster than the one before it must not make
+        # rate + 1.
+        self._per_second = self.rate - 1 if self.rate >= 10 else self.rate
 
     # Recording ------------------------------------------------------------------------------
 
@@ -93,7 +99,7 @@ class Pacer:
             return 0
         self._trim(now)
         self._refill(now)
-        return max(0, min(int(self._tokens + 1e-9), self.rate - len(self._sent)))
+        return max(0, min(int(self._tokens + 1e-9), self._per_second - len(self._sent)))
 
     def next_free_in(self) -> float:
         """Seconds until the overall budget has a free slot (0: now)."""
@@ -105,7 +111,7 @@ class Pacer:
         wait = 0.0
         if self._tokens < 1:
             wait = (1 - self._tokens) * SPACING / self.rate
-        if len(self._sent) >= self.rate:
+        if len(self._sent) >= self._per_second:
             wait = max(wait, 1.0 - (now - self._sent[0]))
         return wait
 

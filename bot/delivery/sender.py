@@ -29,6 +29,7 @@ import contextlib
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=5), timedelta(minutes=10)
 MIN_WAVE = 8
+FLUSH_AFTER = 0.1  # seconds of waiting after which the deliveries not recorded are written
 BUFFER = 500  # due rows held in memory, so the database is read once for many sends
 IDLE_POLL = 1.0  # seconds between looks at an idle outbox (new rows wake it at once)
 
@@ -83,7 +85,9 @@ class Sender:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     paid_broadcast: bool = False
     max_wave: int = 64  # the most sends on the wire at once
-    _latency: float = 0.1  # seconds a send takes, a moving average
+    # Seconds the recent sends took; their minimum is the network's own latency, without the
+    # queueing that more concurrency would add (taking the average would feed on itself).
+    _latencies: deque[float] = field(default_factory=lambda: deque([0.1], maxlen=50))
     _buffer: list[OutboxRow] = field(default_factory=list)
     _task: asyncio.Task | None = None
     _stopping: bool = False
@@ -168,7 +172,10 @@ class Sender:
         if not wave:
             chosen, wait = await self._choose_now()
             if not chosen:
-                await self.flush()
+                if wait >= FLUSH_AFTER:
+                    # A pause worth the name: record now. (Between two paced sends, the
+                    # last delivery is recorded with the next claim instead.)
+                    await self.flush()
                 await self._report_progress()
                 return wait
             wave = await self._claim(chosen)
@@ -207,7 +214,7 @@ class Sender:
         as many as it takes to keep up the rate over the network's latency (1,000/s at
         150 ms needs about 150), up to ``max_wave``."""
         rate = min(self.pacer.rate, 1000)  # Telegram's most, even with paid broadcasts
-        wanted = math.ceil(rate * self._latency * 1.5)
+        wanted = math.ceil(rate * min(self._latencies) * 1.5)
         return max(MIN_WAVE, min(self.max_wave, wanted))
 
     async def _claim(self, rows: list[OutboxRow]) -> list[OutboxRow]:
@@ -306,7 +313,7 @@ class Sender:
             return Outcome(row, error=error.message[:300], permanent=True)
         except TelegramError as error:
             return Outcome(row, error=f"{type(error).__name__}: {error.message}"[:300])
-        self._latency = 0.9 * self._latency + 0.1 * (time.monotonic() - started)
+        self._latencies.append(time.monotonic() - started)
         return Outcome(row, message_id=message.message_id)
 
     async def _batch_params(self, batch_id: int | None) -> dict[str, Any]:

@@ -119,19 +119,28 @@ async def _send_board(update: Update, board: DecisionBoard) -> None:
     await send_lines(update, board_lines(board), reply_markup=board_markup(board))
 
 
-async def pressed_board(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.DECIDE_BOARD, update)
+async def _board_of(
+    update: Update, context: CadreContext, button: cb.Button
+) -> DecisionBoard | None:
+    """The board a pressed button names (unit, year); None after saying why not."""
+    values = parse_button(button, update)
     if values is None:
         await refuse_button(update, stale_text())
-        return
+        return None
     unit_id, year = values
     try:
         board = await context.services.commitments.decision_board(context.actor, unit_id, year)
     except UserFacingError as error:
         await refuse_button(update, error, drop=False)
-        return
+        return None
     await answer(update)
-    await _send_board(update, board)
+    return board
+
+
+async def pressed_board(update: Update, context: CadreContext) -> None:
+    board = await _board_of(update, context, cb.DECIDE_BOARD)
+    if board is not None:
+        await _send_board(update, board)
 
 
 async def pressed_decide(update: Update, context: CadreContext) -> None:
@@ -178,17 +187,9 @@ async def pressed_decide(update: Update, context: CadreContext) -> None:
 
 async def pressed_edit(update: Update, context: CadreContext) -> None:
     """The members whose proposal (or decided grade) the committee may change."""
-    values = parse_button(cb.DECIDE_EDIT, update)
-    if values is None:
-        await refuse_button(update, stale_text())
+    board = await _board_of(update, context, cb.DECIDE_EDIT)
+    if board is None:
         return
-    unit_id, year = values
-    try:
-        board = await context.services.commitments.decision_board(context.actor, unit_id, year)
-    except UserFacingError as error:
-        await refuse_button(update, error, drop=False)
-        return
-    await answer(update)
     entries = sorted_by_name(
         [e for s in board.cells for e in s.entries if e.proposal or e.record.grade],
         lambda e: e.member.full_name,

@@ -163,10 +163,10 @@ class CommitmentBase:
             raise AccessDenied(N_("This member is not in a unit you oversee."))
         return unit
 
-    async def _others(
+    async def _someone_elses(
         self, store: Store, actor: Actor, commitment_id: int
-    ) -> tuple[CommitmentRecord, Member, Unit]:
-        """Another member's commitment, in a unit the actor oversees (review and grading)."""
+    ) -> tuple[CommitmentRecord, Member]:
+        """A commitment and its member, refused when it is gone or is the actor's own."""
         record = await store.commitments.get(commitment_id)
         if record is None:
             raise NotFound(N_("This commitment no longer exists."))
@@ -176,6 +176,13 @@ class CommitmentBase:
             raise AccessDenied(
                 N_("Your own commitment is reviewed by the secretary or the committee above you.")
             )
+        return record, member
+
+    async def _others(
+        self, store: Store, actor: Actor, commitment_id: int
+    ) -> tuple[CommitmentRecord, Member, Unit]:
+        """Another member's commitment, in a unit the actor oversees (review and grading)."""
+        record, member = await self._someone_elses(store, actor, commitment_id)
         unit = await self._scope_check(store, actor, member)
         assert unit is not None
         return record, member, unit

@@ -27,7 +27,7 @@ from bot.rules.grading import (
 from bot.rules.names import sorted_by_name
 from bot.services.audit import audit
 from bot.services.commitments.base import CommitmentBase
-from bot.services.commitments.grading import actor_name
+from bot.services.commitments.grading import actor_name, audit_decision
 from bot.services.commitments.grading_state import (
     CAP_REFUSED_DECISION,
     BoardChanged,
@@ -175,18 +175,7 @@ class Deciding(CommitmentBase):
             unit_id=unit.id,
         ):
             raise Conflict(N_("The proposals changed meanwhile. Please send /decide again."))
-        await audit(
-            store,
-            actor,
-            "commitment.regrade" if record.grade else "commitment.grade",
-            record.id,
-            grade=proposal.grade,
-            points=proposal.points,
-            member=entry.member.code,
-            previous=record.grade,
-            revision=record.grade_revision + 1,
-            decided_by=unit.code,
-        )
+        await audit_decision(store, actor, record, proposal, entry.member, unit)
         return Decided(entry.member, proposal.grade, proposal.points, record.grade)
 
     def _board(

@@ -47,7 +47,30 @@ from bot.services.commitments.grading_state import (
 from storage import Store
 from storage.commitments import CommitmentRecord
 from storage.grading import ProposalRecord
-from storage.records import Campaign, Member
+from storage.records import Campaign, Member, Unit
+
+
+async def audit_decision(
+    store: Store,
+    actor: Actor,
+    record: CommitmentRecord,
+    proposal: ProposalRecord,
+    member: Member,
+    decider: Unit,
+) -> None:
+    """The audit row of a decided grade (a first grade, or a change of one)."""
+    await audit(
+        store,
+        actor,
+        "commitment.regrade" if record.grade else "commitment.grade",
+        record.id,
+        grade=proposal.grade,
+        points=proposal.points,
+        member=member.code,
+        previous=record.grade,
+        revision=record.grade_revision + 1,
+        decided_by=decider.code,
+    )
 
 
 def actor_name(actor: Actor) -> str:
@@ -360,15 +383,7 @@ class Grading(CommitmentBase):
         """The commitment to propose a grade for, when the actor may (the grading cell, or
         a level above it), the member is graded (not exempt) and the proposal in force is
         still ``revision`` (None: not checked, only looking)."""
-        record = await store.commitments.get(commitment_id)
-        if record is None:
-            raise NotFound(N_("This commitment no longer exists."))
-        member = await store.members.get(record.member_id)
-        assert member is not None
-        if actor.member is not None and actor.member.id == member.id:
-            raise AccessDenied(
-                N_("Your own commitment is reviewed by the secretary or the committee above you.")
-            )
+        record, member = await self._someone_elses(store, actor, commitment_id)
         campaign = await store.campaigns.get(record.campaign_id)
         assert campaign is not None
         placement = (await placements(store, [member]))[member.id]
@@ -447,18 +462,7 @@ class Grading(CommitmentBase):
             unit_id=placement.decider.id,
         )
         assert decided  # one writer: nothing moved since the proposal
-        await audit(
-            store,
-            actor,
-            "commitment.regrade" if record.grade else "commitment.grade",
-            record.id,
-            grade=proposal.grade,
-            points=proposal.points,
-            member=placement.member.code,
-            previous=record.grade,
-            revision=record.grade_revision + 1,
-            decided_by=placement.decider.code,
-        )
+        await audit_decision(store, actor, record, proposal, placement.member, placement.decider)
 
     async def _audit_denied(
         self, actor: Actor, commitment_id: int, error: Conflict | AccessDenied, grade: str
