@@ -5,9 +5,10 @@ Telegram's flood limits (429 beyond 30 messages in any second overall, or a seco
 to one person within a second); the bot runs as a real process (``python -m bot run``), so it
 can be killed.
 
-1. paced: RECIPIENTS queued in one transaction (timed), then sent by the bot as deployed
-   (30 messages/s). Throughput, lost, duplicated, 429s received; meanwhile 20 people who
-   are not recipients send /help twice a second, and the reply latency is measured.
+1. alone: RECIPIENTS queued in one transaction (timed), then sent by the bot as deployed
+   (30 messages/s). Throughput, lost, duplicated, 429s received.
+   paced: the same while 20 people who are not recipients send /help twice a second; the
+   reply latency, and the throughput of the broadcast and of everything sent.
 2. killed: the same, killed with SIGKILL at about half and started again. Lost, duplicated
    (only messages on the wire at the kill can be).
 3. overhead, in this process with the limits lifted: the outbox sending to RECIPIENTS against
@@ -126,7 +127,7 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-async def paced(recipients: int, kill_at: float | None) -> None:
+async def paced(recipients: int, kill_at: float | None, ask: bool = True) -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         db_path = folder / "bench.sqlite3"
@@ -141,6 +142,8 @@ async def paced(recipients: int, kill_at: float | None) -> None:
             env = env_for(server, db_path)
             process = await start_bot(env, folder)
             stop = asyncio.Event()
+            if not ask:
+                stop.set()  # nobody asks anything
             helper = asyncio.create_task(ask_help(server, stop))
             started = time.monotonic()
             first_send = None
@@ -171,10 +174,17 @@ async def paced(recipients: int, kill_at: float | None) -> None:
             duplicated = sum(c - 1 for c in counts.values())
             elapsed = finished - (first_send or started)
             if kill_at is None:
+                replies = sum(
+                    1
+                    for r in server.requests_for("sendMessage")
+                    if r.ok and int(r.params.get("chat_id", 0)) in ASKERS
+                )
+                total = (len(counts) + replies) / elapsed
                 print(
                     f"  sent {len(counts)} in {elapsed:.1f} s: {len(counts) / elapsed:.2f} msg/s "
-                    f"({len(counts) / elapsed / 30:.1%} of 30/s); lost {lost}, "
-                    f"duplicated {duplicated}; 429s received {limits.hits}"
+                    f"({len(counts) / elapsed / 30:.1%} of 30/s); with the {replies} replies "
+                    f"{total:.2f} msg/s ({total / 30:.1%}); lost {lost}, duplicated "
+                    f"{duplicated}; 429s received {limits.hits}"
                 )
             else:
                 print(
@@ -274,13 +284,19 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=10_000)
     parser.add_argument(
-        "--parts", nargs="*", default=["paced", "killed", "overhead"], help="which parts to run"
+        "--parts",
+        nargs="*",
+        default=["alone", "paced", "killed", "overhead"],
+        help="which parts to run",
     )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; {args.recipients} recipients"
     )
+    if "alone" in args.parts:
+        print("paced, as deployed, nobody else using the bot meanwhile:")
+        await paced(args.recipients, kill_at=None, ask=False)
     if "paced" in args.parts:
         print("paced, as deployed (30 msg/s), Telegram's limits enforced by the fake server:")
         await paced(args.recipients, kill_at=None)

@@ -81,7 +81,7 @@ async def main() -> None:
     for label, concurrency in (("sequential (1 at a time)", 1), ("per-user ordered (64)", 64)):
         rate = await measure(concurrency, args.users, args.updates, rate_limit=False)
         print(f"  {label:28s} {rate:8.1f} updates/s")
-    print("with AIORateLimiter (30 messages/s overall, as deployed):")
+    print("with the shared rate limiter (30 messages/s overall, as deployed):")
     rate = await measure(64, args.users, args.updates, rate_limit=True)
     print(f"  {'per-user ordered (64)':28s} {rate:8.1f} updates/s")
 

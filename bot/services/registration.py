@@ -13,6 +13,7 @@ from bot.i18n import N_
 from bot.invites import invite_problem, new_code, normalise_code
 from bot.render.text import utf16_len
 from bot.rules.access import MANAGERS, MONITORS, Actor, has_role_over, scope_units
+from bot.rules.names import sorted_by_name
 from bot.services.audit import actor_label, audit
 from bot.services.notifications import NotificationService, Priority, Recipient
 from bot.services.organisation import nearest_managers
@@ -389,7 +390,8 @@ class RegistrationService:
             seen: set[int] = set()
             for top in tops:
                 for unit in await store.units.subtree(top):
-                    for member in await store.members.in_units([unit.id]):
+                    in_unit = await store.members.in_units([unit.id])
+                    for member in sorted_by_name(in_unit, lambda m: m.full_name):
                         if member.id in seen or member.reachable:
                             continue
                         seen.add(member.id)

@@ -365,7 +365,7 @@ async def test_monitoring_and_exports_cell_by_cell(campaign: Harness, tmp_path) 
     assert "<b>Chi bộ Khu vực 1</b>" in progress.text
     # CB-1: An, Bích, Cường, Dung expected; Bích submitted. CB-2: Phúc is exempt.
     assert "Phải lập: 4 · Đang soạn: 0 · Đã nộp: 1 · Đã duyệt: 0" in progress.text
-    assert "Chưa nộp: Lê Hoàng Cường, Nguyễn Văn An, Phạm Thu Dung" in progress.text
+    assert "Chưa nộp: Nguyễn Văn An, Lê Hoàng Cường, Phạm Thu Dung" in progress.text
     assert "Đặng Văn Phúc" not in progress.text
     assert "Phải lập: 1" in progress.text  # CB-2: Em only
     # A plain member may not.

@@ -34,10 +34,11 @@ async def test_the_export_of_a_unit_with_no_filings(setup: Services) -> None:
     )
     assert table.sheet == "2026"
     assert table.header[:3] == ["Năm", "Mã đảng viên", "Đảng viên"]
-    # Everyone expected in CB-BT2 gets one row "Not filed", nothing else filled in.
+    # Everyone expected in CB-BT2 gets one row "Not filed", nothing else filled in, in the
+    # Vietnamese roster order: Ánh, Hà, Khôi (by given name).
     assert [(r[1], r[8]) for r in table.rows] == [
-        ("DV007", "Chưa lập bản cam kết"),
         ("DV005", "Chưa lập bản cam kết"),
+        ("DV007", "Chưa lập bản cam kết"),
         ("DV006", "Chưa lập bản cam kết"),
     ]
     assert all(r[4:8] == ["", "", "", ""] and r[9:] == [""] * 6 for r in table.rows)

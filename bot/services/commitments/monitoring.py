@@ -24,6 +24,7 @@ from bot.rules.commitments import (
     monitoring_bucket,
 )
 from bot.rules.grading import GRADE_LABELS, Grade
+from bot.rules.names import name_key
 from bot.rules.organisation import Letterhead
 from bot.services.commitments.base import CommitmentBase, CommitmentView
 from bot.services.documents import holder_name, letterhead_of
@@ -337,4 +338,5 @@ class Monitoring(CommitmentBase):
             for member_id, unit_id in pairs:
                 seen.add(member_id)
                 roster.append((members[member_id], units[unit_id], records.get(member_id)))
-        return roster
+        # Unit by unit, and in each the Vietnamese roster order.
+        return sorted(roster, key=lambda entry: (entry[1].path, name_key(entry[0].full_name)))

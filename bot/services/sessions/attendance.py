@@ -18,6 +18,7 @@ from bot.services.organisation import nearest_managers
 from bot.services.sessions.base import (
     SessionBase,
     SessionOver,
+    invitees_of,
     member_of,
     require_open,
 )
@@ -236,7 +237,7 @@ class Attendance(SessionBase):
         async with self._read() as store:
             session, unit = await self._session(store, session_id)
             await self._manage(store, actor, unit, "view")
-            invitees = await store.sessions.invitees(session_id)
+            invitees = await invitees_of(store, session_id)
         return session, unit, rules.lines_of(invitees)
 
     async def correct(
@@ -247,7 +248,7 @@ class Attendance(SessionBase):
             session, unit = await self._session(store, session_id)
             await self._manage(store, actor, unit, "correct")
             require_open(session)
-            lines = rules.lines_of(await store.sessions.invitees(session_id))
+            lines = rules.lines_of(await invitees_of(store, session_id))
             by_number = {line.number: line for line in lines}
             marks = []
             for change in changes:
@@ -267,7 +268,7 @@ class Attendance(SessionBase):
                 session_id,
                 changes="; ".join(f"{c.number} {c.mark} {c.reason}".strip() for c in changes),
             )
-            return rules.lines_of(await store.sessions.invitees(session_id))
+            return rules.lines_of(await invitees_of(store, session_id))
 
     async def close(self, actor: Actor, session_id: int) -> tuple[Session, rules.Counts]:
         """Write the derived marks and close, once, not before the start."""
@@ -281,7 +282,7 @@ class Attendance(SessionBase):
                     id=session_id,
                     time=format_datetime(session.starts_at),
                 )
-            lines = rules.lines_of(await store.sessions.invitees(session_id))
+            lines = rules.lines_of(await invitees_of(store, session_id))
             await store.sessions.set_marks(
                 session_id, [(line.member_id, line.mark.value, line.reason) for line in lines]
             )

@@ -14,6 +14,7 @@ from bot.errors import AccessDenied, Conflict, NotFound
 from bot.i18n import N_, current_locale
 from bot.rules import sessions as rules
 from bot.rules.access import MANAGERS, Actor, Role, has_role_over, scope_units
+from bot.rules.names import sorted_by_name
 from bot.services.audit import audit
 from bot.services.notifications import NotificationService
 from storage import Database, Store
@@ -81,6 +82,12 @@ def progress_to(actor: Actor) -> tuple[int, str] | None:
     if actor.telegram_id is None or (actor.member is None and not actor.is_admin):
         return None
     return actor.telegram_id, current_locale()
+
+
+async def invitees_of(store: Store, session_id: int) -> list[Invitee]:
+    """The session's invitees in roster order (Vietnamese: given name, then family name),
+    as the paper list is written and numbered."""
+    return sorted_by_name(await store.sessions.invitees(session_id), lambda i: i.full_name)
 
 
 def member_of(actor: Actor, unit: Unit) -> bool:
@@ -207,7 +214,7 @@ class SessionBase:
         async with self._read() as store:
             session, unit = await self._session(store, session_id)
             await self._manage(store, actor, unit, "view")
-            invitees = await store.sessions.invitees(session_id)
+            invitees = await invitees_of(store, session_id)
             campaign = (
                 await store.campaigns.get(session.campaign_id) if session.campaign_id else None
             )

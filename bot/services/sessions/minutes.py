@@ -17,6 +17,7 @@ from bot.services.sessions.base import (
     SESSION_MANAGERS,
     SessionBase,
     SessionView,
+    invitees_of,
     require_open,
 )
 from storage.records import Campaign, Unit
@@ -79,7 +80,7 @@ class MinutesKeeping(SessionBase):
                     N_("Session {id} has no minutes yet: /session minutes {id}"), id=session_id
                 )
             head = await letterhead_of(store, unit, self.locality)
-            invitees = await store.sessions.invitees(session_id)
+            invitees = await invitees_of(store, session_id)
         async with self.db.write() as store:
             await audit(store, actor, "session.minutes.docx", session_id)
         return MinutesData(session, unit, head, invitees, minutes, self.tz)

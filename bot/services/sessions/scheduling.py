@@ -14,7 +14,13 @@ from bot.rules import sessions as rules
 from bot.rules.access import Actor
 from bot.services.audit import audit
 from bot.services.notifications import Recipient
-from bot.services.sessions.base import SessionBase, member_of, progress_to, require_open
+from bot.services.sessions.base import (
+    SessionBase,
+    invitees_of,
+    member_of,
+    progress_to,
+    require_open,
+)
 from storage import Store
 from storage.records import Member, Unit
 from storage.sessions import Invitee, Session
@@ -139,7 +145,7 @@ class Scheduling(SessionBase):
         )
 
     async def _invitee_members(self, store: Store, session_id: int) -> list[Member]:
-        invitees = await store.sessions.invitees(session_id)
+        invitees = await invitees_of(store, session_id)
         found = await store.members.many(invitee.member_id for invitee in invitees)
         return [
             found[i.member_id]
