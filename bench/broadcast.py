@@ -92,13 +92,35 @@ async def start_bot(env: dict[str, str], folder: Path) -> asyncio.subprocess.Pro
     )
 
 
+class Tally:
+    """Deliveries per recipient, counted as requests finish: only the new ones each look, so
+    that watching costs the fake server (which runs in this process) nothing."""
+
+    def __init__(self, server: FakeTelegramServer, recipients: int) -> None:
+        self.server, self.recipients = server, recipients
+        self.counts: dict[int, int] = {}
+        self._seen = 0
+        self._pending: list = []
+
+    def __call__(self) -> dict[int, int]:
+        requests = self.server.requests
+        fresh, self._seen = requests[self._seen :], len(requests)
+        waiting, self._pending = self._pending + list(fresh), []
+        for record in waiting:
+            if record.status is None:
+                self._pending.append(record)  # still on its way
+                continue
+            if record.method.lower() != "sendmessage" or not record.ok:
+                continue
+            chat = int(record.params.get("chat_id", 0))
+            if FIRST <= chat < FIRST + self.recipients:
+                self.counts[chat] = self.counts.get(chat, 0) + 1
+        return self.counts
+
+
 def delivered(server: FakeTelegramServer, recipients: int) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for record in server.requests_for("sendMessage"):
-        chat = int(record.params.get("chat_id", 0))
-        if record.ok and FIRST <= chat < FIRST + recipients:
-            counts[chat] = counts.get(chat, 0) + 1
-    return counts
+    """Deliveries per recipient, counted once over everything the server saw."""
+    return Tally(server, recipients)()
 
 
 async def ask_help(server: FakeTelegramServer, stop: asyncio.Event) -> list[float]:
@@ -148,9 +170,10 @@ async def paced(recipients: int, kill_at: float | None, ask: bool = True) -> Non
             started = time.monotonic()
             first_send = None
             killed_with = None
+            tally = Tally(server, recipients)
             try:
-                while len(delivered(server, recipients)) < recipients:
-                    sent = delivered(server, recipients)
+                while len(tally()) < recipients:
+                    sent = tally()
                     if first_send is None and sent:
                         first_send = time.monotonic()
                     if (
