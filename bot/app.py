@@ -24,6 +24,7 @@ from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
 from bot.services.sessions import SessionService
+from bot.services.stories import StoryService
 from bot.update_processor import PerUserOrderedProcessor
 from handlers import after_start, register_handlers
 from storage import Database
@@ -52,6 +53,7 @@ def build_services(
         campaigns=CampaignService(db, clock),
         commitments=CommitmentService(db, clock, notifications, settings.locality),
         sessions=SessionService(db, clock, notifications, settings.locality),
+        stories=StoryService(db, clock, notifications),
     )
 
 

@@ -222,3 +222,7 @@ MINUTES_SAVE = Button("sesn:min", choice("save", "redo"))
 BRIDGE_CONFIRM = Button("ses:brok", ID)
 DEADLINE_CONFIRM = Button("ses:dlok")
 SESSION_EXPORT = Button("ses:exp", FORMAT, ID, DATE, DATE)  # format, unit id, from, to
+
+# Stories -----------------------------------------------------------------------------------
+STORY_READ = Button("st:read", ID)  # story id: "read and learned"
+STORY_OPEN = Button("st:open", ID)  # story id: read a received story again

@@ -74,6 +74,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         roles=MONITORS,
         private_only=True,
     ),
+    CommandSpec("stories", N_("Stories of exemplary models sent to me"), private_only=True),
     CommandSpec(
         "campaign", N_("Yearly campaigns: list, create, edit"), roles=frozenset({Role.ADMIN})
     ),

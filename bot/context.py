@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.services.organisation import OrganisationService
     from bot.services.registration import RegistrationService
     from bot.services.sessions import SessionService
+    from bot.services.stories import StoryService
     from storage import Database
 
 
@@ -32,6 +33,7 @@ class Services:
     campaigns: CampaignService
     commitments: CommitmentService
     sessions: SessionService
+    stories: StoryService
 
 
 SERVICES_KEY = "services"

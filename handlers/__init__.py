@@ -15,6 +15,7 @@ from handlers import (
     menus,
     registration,
     sessions,
+    stories,
 )
 
 
@@ -25,6 +26,7 @@ def register_handlers(application: Application) -> None:
     sessions.register(application)
     commitments.register(application)
     campaigns.register(application)
+    stories.register(application)
     common.register(application)
     errors.register(application)
 

@@ -73,6 +73,7 @@ class Store:
         from storage.persistence import PersistenceRepository
         from storage.roles import RoleRepository
         from storage.sessions import SessionRepository
+        from storage.stories import StoryRepository
         from storage.units import UnitRepository
 
         self.conn = conn
@@ -89,6 +90,7 @@ class Store:
         self.sessions = SessionRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.grading = GradingRepository(conn)
+        self.stories = StoryRepository(conn)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this write transaction has committed (not on rollback):

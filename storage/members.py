@@ -337,6 +337,32 @@ class MemberRepository:
         )
         return [member_from_row(row) for row in await cursor.fetchall()]
 
+    async def in_subtree_of_kind(self, unit: Unit, kind: str) -> list[Member]:
+        """Active members of the units of one kind (mass-organisation branches, say) in the
+        subtree, each once."""
+        cursor = await self.conn.execute(
+            f"SELECT DISTINCT {MEMBER_COLUMNS} FROM members m "
+            "JOIN memberships ms ON ms.member_id = m.id AND ms.ended_on IS NULL "
+            "JOIN units u ON u.id = ms.unit_id "
+            "WHERE u.path >= ? AND u.path < ? AND u.kind = ? AND m.registration = 'active' "
+            "ORDER BY m.id",
+            (unit.path, unit.path + "\uffff", kind),
+        )
+        return [member_from_row(row) for row in await cursor.fetchall()]
+
+    async def primary_paths(self, member_ids: Iterable[int]) -> dict[int, str]:
+        """Each member's current primary unit's path."""
+        found: dict[int, str] = {}
+        for chunk in chunked(list(dict.fromkeys(member_ids))):
+            marks = ",".join("?" * len(chunk))
+            cursor = await self.conn.execute(
+                "SELECT ms.member_id, u.path FROM memberships ms JOIN units u ON u.id = ms.unit_id "
+                f"WHERE ms.ended_on IS NULL AND ms.is_primary = 1 AND ms.member_id IN ({marks})",
+                chunk,
+            )
+            found.update({row[0]: row[1] for row in await cursor.fetchall()})
+        return found
+
     async def in_subtree(self, unit: Unit) -> list[Member]:
         cursor = await self.conn.execute(
             f"SELECT DISTINCT {MEMBER_COLUMNS} FROM members m "

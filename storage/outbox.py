@@ -267,6 +267,22 @@ class OutboxRepository:
         )
         return cursor.rowcount
 
+    async def cancel_batch(self, batch_id: int, now: datetime) -> int:
+        """Withdraw what of a batch is still queued (a scheduled story cancelled); the batch
+        is closed, so nobody is shown its progress."""
+        cursor = await self.conn.execute(
+            "DELETE FROM outbox WHERE batch_id = ? AND status = 'queued'", (batch_id,)
+        )
+        await self.finish_batch(batch_id, now)
+        return cursor.rowcount
+
+    async def set_batch_params(self, batch_id: int, params: dict) -> None:
+        """New shared parameters for a batch not sent yet (a scheduled story edited)."""
+        await self.conn.execute(
+            "UPDATE outbox_batches SET params = ? WHERE id = ?",
+            (json.dumps(params, ensure_ascii=False), batch_id),
+        )
+
     async def open_batches(self) -> list[int]:
         cursor = await self.conn.execute(
             "SELECT id FROM outbox_batches WHERE finished_at IS NULL AND progress_chat_id "
@@ -301,15 +317,17 @@ class OutboxRepository:
         return cursor.rowcount
 
     async def purge_sent(self, before: datetime) -> int:
-        """Delete sent rows older than ``before``, and the batches left empty."""
+        """Delete sent rows older than ``before``, and the batches left empty. A story's
+        rows stay: they are who received it, for its figures and the members' /stories."""
         cursor = await self.conn.execute(
-            "DELETE FROM outbox WHERE status IN ('sent', 'blocked') AND "
+            "DELETE FROM outbox WHERE status IN ('sent', 'blocked') AND kind != 'story' AND "
             "COALESCE(sent_at, created_at) < ?",
             (to_db(before),),
         )
         purged = cursor.rowcount
         await self.conn.execute(
             "DELETE FROM outbox_batches WHERE finished_at IS NOT NULL AND finished_at < ? "
+            "AND kind != 'story' "
             "AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.batch_id = outbox_batches.id)",
             (to_db(before),),
         )

@@ -103,3 +103,13 @@ class RoleRepository:
             (role,),
         )
         return [row[0] for row in await cursor.fetchall()]
+
+    async def members_in_subtree(self, unit: Unit, role: str) -> list[Member]:
+        """Active members holding ``role`` on a unit of the subtree."""
+        cursor = await self.conn.execute(
+            f"SELECT DISTINCT {MEMBER_COLUMNS} FROM roles r JOIN members m ON m.id = r.member_id "
+            "JOIN units u ON u.id = r.unit_id WHERE r.revoked_at IS NULL AND r.role = ? "
+            "AND u.path >= ? AND u.path < ? AND m.registration = 'active' ORDER BY m.id",
+            (role, unit.path, unit.path + "\uffff"),
+        )
+        return [member_from_row(row) for row in await cursor.fetchall()]

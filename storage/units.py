@@ -98,6 +98,12 @@ class UnitRepository:
         assert unit is not None
         return unit
 
+    async def children(self, unit_id: int) -> list[Unit]:
+        cursor = await self.conn.execute(
+            f"SELECT {_COLUMNS} FROM units WHERE parent_id = ? ORDER BY name", (unit_id,)
+        )
+        return [unit_from_row(row) for row in await cursor.fetchall()]
+
     async def org_names(self, unit_ids: Iterable[int]) -> dict[int, str]:
         """The organisation names given by import (units without one are left out)."""
         found: dict[int, str] = {}

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.delivery.codec import dump, load
 from bot.delivery.templates import Rendered, template
-from bot.render import commitment_notices, registration_notices, session_notices
+from bot.render import commitment_notices, registration_notices, session_notices, story_notices
 from bot.rules.grading import Grade
 from storage.records import Member, Unit
 from storage.sessions import Session
@@ -111,3 +111,11 @@ def _join_request(p: dict[str, Any]) -> Rendered:
 @template("join.decision")
 def _join_decision(p: dict[str, Any]) -> Rendered:
     return registration_notices.join_decision(p["unit_name"], bool(p["approved"]))
+
+
+# Stories ----------------------------------------------------------------------------------
+
+
+@template("story")
+def _story(p: dict[str, Any]) -> Rendered:
+    return story_notices.story(p["story"], public=bool(p.get("public")))

@@ -63,11 +63,42 @@ class Outbox:
         progress_to: tuple[int, str] | None = None,
     ) -> int:
         """Queue one message per recipient; members without a Telegram account are left out.
+        Returns how many were queued (see :meth:`queue_batch`).
 
         ``dedup`` names the logical message (``"session:12:invitation"``): queued twice for
         the same chat, it is kept once. ``progress_to`` is (chat id, locale) of whoever
-        should see the progress of a larger fan-out. Returns how many were queued.
+        should see the progress of a larger fan-out.
         """
+        _, queued = await self.queue_batch(
+            store,
+            kind=kind,
+            template=template,
+            to=to,
+            params=params,
+            dedup=dedup,
+            priority=priority,
+            not_before=not_before,
+            progress_to=progress_to,
+            always_batch=False,
+        )
+        return queued
+
+    async def queue_batch(
+        self,
+        store: Store,
+        *,
+        kind: str,
+        template: str,
+        to: Iterable[Member | Recipient],
+        params: dict[str, Any] | None = None,
+        dedup: str | None = None,
+        priority: Priority = Priority.NOTICE,
+        not_before: datetime | None = None,
+        progress_to: tuple[int, str] | None = None,
+        always_batch: bool = True,
+    ) -> tuple[int | None, int]:
+        """As :meth:`queue`, as one batch even for one recipient (a story's figures are
+        counted by its batch); returns (batch id, how many were queued)."""
         now = self.clock.now()
         messages: list[QueuedMessage] = []
         for recipient in to:
@@ -79,11 +110,11 @@ class Outbox:
                 chat_id, member_id, extra = recipient.telegram_id, recipient.id, None
             key = f"{dedup}:{chat_id}" if dedup else None
             messages.append(QueuedMessage(chat_id, member_id, extra, key))
-        if not messages:
-            return 0
+        if not messages and not always_batch:
+            return None, 0
         batch_id = None
         row_params: dict[str, Any] | None = params
-        if len(messages) > 1:
+        if len(messages) > 1 or always_batch:
             show = progress_to if progress_to and len(messages) > PROGRESS_FROM else None
             batch_id = await store.outbox.create_batch(
                 kind=kind,
@@ -111,4 +142,4 @@ class Outbox:
             now=now,
         )
         store.after_commit(self.wake.set)
-        return queued
+        return batch_id, queued

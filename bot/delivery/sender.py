@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.clock import Clock
@@ -43,7 +43,7 @@ from bot.delivery.pacing import OUTBOX_CALL, Pacer, retry_seconds
 from bot.delivery.progress import ProgressReporter
 from bot.delivery.templates import Rows, render
 from bot.i18n import use_locale
-from bot.render.text import split_html
+from bot.render.text import MAX_CAPTION, split_html, visible_len
 from storage import Database
 from storage.db import Store
 from storage.outbox import OutboxRow
@@ -275,36 +275,29 @@ class Sender:
 
     # Sending one ----------------------------------------------------------------------------
 
-    def _render(self, row: OutboxRow, batch_params: dict[str, Any]) -> tuple[str, Rows | None]:
+    def _render(
+        self, row: OutboxRow, batch_params: dict[str, Any]
+    ) -> tuple[str, Rows | None, str | None]:
+        """The text, the buttons, and a photo's file id when the message carries one."""
         params = {**batch_params, **row.params}
         # A member's language as it is now; for another chat, the one it was queued in.
         with use_locale(row.language or params.get("locale")):
-            return render(row.template, params)
+            text, rows = render(row.template, params)
+        return text, rows, params.get("photo")
 
     async def _send(self, row: OutboxRow) -> Outcome:
         try:
             batch_params = await self._batch_params(row.batch_id)
-            text, rows = self._render(row, batch_params)
+            text, rows, photo = self._render(row, batch_params)
         except Exception as error:  # a template that cannot render this row: never retried
             log.exception("outbox: cannot render row %s (%s)", row.id, row.template)
             return Outcome(row, error=f"render: {error!r}"[:300], permanent=True)
         kwargs: dict[str, Any] = {}
         if self.paid_broadcast:
             kwargs["allow_paid_broadcast"] = True
-        # A long notice (a lead-in of thousands of characters) goes in parts, the buttons on
-        # the last; never cut inside a tag.
-        parts = split_html([text])
         started = time.monotonic()
         try:
-            for index, part in enumerate(parts):
-                last = index == len(parts) - 1
-                message = await self.bot.send_message(
-                    row.chat_id,
-                    part,
-                    rate_limit_args=OUTBOX_CALL,
-                    reply_markup=markup(rows) if last else None,
-                    **kwargs,
-                )
+            message = await self._deliver(row.chat_id, text, rows, photo, kwargs)
         except RetryAfter as error:
             return Outcome(row, retry_after=retry_seconds(error.retry_after), error="429")
         except Forbidden as error:
@@ -315,6 +308,47 @@ class Sender:
             return Outcome(row, error=f"{type(error).__name__}: {error.message}"[:300])
         self._latencies.append(time.monotonic() - started)
         return Outcome(row, message_id=message.message_id)
+
+    async def _deliver(
+        self, chat_id: int, text: str, rows: Rows | None, photo: str | None, kwargs: dict
+    ) -> Message:
+        """Send one rendered message. A long one (a lead-in of thousands of characters, a
+        story) goes in parts, never cut inside a tag, the buttons on the last. A photo
+        carries the text as its caption when it fits Telegram's caption limit, and goes
+        first on its own otherwise."""
+        if photo and visible_len(text) <= MAX_CAPTION:
+            return await self.bot.send_photo(
+                chat_id,
+                photo,
+                caption=text,
+                rate_limit_args=OUTBOX_CALL,
+                reply_markup=markup(rows),
+                **kwargs,
+            )
+        calls = 0  # the first call was paced when the row was chosen; the others wait here
+        if photo:
+            await self.bot.send_photo(chat_id, photo, rate_limit_args=OUTBOX_CALL, **kwargs)
+            calls += 1
+        parts = split_html([text])
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            if calls:
+                await self._extra_call(chat_id)
+            calls += 1
+            message = await self.bot.send_message(
+                chat_id,
+                part,
+                rate_limit_args=OUTBOX_CALL,
+                reply_markup=markup(rows) if last else None,
+                **kwargs,
+            )
+        return message
+
+    async def _extra_call(self, chat_id: int) -> None:
+        """A second part of one message counts toward the overall rate like any send."""
+        while (wait := self.pacer.next_free_in()) > 0:  # noqa: ASYNC110 (time refills it)
+            await asyncio.sleep(wait)
+        self.pacer.record(chat_id)
 
     async def _batch_params(self, batch_id: int | None) -> dict[str, Any]:
         if batch_id is None or self.progress is None:

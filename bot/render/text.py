@@ -26,6 +26,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 MAX_MESSAGE = 4096  # Telegram's limit on a message's text, in UTF-16 code units
+MAX_CAPTION = 1024  # and on a photo's caption
 
 # Characters XML 1.0 cannot hold (C0 controls but tab, newline and carriage return; the
 # non-characters U+FFFE/U+FFFF; lone surrogates), and the other invisible controls (DEL, C1)
