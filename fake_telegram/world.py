@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from fake_telegram.html import command_entities
+from fake_telegram.html import command_entities, parse_html
 from fake_telegram.types import (
     DEFAULT_BOT_FIRST_NAME,
     DEFAULT_BOT_USERNAME,
@@ -120,16 +120,17 @@ class World:
         *,
         chat_id: int | None = None,
         reply_to: BotMessage | int | None = None,
+        html: bool = False,
     ) -> JSONDict:
         """The user sends ``text``; returns the enqueued Update.
 
         Commands ("/start", "/start@bot") get bot_command entities as Telegram adds them.
-        ``reply_to`` makes it a reply (e.g. to a ForceReply prompt).
+        ``reply_to`` makes it a reply (e.g. to a ForceReply prompt). ``html=True`` reads
+        ``text`` as what the user formatted in their app (<b>, <i>, <a href>...): the bot
+        gets the plain text and its entities, as Telegram sends them.
         """
         user, chat = self._sender(user_id, chat_id)
-        fields: JSONDict = {"text": text}
-        if entities := command_entities(text):
-            fields["entities"] = entities
+        fields = _formatted("text", text, html)
         message = self._add_user_message(user, chat, "text", fields, reply_to)
         return self.enqueue_update("message", message)
 
@@ -152,6 +153,27 @@ class World:
             if entities := command_entities(caption):
                 fields["caption_entities"] = entities
         message = self._add_user_message(user, chat, "document", fields, None, stored)
+        return self.enqueue_update("message", message)
+
+    def send_photo(
+        self,
+        user_id: int,
+        content: bytes,
+        *,
+        caption: str | None = None,
+        html: bool = False,
+        chat_id: int | None = None,
+    ) -> JSONDict:
+        """The user sends a photo (``html``: the caption as formatted in their app)."""
+        user, chat = self._sender(user_id, chat_id)
+        stored = self.store_file("photos", "photo.jpg", "image/jpeg", content)
+        fields: JSONDict = {"photo": stored.photo_sizes()}
+        if caption is not None:
+            caption_fields = _formatted("caption", caption, html)
+            fields["caption"] = caption_fields["caption"]
+            if "entities" in caption_fields:
+                fields["caption_entities"] = caption_fields["entities"]
+        message = self._add_user_message(user, chat, "photo", fields, None, stored)
         return self.enqueue_update("message", message)
 
     def press_button(
@@ -509,3 +531,16 @@ class World:
         chat_id = stored.data["chat"]["id"]
         self._events.setdefault(chat_id, []).append(stored.snapshot(edited=edited))
         self._changed.fire()
+
+
+def _formatted(field_name: str, text: str, html: bool) -> JSONDict:
+    """A user's text or caption with its entities: commands always, formatting when ``html``."""
+    if html:
+        plain, entities = parse_html(text)
+        entities = sorted(entities + command_entities(plain), key=lambda e: e["offset"])
+    else:
+        plain, entities = text, command_entities(text)
+    fields: JSONDict = {field_name: plain}
+    if entities:
+        fields["entities"] = entities
+    return fields

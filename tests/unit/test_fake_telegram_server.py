@@ -1111,3 +1111,23 @@ async def test_enforced_flood_limits_answer_429() -> None:
             with pytest.raises(RetryAfter):  # a fourth message within the second
                 await bot.send_message(4, "một")
         assert limits.hits == 2
+
+
+async def test_formatted_text_and_photos_from_users_arrive_as_telegram_sends_them(
+    server: FakeTelegramServer, bot: telegram.Bot
+) -> None:
+    server.send_text(AN, 'Gương <b>sáng</b> ở <a href="https://example.vn">ấp</a> 😀', html=True)
+    server.send_photo(
+        AN, b"\x89PNG\r\n\x1a\n" + b"\0" * 16, caption="<i>Ảnh</i> /nominate", html=True
+    )
+    text_update, photo_update = await bot.get_updates()
+    message = text_update.message
+    assert message is not None and message.text == "Gương sáng ở ấp 😀"
+    assert [e.type for e in message.entities] == [MessageEntity.BOLD, MessageEntity.TEXT_LINK]
+    assert message.text_html == 'Gương <b>sáng</b> ở <a href="https://example.vn">ấp</a> 😀'
+    photo = photo_update.message
+    assert photo is not None and photo.photo and photo.caption == "Ảnh /nominate"
+    assert photo.caption_html == "<i>Ảnh</i> /nominate"
+    assert MessageEntity.BOT_COMMAND in [e.type for e in photo.caption_entities]
+    file = await photo.photo[-1].get_file()
+    assert bytes(await file.download_as_bytearray()).startswith(b"\x89PNG")
