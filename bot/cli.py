@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot import i18n
+from bot import cli_board, i18n
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserFacingError
 from bot.i18n import N_
@@ -158,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     attendance.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD")
     attendance.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     attendance.add_argument("--out", type=Path, required=True, help="the file to write")
+    cli_board.add_parsers(commands)
     return parser
 
 
@@ -387,6 +388,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("outbox", "status"): outbox_status,
         ("outbox", "retry"): outbox_retry,
     }
+    handlers.update(cli_board.handlers(args, services))
     key = (args.command, getattr(args, "db_command", None) or getattr(args, "sub", None))
     try:
         await db.connect()

@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from bot.i18n import N_
+from bot.i18n import N_, format_datetime
+from bot.parsing import parse_datetime
 from bot.rules.access import Actor, Role, has_role_over, scope_units
 from bot.rules.organisation import MASS_ORG
 from bot.rules.stories import (
@@ -37,6 +38,7 @@ from storage.stories import PublicChannel, StoryRecord
 BOARD = frozenset({Role.PROPAGANDA})
 
 EDITABLE = ("draft", "scheduled")
+SCHEDULE_AHEAD = timedelta(days=400)
 
 
 @dataclass(frozen=True)
@@ -244,12 +246,29 @@ class StoryService:
     async def send_now(self, actor: Actor, story_id: int) -> StoryRecord:
         return await self._send(actor, story_id, None)
 
-    async def schedule(self, actor: Actor, story_id: int, at: datetime) -> StoryRecord:
+    def parse_send_at(self, text: str) -> datetime:
+        """A typed date and time to send at ("20/3 19:30", "20/03/2026 19:30"), read in the
+        organisation's time zone; it must lie ahead, within a year."""
+        moment = parse_datetime(text, tz=self.clock.tz, default_year=self.clock.today().year)
+        if moment <= self.clock.now():
+            raise InvalidInput(
+                N_(
+                    "{when} is already past. Please send a date and time ahead, like "
+                    "25/03/2026 07:30."
+                ),
+                when=format_datetime(moment),
+            )
+        return self._check_send_at(moment)
+
+    def _check_send_at(self, at: datetime) -> datetime:
         if at <= self.clock.now():
             raise InvalidInput(N_("That time has passed. Please choose a time ahead."))
-        if at - self.clock.now() > timedelta(days=400):
+        if at - self.clock.now() > SCHEDULE_AHEAD:
             raise InvalidInput(N_("A story can be scheduled up to a year ahead."))
-        return await self._send(actor, story_id, at)
+        return at
+
+    async def schedule(self, actor: Actor, story_id: int, at: datetime) -> StoryRecord:
+        return await self._send(actor, story_id, self._check_send_at(at))
 
     async def _send(self, actor: Actor, story_id: int, at: datetime | None) -> StoryRecord:
         now = self.clock.now()

@@ -10,6 +10,7 @@ import os
 import re
 import sqlite3
 import threading
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -503,3 +504,84 @@ def test_outbox_status_and_retry(cli, loaded) -> None:
     assert "Lỗi (invitation): 1 × Chat not found" in out
     assert cli("outbox", "retry", "--failed")[1].startswith("Đã xếp lại hàng đợi: 1.")
     assert "invitation\t2\t0\t1\t0\t0" in cli("outbox", "status")[1]
+
+
+# The propaganda board ------------------------------------------------------------------------
+
+NEXT_YEAR = date.today().year + 1
+STORY_MD = """# Tấm gương vượt lũ
+
+Đồng chí **Nguyễn Văn A** đã giúp bà con <script>x</script> suốt ba tháng.
+"""
+
+
+def test_story_import_as_a_draft_a_schedule_or_now(cli, loaded: Path, tmp_path: Path) -> None:
+    story = tmp_path / "guong.md"
+    story.write_text(STORY_MD, encoding="utf-8")
+    code, out, err = cli("story", "import", str(story), "--unit", "QU-BT")
+    assert (code, err) == (EXIT_OK, "")
+    assert "Bài 1" in out or "Story 1" in out
+    [(title, body, status, audience)] = query(
+        loaded, "SELECT title, body, status, audience FROM stories"
+    )
+    assert title == "Tấm gương vượt lũ" and status == "draft"
+    assert body == (
+        "Đồng chí <b>Nguyễn Văn A</b> đã giúp bà con &lt;script&gt;x&lt;/script&gt; suốt ba tháng."
+    )
+    assert '"kind": "scope"' in audience
+    code, out, _ = cli(
+        "story",
+        "import",
+        str(story),
+        "--unit",
+        "QU-BT",
+        "--audience",
+        "units:CB-BT1,CB-BT2",
+        "--at",
+        f"01/01/{NEXT_YEAR} 07:30",
+        "--tag",
+        "good_deed",
+    )
+    assert code == EXIT_OK
+    [(status, send_at)] = query(loaded, "SELECT status, send_at FROM stories WHERE id = 2")
+    assert status == "scheduled" and send_at.startswith(f"{NEXT_YEAR}-01-01T00:30")
+    code, _, _ = cli(
+        "story", "import", str(story), "--unit", "QU-BT", "--now", "--audience", "role:secretary"
+    )
+    assert code == EXIT_OK
+    assert query(loaded, "SELECT status FROM stories WHERE id = 3") == [("sent",)]
+
+
+def test_story_import_refuses_bad_input_and_writes_nothing(
+    cli, loaded: Path, tmp_path: Path
+) -> None:
+    untitled = tmp_path / "untitled.md"
+    untitled.write_text("Chỉ có nội dung, không có tiêu đề ở đầu.", encoding="utf-8")
+    binary = tmp_path / "binary.md"
+    binary.write_bytes(b"\xff\xfe\x00bad")
+    story = tmp_path / "ok.md"
+    story.write_text(STORY_MD, encoding="utf-8")
+    for argv in (
+        (str(untitled), "--unit", "QU-BT"),
+        (str(binary), "--unit", "QU-BT"),
+        (str(tmp_path / "missing.md"), "--unit", "QU-BT"),
+        (str(story), "--unit", "NOPE"),
+        (str(story), "--unit", "QU-BT", "--audience", "units:CB-HL1"),  # outside QU-BT
+        (str(story), "--unit", "QU-BT", "--audience", "everyone"),
+        (str(story), "--unit", "QU-BT", "--at", "01/01/2001 07:30"),
+    ):
+        code, _out, err = cli("story", "import", *argv)
+        assert code == EXIT_FAILED, argv
+        assert err.strip() and "Traceback" not in err, argv
+    assert query(loaded, "SELECT COUNT(*) FROM stories") == [(0,)]
+    assert query(loaded, "SELECT COUNT(*) FROM outbox") == [(0,)]
+
+
+def test_channels_add_list_remove(cli, loaded: Path) -> None:
+    assert cli("channel", "list")[1].strip()
+    code, out, _ = cli("channel", "add", "-1001234", "--title", "Học tập và làm theo Bác")
+    assert code == EXIT_OK and "-1001234" in out
+    assert cli("channel", "list")[1] == "-1001234\tHọc tập và làm theo Bác\n"
+    assert cli("channel", "remove", "-1001234")[0] == EXIT_OK
+    assert "-1001234" in cli("channel", "remove", "-1001234")[1]
+    assert "-1001234" not in cli("channel", "list")[1]
