@@ -15,6 +15,7 @@ can be killed.
    a bare ``bot.send_message`` loop on the same fake server, in the same run; peak RSS.
 
     .venv/bin/python bench/broadcast.py [--recipients 10000] [--parts paced killed overhead]
+        [--story]  (a story to RECIPIENTS members through the story service)
 """
 
 from __future__ import annotations
@@ -65,6 +66,50 @@ async def queue(db_path: Path, recipients: int) -> float:
                 params={"text": ""},
             )
         return time.perf_counter() - started
+
+
+STORY_BODY = (
+    "Đồng chí <b>Nguyễn Văn An</b>, bí thư chi bộ khu vực 1, suốt ba tháng mùa lũ đã cùng "
+    "bà con gia cố đê bao, đưa người già và trẻ nhỏ đến nơi an toàn, và vận động quyên góp "
+    "<i>hơn 200 triệu đồng</i> giúp các hộ bị thiệt hại. " * 6
+).strip()
+
+
+async def queue_story(db_path: Path, recipients: int) -> float:
+    """An organisation of ``recipients`` members (10 committees of 10 cells), every one on
+    Telegram, and one story to all of them sent through the story service; returns the
+    seconds the sending (one transaction) took."""
+    from bot.cli_board import OPERATOR
+    from bot.services.notifications import NotificationService
+    from bot.services.organisation import OrganisationService
+    from bot.services.stories import StoryService
+
+    units = ["code,name,kind,parent_code", "TU,Thành ủy Phù Sa,city_committee,"]
+    for d in range(10):
+        units.append(f"DU{d},Đảng ủy phường {d},committee,TU")
+        units += [f"CB{d}-{c},Chi bộ khu vực {d}-{c},cell,DU{d}" for c in range(10)]
+    members = ["code,full_name,unit_code,status,position,is_head,language,telegram_id"]
+    members += [
+        f"DV{n:06d},Đảng viên {n},CB{n % 10}-{n // 10 % 10},official,,false,vi,{FIRST + n}"
+        for n in range(recipients)
+    ]
+    async with Database(db_path) as db:
+        clock = Clock(UTC)
+        organisation = OrganisationService(db, clock)
+        await organisation.import_units("\n".join(units).encode(), actor="bench")
+        await organisation.import_members("\n".join(members).encode(), actor="bench")
+        stories = StoryService(db, clock, NotificationService(clock))
+        async with db.read() as store:
+            root = await store.units.by_code("TU")
+        assert root is not None
+        story = await stories.create_draft(
+            OPERATOR, unit_id=root.id, title="Tấm gương vượt lũ", body=STORY_BODY, tag="model"
+        )
+        started = time.perf_counter()
+        sent = await stories.send_now(OPERATOR, story.id)
+        took = time.perf_counter() - started
+        assert sent.recipients == recipients, sent.recipients
+        return took
 
 
 def env_for(server: FakeTelegramServer, db_path: Path) -> dict[str, str]:
@@ -149,7 +194,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
-async def paced(recipients: int, kill_at: float | None, ask: bool = True) -> None:
+async def paced(
+    recipients: int, kill_at: float | None, ask: bool = True, story: bool = False
+) -> None:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         db_path = folder / "bench.sqlite3"
@@ -158,8 +205,15 @@ async def paced(recipients: int, kill_at: float | None, ask: bool = True) -> Non
                 server.add_user(FIRST + n, f"N{n}")
             for asker in ASKERS:
                 server.add_user(asker, f"A{asker}", language_code="vi")
-            took = await queue(db_path, recipients)
-            print(f"  queued {recipients} messages in one transaction: {took * 1000:.0f} ms")
+            if story:
+                took = await queue_story(db_path, recipients)
+                print(
+                    f"  a story ({len(STORY_BODY)} characters, with its button) sent to "
+                    f"{recipients} members: queued in {took * 1000:.0f} ms"
+                )
+            else:
+                took = await queue(db_path, recipients)
+                print(f"  queued {recipients} messages in one transaction: {took * 1000:.0f} ms")
             limits = server.enforce_limits(overall=30, per_chat=1.0)
             env = env_for(server, db_path)
             process = await start_bot(env, folder)
@@ -312,6 +366,12 @@ async def main() -> None:
         default=["alone", "paced", "killed", "overhead"],
         help="which parts to run",
     )
+    parser.add_argument(
+        "--story",
+        action="store_true",
+        help="send a story through the story service (its audience, template and button) "
+        "instead of short plain messages queued directly",
+    )
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
@@ -319,13 +379,13 @@ async def main() -> None:
     )
     if "alone" in args.parts:
         print("paced, as deployed, nobody else using the bot meanwhile:")
-        await paced(args.recipients, kill_at=None, ask=False)
+        await paced(args.recipients, kill_at=None, ask=False, story=args.story)
     if "paced" in args.parts:
         print("paced, as deployed (30 msg/s), Telegram's limits enforced by the fake server:")
-        await paced(args.recipients, kill_at=None)
+        await paced(args.recipients, kill_at=None, story=args.story)
     if "killed" in args.parts:
         print("the same, killed with SIGKILL at about half:")
-        await paced(args.recipients, kill_at=0.5)
+        await paced(args.recipients, kill_at=0.5, story=args.story)
     if "overhead" in args.parts:
         print("engine overhead, limits lifted:")
         await overhead(args.recipients)
