@@ -93,6 +93,8 @@ class ProgressReporter:
             if batch is None or batch.finished:
                 continue
             done = not counts.get("queued") and not counts.get("sending")
+            if batch.progress_message_id is None and set(counts) <= {"queued"}:
+                continue  # not begun (a story scheduled for later): nothing to show yet
             if batch.progress_chat_id is None:
                 if done:
                     await self._finish(batch)

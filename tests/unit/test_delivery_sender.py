@@ -219,3 +219,19 @@ async def test_a_fan_out_shows_its_progress_and_a_summary(
     assert to_77[0].endswith("/ 40 đã gửi · 0 đã chặn bot · 0 lỗi")
     assert to_77[-1].startswith("Đã gửi xong") and "40 / 40 đã gửi" in to_77[-1]
     assert len([m for m in bot.sent if m.chat_id != 77]) == 40
+
+
+async def test_a_fan_out_scheduled_for_later_shows_no_progress_until_it_begins(
+    db: Database, clock, sender: Sender, ticker
+) -> None:
+    later = clock.now() + timedelta(days=2)
+    await _queue(db, clock, list(range(300, 320)), progress_to=(77, "vi"), not_before=later)
+    for _ in range(10):  # the sender looks at open batches every few seconds
+        ticker.now += 5
+        await sender.step()
+    bot: FakeBot = sender.bot  # type: ignore[assignment]
+    assert bot.sent == [] and bot.edits == []
+    clock.moment = later
+    await _drain(sender, ticker, rounds=40)
+    to_77 = [m.text for m in bot.sent if m.chat_id == 77]
+    assert to_77 and to_77[-1].startswith("Đã gửi xong") and "20 / 20 đã gửi" in to_77[-1]
