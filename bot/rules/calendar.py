@@ -13,7 +13,7 @@ day of that February), so it is never skipped.
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from functools import cache
 
@@ -46,9 +46,10 @@ def hung_kings_day(year: int) -> date | None:
     """The solar date of Giỗ Tổ Hùng Vương in ``year``; None where the holidays package has no
     date (before 2007, when it became a public holiday, or beyond its lunar tables)."""
     try:
-        found = holidays.Vietnam(years=year, language="en_US")
+        found = holidays.country_holidays("VN", years=year, language="en_US")
     except (NotImplementedError, ValueError):  # pragma: no cover - outside the package's range
         return None
+    # The "(observed)" day off, when the day falls on a weekend, is not the day itself.
     days = [day for day, name in found.items() if name == _HUNG_KINGS_NAME]
     return min(days) if days else None
 
@@ -84,8 +85,34 @@ def is_round(count: int | None) -> bool:
     return count is not None and count % ROUND_EVERY == 0
 
 
-def reminder_day(on: date, remind_days: int) -> date:
-    return on - timedelta(days=remind_days)
+REMIND_AT = time(8, 0)  # local time the board is reminded
+
+
+def reminder_at(on: date, remind_days: int, tz: tzinfo) -> datetime:
+    """08:00 local time, ``remind_days`` before the day."""
+    return datetime.combine(on - timedelta(days=remind_days), REMIND_AT, tzinfo=tz)
+
+
+def ordinal_en(count: int) -> str:
+    """1st, 2nd, 3rd, 4th ... 11th, 12th, 13th ... 21st, 96th."""
+    teens = 10 <= count % 100 <= 20
+    suffix = "th" if teens else {1: "st", 2: "nd", 3: "rd"}.get(count % 10, "th")
+    return f"{count}{suffix}"
+
+
+def day_name(name_vi: str, name_en: str, locale: str) -> str:
+    """The name in the reader's language; the Vietnamese one when there is no English."""
+    return name_en if locale == "en" and name_en else name_vi
+
+
+def anniversary_text(name: str, count: int | None, locale: str) -> str:
+    """ "96 năm Ngày thành lập Đảng ..." in Vietnamese, "96th anniversary of ..." in English;
+    the bare name when there is no count (no year of origin)."""
+    if count is None:
+        return name
+    if locale == "en":
+        return f"{ordinal_en(count)} anniversary of {name}"
+    return f"{count} năm {name}"
 
 
 # What a board types ---------------------------------------------------------------------------

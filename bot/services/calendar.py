@@ -6,8 +6,7 @@ migration); a unit's own day (a sector's founding day) is seen by the members of
 and of the units below it, and by the boards above it. Administrators see every day.
 
 Who changes a day: a unit's day, the propaganda board of that unit or above it (as for
-stories); an organisation-wide day, an administrator or the board of a top unit (one with no
-unit above it), since it concerns every board.
+stories), and administrators; an organisation-wide day (the seeded ones), administrators.
 
 Reminders (:mod:`bot.services.calendar_reminders`) are rows in the outbox, queued in the
 transaction of the change that calls for them, so they survive restarts and are sent once.
@@ -24,8 +23,9 @@ from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.i18n import N_
 from bot.rules import calendar as rules
 from bot.rules.access import Actor, Role, has_role_over, scope_units
+from bot.rules.stories import current_status
 from bot.services.audit import audit
-from bot.services.calendar_reminders import Reminders, in_effect
+from bot.services.calendar_reminders import Reminders
 from bot.services.notifications import NotificationService
 from bot.services.stories import StoryService
 from storage import Database
@@ -36,6 +36,7 @@ from storage.stories import StoryRecord
 
 BOARD = frozenset({Role.PROPAGANDA})
 LIST_SIZE = 8
+CANDIDATES = 20
 MORNING = time(7, 0)  # a draft attached to a day is scheduled for 07:00 on the day
 
 
@@ -87,10 +88,8 @@ class _Scope:
         )
 
     def sees_story(self, attachment: Attachment) -> bool:
-        path = attachment.story_unit_path
-        return any(u.path.startswith(path) for u in self.member_units) or any(
-            path.startswith(b.path) or b.path.startswith(path) for b in self.board_units
-        )
+        """The board sees the stories of its own units (their status is its business)."""
+        return any(attachment.story_unit_path.startswith(b.path) for b in self.board_units)
 
 
 class CalendarService:
@@ -120,13 +119,6 @@ class CalendarService:
             actor.is_registered and any(Role(g.role) in BOARD for g in actor.grants)
         )
 
-    @staticmethod
-    def _top_board(actor: Actor) -> bool:
-        return actor.is_admin or (
-            actor.is_registered
-            and any(Role(g.role) in BOARD and g.unit.parent_id is None for g in actor.grants)
-        )
-
     def _visible(self, actor: Actor, day: CalendarDay, unit: Unit | None) -> bool:
         if day.organisation_wide or actor.is_admin:
             return True
@@ -134,7 +126,7 @@ class CalendarService:
 
     def _may_manage(self, actor: Actor, day: CalendarDay, unit: Unit | None) -> bool:
         if day.organisation_wide:
-            return self._top_board(actor)
+            return actor.is_admin
         return unit is not None and has_role_over(actor, BOARD, unit)
 
     def _check_manage(self, actor: Actor, day: CalendarDay, unit: Unit | None) -> None:
@@ -143,8 +135,8 @@ class CalendarService:
         if day.organisation_wide or unit is None:
             raise AccessDenied(
                 N_(
-                    "Only an administrator or the propaganda board of the top unit can change "
-                    "the days of the whole organisation. Send /calendar to see the days."
+                    "Only an administrator can change the days of the whole organisation. "
+                    "Send /calendar to see the days."
                 )
             )
         raise AccessDenied(
@@ -204,13 +196,12 @@ class CalendarService:
     def _with_stories(
         self, actor: Actor, occurrence: Occurrence, attached: Iterable[Attachment]
     ) -> Occurrence:
-        now, scope = self.clock.now(), self._scope(actor)
+        scope = self._scope(actor)
         mine = tuple(
             a
             for a in attached
             if a.day_id == occurrence.day.id
             and a.year == occurrence.on.year
-            and in_effect(a, now)
             and (actor.is_admin or scope.sees_story(a))
         )
         return Occurrence(
@@ -222,6 +213,10 @@ class CalendarService:
             mine,
             occurrence.manageable,
         )
+
+    def story_status(self, attachment: Attachment) -> str:
+        """An attached story's status now (a scheduled one whose time has come is sent)."""
+        return current_status(attachment.status, attachment.send_at, self.clock.now())
 
     async def get(self, actor: Actor, day_id: int) -> Occurrence:
         """One day the actor can see, as it falls next."""
@@ -248,21 +243,17 @@ class CalendarService:
 
     # The board's days -------------------------------------------------------------------------
 
-    async def add_choices(self, actor: Actor) -> AddChoices:
+    def add_choices(self, actor: Actor) -> AddChoices:
         """Where the actor may add a day; AccessDenied when nowhere."""
-        if actor.is_admin:
-            async with self.db.read() as store:
-                roots = [u for u in await store.units.all() if u.parent_id is None]
-            return AddChoices(True, roots)
         units = scope_units(actor, BOARD) if actor.is_registered else []
-        if not units:
+        if not units and not actor.is_admin:
             raise AccessDenied(
                 N_(
                     "Only the propaganda board can add a day to the calendar. "
                     "Send /calendar to see the days."
                 )
             )
-        return AddChoices(self._top_board(actor), units)
+        return AddChoices(actor.is_admin, units)
 
     async def add(
         self,
@@ -313,7 +304,7 @@ class CalendarService:
                 created_by=actor.member.id if actor.member else None,
                 now=self.clock.now(),
             )
-            await self.reminders.sync(store, [created])
+            await self.reminders.sync(store, [created], catch_up=True)
             await audit(
                 store,
                 actor,
@@ -359,10 +350,8 @@ class CalendarService:
             changed = await store.calendar.get(day.id)
             assert changed is not None
             await self.reminders.withdraw(store, day.id)
-            await self.reminders.sync(store, [changed])
-            await audit(
-                store, actor, "calendar.edit", day.id, fields=",".join(sorted(fields))
-            )
+            await self.reminders.sync(store, [changed], catch_up=True)
+            await audit(store, actor, "calendar.edit", day.id, fields=",".join(sorted(fields)))
         return changed
 
     async def remove(self, actor: Actor, day_id: int) -> CalendarDay:
@@ -467,9 +456,7 @@ class CalendarService:
                 self.clock.now(),
             )
             await self.reminders.sync(store, [day])
-            await audit(
-                store, actor, "calendar.attach", day.id, story=story.id, year=plan.on.year
-            )
+            await audit(store, actor, "calendar.attach", day.id, story=story.id, year=plan.on.year)
         return AttachPlan(day, plan.on, story, plan.status, plan.schedule_at, attached=new)
 
     # Reminders --------------------------------------------------------------------------------
@@ -480,3 +467,26 @@ class CalendarService:
         how many were queued; running it twice queues nothing the second time."""
         async with self.db.write() as store:
             return await self.reminders.sync(store, await store.calendar.active())
+
+    async def candidates(self, actor: Actor, day_id: int) -> tuple[Occurrence, list[StoryRecord]]:
+        """The board's stories that may be attached to the day's next occurrence: drafts,
+        and stories scheduled to go out by the day."""
+        occurrence = await self.get(actor, day_id)
+        if not self.is_board(actor):
+            raise AccessDenied(
+                N_(
+                    "Only the propaganda board can attach a story to a day. "
+                    "Send /calendar to see the days."
+                )
+            )
+        attached = {a.story_id for a in occurrence.stories}
+        found = []
+        for story in await self.stories.list(actor, limit=CANDIDATES):
+            status = self.stories.status(story)
+            if story.id in attached or status not in ("draft", "scheduled"):
+                continue
+            late = story.send_at and story.send_at.astimezone(self.clock.tz).date() > occurrence.on
+            if status == "scheduled" and late:
+                continue
+            found.append(story)
+        return occurrence, found
