@@ -14,7 +14,7 @@ from babel import Locale
 from babel.dates import format_date as babel_format_date
 
 from bot import callbacks as cb
-from bot.i18n import N_, current_locale, format_date, gettext, ngettext
+from bot.i18n import N_, current_locale, format_date, gettext
 from bot.render.session_notices import Notice
 from bot.rules import calendar as rules
 
@@ -32,13 +32,17 @@ def occasion(name_vi: str, name_en: str, count: int | None) -> str:
 def reminder(params: dict) -> Notice:
     on = date.fromisoformat(params["on"])
     days = int(params["days"])
-    text = ngettext(
-        "📅 <b>{occasion}</b> is in {days} day, on {date}.\n"
-        "Comrade, please prepare a story for it and attach it to the day.",
-        "📅 <b>{occasion}</b> is in {days} days, on {date}.\n"
-        "Comrade, please prepare a story for it and attach it to the day.",
-        days,
-    ).format(
+    if days == 1:
+        text = gettext(
+            "📅 <b>{occasion}</b> is tomorrow, {date}.\n"
+            "Comrade, please prepare a story for it and attach it to the day."
+        )
+    else:
+        text = gettext(
+            "📅 <b>{occasion}</b> is in {days} days, on {date}.\n"
+            "Comrade, please prepare a story for it and attach it to the day."
+        )
+    text = text.format(
         occasion=escape(occasion(params["name_vi"], params["name_en"], params.get("count"))),
         days=days,
         date=format_date(on, "long"),
@@ -71,8 +75,10 @@ def occurrence_lines(
         name = escape(occasion(item.day.name_vi, item.day.name_en, item.count))
         if item.days_left == 0:
             left = gettext("today")
+        elif item.days_left == 1:
+            left = gettext("tomorrow")
         else:
-            left = ngettext("in {n} day", "in {n} days", item.days_left).format(n=item.days_left)
+            left = gettext("in {n} days").format(n=item.days_left)
         line = f"• <b>{when}</b>, {left}\n  {name}"
         if item.unit is not None:
             line += f" — <i>{escape(item.unit.name)}</i>"

@@ -132,7 +132,14 @@ class CalendarService:
     def _check_manage(self, actor: Actor, day: CalendarDay, unit: Unit | None) -> None:
         if self._may_manage(actor, day, unit):
             return
-        if day.organisation_wide or unit is None:
+        self._check_place(actor, None if day.organisation_wide else unit)
+
+    @staticmethod
+    def _check_place(actor: Actor, unit: Unit | None) -> None:
+        """May the actor have days of ``unit`` (None: of the whole organisation)?"""
+        if actor.is_admin or (unit is not None and has_role_over(actor, BOARD, unit)):
+            return
+        if unit is None:
             raise AccessDenied(
                 N_(
                     "Only an administrator can change the days of the whole organisation. "
@@ -280,9 +287,7 @@ class CalendarService:
                 unit = await store.units.get(unit_id)
                 if unit is None:
                     raise NotFound(N_("This unit no longer exists."))
-            probe = CalendarDay(0, None, "", "", "solar", month, day, None, unit_id, 0, None,
-                                self.clock.now(), self.clock.now(), None)  # fmt: skip
-            self._check_manage(actor, probe, unit)
+            self._check_place(actor, unit)
             for other in await store.calendar.active():
                 if (other.unit_id, other.month, other.day, other.name_vi.casefold()) == (
                     unit_id,

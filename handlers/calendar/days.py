@@ -205,8 +205,8 @@ async def add_date(update: Update, context: CadreContext, draft: dict) -> int:
     await reply(
         update,
         gettext(
-            "In what year was it first marked (for example 1930)? The bot then says how many "
-            "years each anniversary marks. Send the year, or press Skip."
+            "In what year was it first marked (for example 1930)? Each anniversary then says how "
+            "many years it marks. Send the year, or press Skip."
         ),
         reply_markup=_skip_button(),
     )
@@ -271,7 +271,7 @@ def _summary_lines(draft: dict) -> list[str]:
         gettext("Name (English): {name}").format(name=h(draft.get("name_en") or dash)),
         gettext("Date: {date} every year").format(date=_date(draft)),
         gettext("Year of origin: {year}").format(year=draft.get("origin_year") or dash),
-        gettext("Reminder: {days} days before, at 08:00").format(days=draft["remind_days"])
+        gettext("Reminder: {days} day(s) before, at 08:00").format(days=draft["remind_days"])
         if draft["remind_days"]
         else gettext("Reminder: none"),
     ]
