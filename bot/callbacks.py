@@ -238,3 +238,4 @@ CAL_ADD_SAVE = Button("caln:save", choice("save", "redo"))
 CAL_EDIT_FIELD = Button(
     "caln:field", choice("name_vi", "name_en", "date", "origin_year", "remind_days")
 )
+CAL_EDIT_SAVE = Button("caln:edit", choice("save", "again"))

@@ -4,7 +4,7 @@
 Adding: the unit (when the person may add for several, or for the whole organisation), the
 Vietnamese name, the English name (may be skipped), the date DD/MM, the year of origin (may be
 skipped), how many days before to remind the board (7 unless changed); then a summary to
-confirm. Editing: one field at a time, saved when its new value is valid.
+confirm. Editing: one field at a time, its new value shown to confirm before it is saved.
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ EDIT_FLOW = flow.FlowSpec(EDIT, FLOW_WHAT, draft_keys=(EDIT_KEY,))
     ADD_CONFIRM,
     EDIT_FIELD,
     EDIT_VALUE,
-) = range(9)
+    EDIT_CONFIRM,
+) = range(10)
 UNITS_SHOWN = 20
 ORGANISATION = 0  # the unit button's id for "the whole organisation"
 
@@ -387,13 +388,24 @@ async def edit_field(update: Update, context: CadreContext, data: dict) -> int:
 
 
 def _change(context: CadreContext, field: str, text: str) -> dict[str, object]:
+    """The typed value, checked, as the service's change."""
     if field == "date":
         return {"date": rules.parse_day_month(text)}
     if field == "origin_year":
         return {"origin_year": _origin(context, text)}
     if field == "remind_days":
         return {"remind_days": _remind(text)}
-    return {field: text}
+    return {field: rules.clean_name(text, required=field == "name_vi")}
+
+
+def _shown(changes: dict[str, object]) -> str:
+    ((field, value),) = changes.items()
+    if field == "date":
+        day, month = value  # type: ignore[misc]
+        return f"{day:02d}/{month:02d}"
+    if value in (None, ""):
+        return "—"
+    return h(value)
 
 
 @step(EDIT, EDIT_KEY)
@@ -401,12 +413,36 @@ async def edit_value(update: Update, context: CadreContext, data: dict) -> int:
     field = data.get("field")
     if field not in FIELD_NAMES:
         return await _expired(update, context, EDIT)
-    try:
-        changes = _change(context, field, _text(update))
-        day = await context.services.calendar.edit(context.actor, data["day_id"], **changes)
-    except InvalidInput as error:
-        await reply(update, error.render_html())
+    ok, changes = await _take(update, lambda: _change(context, field, _text(update)))
+    if not ok:
         return EDIT_VALUE
+    data["value"] = _text(update)
+    await reply(
+        update,
+        gettext("Change «{field}» of day {id} to: <b>{value}</b>?").format(
+            field=gettext(FIELD_NAMES[field]), id=data["day_id"], value=_shown(changes)
+        ),
+        reply_markup=keyboard(
+            [
+                (gettext("Save"), cb.CAL_EDIT_SAVE("save")),
+                (gettext("Edit"), cb.CAL_EDIT_SAVE("again")),
+            ]
+        ),
+    )
+    return EDIT_CONFIRM
+
+
+@step(EDIT, EDIT_KEY, button=True)
+async def edit_save(update: Update, context: CadreContext, data: dict) -> int:
+    field = data.get("field")
+    if field not in FIELD_NAMES or "value" not in data:
+        return await _expired(update, context, EDIT)
+    if parse_button(cb.CAL_EDIT_SAVE, update) != ("save",):
+        await reply(update, gettext(QUESTIONS[field]))
+        return EDIT_VALUE
+    try:
+        changes = _change(context, field, data["value"])
+        day = await context.services.calendar.edit(context.actor, data["day_id"], **changes)
     except UserFacingError as error:
         await reply(update, error.render_html())
         return flow.close(context, EDIT)
@@ -463,6 +499,7 @@ def conversations(application: Application) -> list[ConversationHandler]:
         states={
             EDIT_FIELD: [CallbackQueryHandler(edit_field, pattern=cb.CAL_EDIT_FIELD.pattern)],
             EDIT_VALUE: [MessageHandler(text, edit_value)],
+            EDIT_CONFIRM: [CallbackQueryHandler(edit_save, pattern=cb.CAL_EDIT_SAVE.pattern)],
         },
         fallbacks=[CommandHandler("cancel", cancel_edit)],
     )

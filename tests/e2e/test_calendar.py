@@ -82,7 +82,7 @@ async def test_calendar_counts_the_years_and_reminds_the_board(
 
     # The board writes a draft, then attaches it from the reminder's button.
     (tmp_path / "story.md").write_text(STORY, encoding="utf-8")
-    code, out, err = await h.cli(
+    code, _, err = await h.cli(
         "story", "import", str(tmp_path / "story.md"), "--unit", "DU-NK", "--tag", "holiday"
     )
     assert code == 0, err
@@ -106,6 +106,18 @@ async def test_calendar_counts_the_years_and_reminds_the_board(
     seen = await h.say(BICH, "/calendar")
     assert "50 năm Ngày truyền thống phường Ninh Kiều" in seen.plain_text
     assert f"Bài viết {story_id}" not in seen.plain_text
+
+    # Editing shows the new value before it is saved.
+    fields = await h.say(GIANG, f"/calendar edit {day_id}")
+    question = await h.press(GIANG, fields, "Năm khởi đầu")
+    assert "năm khởi đầu" in question.plain_text.lower()
+    wrong = await h.say(GIANG, "2099")
+    assert "Năm khởi đầu phải từ 1000 đến 2026" in wrong.plain_text
+    check = await h.say(GIANG, "1975")
+    assert "1975" in check.plain_text
+    changed = await h.press(GIANG, check, "Lưu")
+    assert "Đã sửa ngày" in changed.plain_text
+    assert _one(h.db_path, "SELECT origin_year FROM calendar_days WHERE id = ?", day_id) == (1975,)
 
     # Removing asks first.
     ask = await h.say(GIANG, f"/calendar remove {day_id}")
