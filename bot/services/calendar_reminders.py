@@ -5,7 +5,9 @@ queued with a not-before time of 08:00 local, ``remind_days`` before the day. Th
 queued shortly ahead (within :data:`LEAD`) by a daily job and at start, and at once when a
 day is added or changed, so a day added late still gets its reminder. The dedup key keeps
 a sent reminder from being queued again. A reminder still queued is withdrawn when the day
-is removed or changed, or when a story is attached to the occurrence.
+is removed or changed, or, for the board members it concerns, when a story is attached to
+the occurrence: a story of a unit within a member's board scope (the city board's story
+for the Party's founding day does not excuse a district board from preparing its own).
 
 Who is reminded: for a day of the whole organisation, every member holding the propaganda
 role; for a unit's day, those holding it on that unit or a unit above it.
@@ -22,6 +24,7 @@ from bot.rules.stories import current_status
 from bot.services.notifications import NotificationService, Priority
 from storage.calendar import Attachment, CalendarDay
 from storage.db import Store
+from storage.records import Member
 
 LEAD = timedelta(hours=36)  # how far ahead the daily job queues (it runs every 24 hours)
 CATCH_UP = timedelta(days=2)  # the daily job also queues a reminder missed while stopped
@@ -69,33 +72,37 @@ class Reminders:
         if not wanted:
             return 0
         attached = await store.calendar.attachments((d.id, on.year) for d, on, _ in wanted)
-        prepared = {(a.day_id, a.year) for a in attached if in_effect(a, now)}
+        prepared: dict[tuple[int, int], list[str]] = {}
+        for attachment in attached:
+            if in_effect(attachment, now):
+                key = (attachment.day_id, attachment.year)
+                prepared.setdefault(key, []).append(attachment.story_unit_path)
         seats = await store.calendar.board_seats()
         units = await store.units.many({d.unit_id for d, _, _ in wanted if d.unit_id is not None})
         queued = 0
         for day, on, at in wanted:
             year = on.year
-            if (day.id, year) in prepared:
-                await self.withdraw(store, day.id)
-                continue
             unit = units.get(day.unit_id) if day.unit_id is not None else None
-            members = {
-                seat.member.id: seat.member
-                for seat in seats
-                if day.unit_id is None
-                or (unit is not None and unit.path.startswith(seat.unit_path))
-            }
-            keys = {
-                f"{prefix(day.id)}{year}:{m.telegram_id}"
-                for m in members.values()
-                if m.telegram_id is not None
-            }
+            stories = prepared.get((day.id, year), [])
+            members: dict[int, Member] = {}
+            covered: set[int] = set()
+            for seat in seats:
+                if day.unit_id is not None and (
+                    unit is None or not unit.path.startswith(seat.unit_path)
+                ):
+                    continue
+                members[seat.member.id] = seat.member
+                # A story of this board's units is attached: this board has prepared.
+                if any(path.startswith(seat.unit_path) for path in stories):
+                    covered.add(seat.member.id)
+            to = [m for m in members.values() if m.id not in covered]
+            keys = {f"{prefix(day.id)}{year}:{m.telegram_id}" for m in to if m.telegram_id}
             await store.outbox.withdraw_queued(prefix(day.id), keep=keys)
             queued += await self.notifications.queue(
                 store,
                 kind="reminder",
                 template="calendar.reminder",
-                to=list(members.values()),
+                to=to,
                 params={
                     "day_id": day.id,
                     "name_vi": day.name_vi,

@@ -226,3 +226,25 @@ async def test_attaching_a_story_schedules_it_and_withdraws_the_reminder(
         )
     with pytest.raises(AccessDenied):
         await board.calendar.plan_attach(member, day.id, story.id)
+
+
+async def test_a_board_attaching_to_a_national_day_excuses_only_itself(
+    board: Services, fake_bot: FakeBot
+) -> None:
+    board.clock.moment = datetime(2026, 1, 26, 9, 0, tzinfo=TZ)  # type: ignore[attr-defined]
+    assert await board.calendar.queue_reminders() == 2  # 3/2: both boards, on 27/01 at 08:00
+    party = next(d for d in await _active(board) if d.seed_key == "party_founding")
+    own = await actor_for(board, "DV010", IDS["DV010"])
+    story = await board.stories.create_draft(
+        own, unit_id=await _unit_id(board, "QU-BT"), title="Mừng Đảng, mừng Xuân", body=BODY,
+        tag="holiday",
+    )  # fmt: skip
+    done = await board.calendar.attach_story(own, party.id, story.id, schedule_draft=True)
+    assert done.story.send_at == datetime(2026, 2, 3, 7, 0, tzinfo=TZ)
+    assert [key for key, status, _ in await _queued(board, party.id)] == [
+        f"calendar:{party.id}:2026:{IDS['DV008']}"
+    ]  # QU-HL's board still has to prepare its own
+    board.clock.moment = datetime(2026, 1, 27, 8, 0, tzinfo=TZ)  # type: ignore[attr-defined]
+    assert await board.calendar.queue_reminders() == 0
+    assert len(fake_bot.to(IDS["DV008"])) == 1
+    assert fake_bot.to(IDS["DV010"]) == []
