@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import logging
 import warnings
+from datetime import time
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackContext,
+    ContextTypes,
+    Defaults,
+)
 
 from bot import i18n
 from bot.clock import Clock
@@ -18,6 +25,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.running import PACER_KEY, UNLIMITED, start_delivery, stop_delivery
 from bot.menus import set_default_menus
 from bot.persistence import SQLitePersistence
+from bot.services.calendar import CalendarService
 from bot.services.campaigns import CampaignService
 from bot.services.commitments import CommitmentService
 from bot.services.notifications import NotificationService
@@ -35,6 +43,8 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="If 'per_message=False'", module="handlers")
 
 BOT_USERNAME_KEY = "bot_username"
+CALENDAR_JOB = "calendar-reminders"
+CALENDAR_JOB_AT = time(0, 5)  # local: the reminders of the day are queued before 08:00
 
 
 def build_services(
@@ -43,6 +53,7 @@ def build_services(
     db = db or Database(settings.db_path)
     clock = clock or Clock(settings.tz)
     notifications = NotificationService(clock)
+    stories = StoryService(db, clock, notifications)
     return Services(
         settings=settings,
         db=db,
@@ -53,7 +64,8 @@ def build_services(
         campaigns=CampaignService(db, clock),
         commitments=CommitmentService(db, clock, notifications, settings.locality),
         sessions=SessionService(db, clock, notifications, settings.locality),
-        stories=StoryService(db, clock, notifications),
+        stories=stories,
+        calendar=CalendarService(db, clock, notifications, stories),
     )
 
 
@@ -120,7 +132,29 @@ async def _post_init(application: Application) -> None:
     await set_default_menus(application.bot)
     await after_start(application)
     await start_delivery(application, services, application.bot_data[PACER_KEY])
+    await start_calendar_reminders(application)
     log.info("cadrebot started as @%s", username)
+
+
+async def calendar_reminders(context: CallbackContext) -> None:
+    """Queue the calendar's reminders due soon (idempotent: the dedup keys hold)."""
+    queued = await services_of(context.application).calendar.queue_reminders()
+    if queued:
+        log.info("calendar: %s reminder(s) queued", queued)
+
+
+async def start_calendar_reminders(application: Application) -> None:
+    """Once at start (what came due while stopped), then every day shortly after midnight."""
+    services = services_of(application)
+    queued = await services.calendar.queue_reminders()
+    if queued:
+        log.info("calendar: %s reminder(s) queued at start", queued)
+    if application.job_queue is not None:
+        application.job_queue.run_daily(
+            calendar_reminders,
+            CALENDAR_JOB_AT.replace(tzinfo=services.settings.tz),
+            name=CALENDAR_JOB,
+        )
 
 
 async def _post_stop(application: Application) -> None:

@@ -226,3 +226,16 @@ SESSION_EXPORT = Button("ses:exp", FORMAT, ID, DATE, DATE)  # format, unit id, f
 # Stories -----------------------------------------------------------------------------------
 STORY_READ = Button("st:read", ID)  # story id: "read and learned"
 STORY_OPEN = Button("st:open", ID)  # story id: read a received story again
+
+# The commemorative calendar ----------------------------------------------------------------
+CAL_PICK = Button("cal:pick", ID)  # day id: list the board's stories to attach
+CAL_ATTACH = Button("cal:att", ID, ID)  # day id, story id: attach (a draft asks first)
+CAL_ATTACH_OK = Button("cal:attok", ID, ID)  # day id, story id: schedule the draft, attach
+CAL_REMOVE_OK = Button("cal:rmok", ID)  # day id: remove it
+CAL_ADD_UNIT = Button("caln:unit", ID)  # unit id (0: the whole organisation)
+CAL_SKIP = Button("caln:skip")  # an optional answer left out
+CAL_ADD_SAVE = Button("caln:save", choice("save", "redo"))
+CAL_EDIT_FIELD = Button(
+    "caln:field", choice("name_vi", "name_en", "date", "origin_year", "remind_days")
+)
+CAL_EDIT_SAVE = Button("caln:edit", choice("save", "again"))

@@ -76,6 +76,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("stories", N_("Stories of exemplary models sent to me"), private_only=True),
     CommandSpec(
+        "calendar",
+        N_("Commemorative days ahead; the propaganda board's days and stories"),
+        private_only=True,
+    ),
+    CommandSpec(
         "campaign", N_("Yearly campaigns: list, create, edit"), roles=frozenset({Role.ADMIN})
     ),
 )

@@ -12,6 +12,7 @@ from bot.rules.access import Actor
 if TYPE_CHECKING:
     from bot.clock import Clock
     from bot.config import Settings
+    from bot.services.calendar import CalendarService
     from bot.services.campaigns import CampaignService
     from bot.services.commitments import CommitmentService
     from bot.services.notifications import NotificationService
@@ -34,6 +35,7 @@ class Services:
     commitments: CommitmentService
     sessions: SessionService
     stories: StoryService
+    calendar: CalendarService
 
 
 SERVICES_KEY = "services"

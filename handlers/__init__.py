@@ -6,6 +6,7 @@ from telegram.ext import Application
 
 from bot.context import services_of
 from handlers import (
+    calendar,
     campaigns,
     commitments,
     common,
@@ -27,6 +28,7 @@ def register_handlers(application: Application) -> None:
     commitments.register(application)
     campaigns.register(application)
     stories.register(application)
+    calendar.register(application)
     common.register(application)
     errors.register(application)
 

@@ -63,6 +63,7 @@ class Store:
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
         from storage.audit import AuditRepository
+        from storage.calendar import CalendarRepository
         from storage.campaigns import CampaignRepository
         from storage.commitments import CommitmentRepository
         from storage.grading import GradingRepository
@@ -91,6 +92,7 @@ class Store:
         self.outbox = OutboxRepository(conn)
         self.grading = GradingRepository(conn)
         self.stories = StoryRepository(conn)
+        self.calendar = CalendarRepository(conn)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this write transaction has committed (not on rollback):

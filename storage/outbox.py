@@ -283,6 +283,35 @@ class OutboxRepository:
             (json.dumps(params, ensure_ascii=False), batch_id),
         )
 
+    async def keys_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Dedup key → status of every row whose key starts with ``prefix`` (the reminders of
+        one calendar day, say), whatever became of it."""
+        cursor = await self.conn.execute(
+            "SELECT dedup_key, status FROM outbox WHERE dedup_key >= ? AND dedup_key < ?",
+            (prefix, prefix + "\uffff"),
+        )
+        return {row[0]: row[1] for row in await cursor.fetchall()}
+
+    async def withdraw_queued(self, prefix: str, keep: Iterable[str] = ()) -> int:
+        """Delete the rows still queued whose dedup key starts with ``prefix``, but those in
+        ``keep``: messages no longer wanted (a reminder for a day moved or removed, or for a
+        story already prepared). Sent rows stay."""
+        kept = set(keep)
+        keys = [
+            key
+            for key, status in (await self.keys_with_prefix(prefix)).items()
+            if status == "queued" and key not in kept
+        ]
+        withdrawn = 0
+        for chunk in chunked(keys):
+            cursor = await self.conn.execute(
+                f"DELETE FROM outbox WHERE status = 'queued' AND dedup_key IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            withdrawn += cursor.rowcount
+        return withdrawn
+
     async def open_batches(self) -> list[int]:
         cursor = await self.conn.execute(
             "SELECT id FROM outbox_batches WHERE finished_at IS NULL AND progress_chat_id "

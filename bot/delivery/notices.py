@@ -11,7 +11,15 @@ from typing import Any
 
 from bot.delivery.codec import dump, load
 from bot.delivery.templates import Rendered, template
-from bot.render import commitment_notices, registration_notices, session_notices, story_notices
+from bot.render import (
+    calendar as calendar_notices,
+)
+from bot.render import (
+    commitment_notices,
+    registration_notices,
+    session_notices,
+    story_notices,
+)
 from bot.rules.grading import Grade
 from storage.records import Member, Unit
 from storage.sessions import Session
@@ -119,3 +127,11 @@ def _join_decision(p: dict[str, Any]) -> Rendered:
 @template("story")
 def _story(p: dict[str, Any]) -> Rendered:
     return story_notices.story(p["story"], public=bool(p.get("public")))
+
+
+# The commemorative calendar ----------------------------------------------------------------
+
+
+@template("calendar.reminder")
+def _calendar_reminder(p: dict[str, Any]) -> Rendered:
+    return calendar_notices.reminder(p)

@@ -264,9 +264,11 @@ async def _setup(h: Harness) -> None:
 SUBCOMMANDS = {
     "session": ("new", "show", "edit", "cancel", "checkin", "close", "minutes", "report"),
     "invite": ("unit", "unit CB-1"),
+    "calendar": ("add", "edit", "remove", "attach"),
 }
 SUBCOMMAND_ARGS = {
     "session": ("bridge 1", "deadline", "bridge 1 CB-1"),
+    "calendar": ("edit 1", "remove 1", "attach 1"),
 }
 
 
@@ -299,13 +301,14 @@ async def test_every_command_from_every_role_with_garbage_arguments(
     sweep = Sweep(h, caplog)
     plan = _argument_plan(random.Random(SEED))
     tables = ("units", "members", "memberships", "roles", "campaigns", "sessions")
+    days_before = _rows(h.db_path, CALENDAR_DAYS)
     before = {t: _count(h.db_path, t) for t in tables}
 
     async def role_run(role: str, user: int) -> None:
         for spec in COMMANDS:
             for argument in plan[role][spec.name]:
                 await sweep.say(user, f"/{spec.name} {argument}".strip())
-                if spec.name in ("commit", "review", "session", "campaign", "start"):
+                if spec.name in ("commit", "review", "session", "campaign", "start", "calendar"):
                     # The command may have opened a step: close it before the next one.
                     await sweep.say(user, "/cancel")
 
@@ -320,6 +323,7 @@ async def test_every_command_from_every_role_with_garbage_arguments(
     integrity(h.db_path)
     after = {t: _count(h.db_path, t) for t in before}
     assert after == before  # nothing created by garbage
+    assert _rows(h.db_path, CALENDAR_DAYS) == days_before  # nor any day changed
     assert _count(h.db_path, "commitment_versions") == 0
     assert _count(h.db_path, "commitment_actions") == 0
     assert _count(h.db_path, "join_requests") == 0
@@ -338,8 +342,10 @@ Step = Callable[["Sweep", list[BotMessage]], Awaitable[list[BotMessage]]]
 # step of the same kind is open they would (rightly) act, so they are pressed only after
 # /cancel, when nothing is open and they must do nothing.
 CONFIRMING = re.compile(
-    r"^(cf:subok|sesn:save|sesn:min:save|sesn:edit:ok|cg:confirm:ok|joinname:ok)$"
+    r"^(cf:subok|sesn:save|sesn:min:save|sesn:edit:ok|cg:confirm:ok|joinname:ok"
+    r"|caln:save:save|caln:edit:save|cal:rmok:\d+|cal:attok:\d+:\d+)$"
 )
+CALENDAR_DAYS = "SELECT * FROM calendar_days ORDER BY id"
 MADE_UP = ("x:1", "commit:999999", "", "💥", "ses:" + "9" * 40)
 
 
@@ -782,3 +788,60 @@ async def test_sessions_rsvp_and_campaigns(org: Harness, caplog: pytest.LogCaptu
     years = _rows(h.db_path, "SELECT year, commit_deadline FROM campaigns ORDER BY year")
     assert years[0][0] == 2026 and years[0][1].startswith("2026-"), years
     assert all(year == 2030 for year, _ in years[1:]), years
+
+
+async def test_calendar_days(org: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    h = org
+    await _setup(h)
+    code, _, err = await h.cli(
+        "role", "grant", "--member", "DV007", "--role", "propaganda", "--unit", "DU-NK"
+    )
+    assert code == 0, err
+    sweep = Sweep(h, caplog)
+    days_before = _rows(h.db_path, CALENDAR_DAYS)
+    adding = Flow(
+        "/calendar add",
+        GIANG,
+        [
+            say(GIANG, "/calendar add"),
+            expect("Đảng ủy phường Ninh Kiều"),
+            say(GIANG, "Ngày truyền thống phường Ninh Kiều"),
+            press(GIANG, "Bỏ qua"),
+            say(GIANG, "20/03"),
+            say(GIANG, "1976"),
+            press(GIANG, "Bỏ qua"),
+            expect("Nhắc trước: 7 ngày"),
+        ],
+        made_up=(
+            "caln:unit:99999999999999999999999",
+            "caln:unit:0",
+            "caln:save:maybe",
+            "caln:skip:1",
+            "cal:pick:99999999999999999999999",
+            "cal:pick:1",
+            "cal:att:1:99999999999999999999999",
+            "cal:attok:999999:1",
+            "cal:rmok:99999999999999999999999",
+            "cal:rmok:1",
+        ),
+        unrelated="/calendar",
+        restart_at=(3,),
+    )
+    editing = Flow(
+        "/calendar edit",
+        ADMIN_ID,
+        [
+            say(ADMIN_ID, "/calendar edit 1"),
+            press(ADMIN_ID, "Tên (tiếng Anh)"),
+            say(ADMIN_ID, "Party Founding Day"),
+            expect("Party Founding Day"),
+        ],
+        made_up=("caln:field:nowhere", "caln:edit:maybe", "cal:rmok:999999", "cal:att:1:1"),
+        unrelated="/calendar",
+    )
+    await poke_together(sweep, [adding, editing], random.Random(SEED))
+    await h.server.wait_idle()
+    sweep.assert_clean()
+    integrity(h.db_path)
+    # Nothing confirmed: no day added, none changed or removed.
+    assert _rows(h.db_path, CALENDAR_DAYS) == days_before
