@@ -20,6 +20,7 @@ from bot.menus import set_default_menus
 from bot.persistence import SQLitePersistence
 from bot.services.campaigns import CampaignService
 from bot.services.commitments import CommitmentService
+from bot.services.nominations import NominationService
 from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
@@ -43,6 +44,7 @@ def build_services(
     db = db or Database(settings.db_path)
     clock = clock or Clock(settings.tz)
     notifications = NotificationService(clock)
+    stories = StoryService(db, clock, notifications)
     return Services(
         settings=settings,
         db=db,
@@ -53,7 +55,8 @@ def build_services(
         campaigns=CampaignService(db, clock),
         commitments=CommitmentService(db, clock, notifications, settings.locality),
         sessions=SessionService(db, clock, notifications, settings.locality),
-        stories=StoryService(db, clock, notifications),
+        stories=stories,
+        nominations=NominationService(db, clock, notifications, stories),
     )
 
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.services.campaigns import CampaignService
     from bot.services.commitments import CommitmentService
+    from bot.services.nominations import NominationService
     from bot.services.notifications import NotificationService
     from bot.services.organisation import OrganisationService
     from bot.services.registration import RegistrationService
@@ -34,6 +35,7 @@ class Services:
     commitments: CommitmentService
     sessions: SessionService
     stories: StoryService
+    nominations: NominationService
 
 
 SERVICES_KEY = "services"

@@ -69,6 +69,7 @@ class Store:
         from storage.invites import InviteRepository
         from storage.kv import KeyValueRepository
         from storage.members import MemberRepository
+        from storage.nominations import NominationRepository
         from storage.outbox import OutboxRepository
         from storage.persistence import PersistenceRepository
         from storage.roles import RoleRepository
@@ -91,6 +92,7 @@ class Store:
         self.outbox = OutboxRepository(conn)
         self.grading = GradingRepository(conn)
         self.stories = StoryRepository(conn)
+        self.nominations = NominationRepository(conn)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this write transaction has committed (not on rollback):
