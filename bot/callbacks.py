@@ -228,12 +228,11 @@ STORY_READ = Button("st:read", ID)  # story id: "read and learned"
 STORY_OPEN = Button("st:open", ID)  # story id: read a received story again
 
 # Nominations ("người tốt, việc tốt"): /nominate, then the board's review (/nominations) ------
-NOMINATE_RESUME = Button("nm:draft", choice("go", "new"))  # a draft is kept: continue, anew
-NOMINATE_SKIP = Button("nm:skip", choice("info", "photo"))  # an optional step left empty
-NOMINATE_SUMMARY = Button("nm:sum", choice("send", "edit", "drop", "show"))  # the summary
-NOMINATE_FIELD = Button("nm:field", choice("nominee", "nominee_info", "deed", "place", "photo"))
-NOMINATE_NO_PHOTO = Button("nm:nophoto")  # remove the photo, from the edit menu
-NOMINATION_APPROVE = Button("nm:ok", ID)  # nomination id
+NOMINATE_SKIP = Button("nmn:skip", choice("info", "photo"))  # an optional step left empty
+NOMINATE_UNIT = Button("nmn:unit", ID)  # unit id: where the nomination goes
+NOMINATE_SAVE = Button("nmn", choice("send", "redo"))  # the summary: send it, or start again
+NOMINATION_LIST = Button("nm:list", choice("pending", "decided"))
+NOMINATION_OPEN = Button("nm:open", ID)  # nomination id
+NOMINATION_APPROVE = Button("nm:ok", ID)
 NOMINATION_REJECT = Button("nm:no", ID)
 NOMINATION_STORY = Button("nm:story", ID)
-NOMINATION_MORE = Button("nm:more", choice("pending", "approved"), ID)  # after nomination id

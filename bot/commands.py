@@ -75,7 +75,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         private_only=True,
     ),
     CommandSpec("stories", N_("Stories of exemplary models sent to me"), private_only=True),
-    CommandSpec("nominate", N_("Nominate an example of good people, good deeds"), private_only=True),
+    CommandSpec(
+        "nominate", N_("Nominate an example of good people, good deeds"), private_only=True
+    ),
     # Everyone: a member sees their own nominations, the propaganda board those to review.
     CommandSpec(
         "nominations",

@@ -13,6 +13,7 @@ from handlers import (
     flow,
     gate,
     menus,
+    nominations,
     registration,
     sessions,
     stories,
@@ -27,6 +28,7 @@ def register_handlers(application: Application) -> None:
     commitments.register(application)
     campaigns.register(application)
     stories.register(application)
+    nominations.register(application)
     common.register(application)
     errors.register(application)
 

@@ -24,14 +24,17 @@ def _h(text: object) -> str:
     return escape(str(text), quote=False)
 
 
-def status_label(status: str) -> str:
-    return gettext(STATUS_LABELS[Status(status)])
+def status_label(nomination: NominationRecord) -> str:
+    label = gettext(STATUS_LABELS[Status(nomination.status)])
+    if nomination.story_id is not None:
+        label += " · " + gettext("story {id}").format(id=nomination.story_id)
+    return label
 
 
 def nominee_line(nomination: NominationRecord) -> str:
     text = f"<b>{_h(nomination.nominee)}</b>"
     if nomination.nominee_info:
-        text += f", {_h(nomination.nominee_info)}"
+        text += f" ({_h(nomination.nominee_info)})"
     return text
 
 
@@ -39,48 +42,74 @@ def card(nomination: NominationRecord) -> list[str]:
     """The nomination whole, as the board reviews it (lines of HTML)."""
     lines = [
         gettext("{mark} <b>Nomination {id}</b> · {status}").format(
-            mark=MARK, id=nomination.id, status=status_label(nomination.status)
+            mark=MARK, id=nomination.id, status=status_label(nomination)
         ),
         gettext("Nominee: {nominee}").format(nominee=nominee_line(nomination)),
         gettext("The good deed: {deed}").format(deed=_h(nomination.deed)),
-        gettext("Where: {place}").format(place=_h(nomination.place)),
-        gettext("Nominated by: comrade {name} ({unit})").format(
-            name=_h(nomination.nominator_name), unit=_h(nomination.unit_name)
+        gettext("Sent to: {unit}").format(unit=_h(nomination.unit_name)),
+        gettext("Nominated by comrade {name}, {date}").format(
+            name=_h(nomination.nominator_name), date=format_date(nomination.created_at)
         ),
     ]
-    if nomination.submitted_at is not None:
-        lines.append(gettext("Sent: {date}").format(date=format_date(nomination.submitted_at)))
-    lines += _outcome(nomination)
-    return lines
-
-
-def _outcome(nomination: NominationRecord) -> list[str]:
-    status = Status(nomination.status)
-    lines = []
-    if status is not Status.SUBMITTED and status is not Status.DRAFT:
+    if nomination.status != Status.SUBMITTED:
         lines.append(
-            gettext("Decided by: comrade {name}").format(name=_h(nomination.decided_by_name or ""))
+            gettext("Decided by comrade {name}").format(name=_h(nomination.decided_by_name or ""))
         )
-    if status is Status.REJECTED:
+    if nomination.status == Status.REJECTED:
         lines.append(gettext("Reason: <i>{reason}</i>").format(reason=_h(nomination.reason or "")))
-    if status is Status.STORY and nomination.story_id:
-        lines.append(gettext("Story draft: {id}").format(id=nomination.story_id))
     return lines
 
 
 def review_buttons(nomination: NominationRecord) -> Rows:
     """What the board can do with it now: decide a waiting one, make an approved one a story."""
-    status = Status(nomination.status)
-    if status is Status.SUBMITTED:
+    if nomination.status == Status.SUBMITTED:
         return [
             [
                 (gettext("Approve"), cb.NOMINATION_APPROVE(nomination.id)),
                 (gettext("Reject"), cb.NOMINATION_REJECT(nomination.id)),
             ]
         ]
-    if status is Status.APPROVED:
+    if nomination.status == Status.APPROVED and nomination.story_id is None:
         return [[(gettext("Make a story draft"), cb.NOMINATION_STORY(nomination.id))]]
     return []
+
+
+def board_list(items: Sequence[NominationRecord], total: int, *, decided: bool) -> Notice:
+    """The board's list: a line and a button for each."""
+    if not items:
+        text = (
+            gettext("No decided nominations in your scope yet.")
+            if decided
+            else gettext("No nominations are waiting for review.")
+        )
+    else:
+        head = (
+            gettext("<b>Decided nominations</b> ({shown} of {total}, the newest first):")
+            if decided
+            else gettext("<b>Nominations waiting for review</b> ({shown} of {total}):")
+        )
+        lines = [head.format(shown=len(items), total=total)]
+        for item in items:
+            lines.append(
+                f"• {item.id} · {_h(item.nominee)} · {_h(item.unit_name)} — {status_label(item)}"
+            )
+        lines.append(gettext("Tap one to open it."))
+        text = "\n".join(lines)
+    rows: list[list[tuple[str, str]]] = [
+        [(f"{item.id} · {_short(item.nominee)}", cb.NOMINATION_OPEN(item.id))] for item in items
+    ]
+    rows.append(
+        [
+            (gettext("Waiting for review"), cb.NOMINATION_LIST("pending"))
+            if decided
+            else (gettext("Decided ones"), cb.NOMINATION_LIST("decided"))
+        ]
+    )
+    return text, rows
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def story_made(nomination: NominationRecord, story_id: int) -> str:
@@ -94,18 +123,23 @@ def story_made(nomination: NominationRecord, story_id: int) -> str:
 
 def mine(nominations: Sequence[NominationRecord]) -> list[str]:
     """The nominator's own, newest first, each with its outcome."""
+    if not nominations:
+        return [
+            gettext(
+                "You have not nominated anyone yet. Send /nominate to propose an example of "
+                "good people, good deeds."
+            )
+        ]
     lines = [gettext("<b>Your nominations</b> (good people, good deeds):")]
     for nomination in nominations:
-        status = Status(nomination.status)
-        name = _h(nomination.nominee) or "…"
-        when = nomination.submitted_at or nomination.created_at
-        line = f"• {nomination.id} · {format_date(when)} · {name} — {status_label(status)}"
-        if status is Status.REJECTED:
+        line = (
+            f"• {nomination.id} · {format_date(nomination.created_at)} · "
+            f"{_h(nomination.nominee)} — {status_label(nomination)}"
+        )
+        if nomination.status == Status.REJECTED:
             line += "\n  " + gettext("Reason: <i>{reason}</i>").format(
                 reason=_h(nomination.reason or "")
             )
-        if status is Status.DRAFT:
-            line += "\n  " + gettext("Send /nominate to finish and send it.")
         lines.append(line)
     return lines
 
@@ -148,8 +182,8 @@ def published(nomination: NominationRecord) -> Notice:
     """To the nominator, when the story made from their nomination goes out."""
     return (
         gettext(
-            "{mark} The example you nominated ({nominee}, nomination {id}) has been published "
-            "by the propaganda board as a story. Thank you, comrade!"
+            "{mark} The story about {nominee} (your nomination {id}) has been published by the "
+            "propaganda board. Thank you, comrade!"
         ).format(mark=MARK, id=nomination.id, nominee=_h(nomination.nominee)),
         None,
     )

@@ -1,18 +1,19 @@
-"""Good-deed nominations ("Đề xuất gương người tốt, việc tốt"): a member writes one (a draft
-saved field by field), sends it to the propaganda board over their unit, and is told the
-outcome; the board approves or rejects it (with a reason), and may make an approved one
-into a story draft in one step. The year's approved ones are the commendation list
-("Biểu dương, khen thưởng") exported per unit.
+"""Good-deed nominations ("Đề xuất gương người tốt, việc tốt"): a member proposes a person,
+the deed and the unit it goes to; the propaganda board over that unit approves or rejects it
+(with a reason) and may make an approved one into a story draft in one step. The nominator
+is told each outcome, and when the story made from it goes out. The year's approved ones
+are the commendation list ("Biểu dương, khen thưởng") exported per unit.
 
 Who reviews: the ``propaganda`` role on the nomination's unit or any unit above it
-(administrators everywhere); never the nominator themselves. The nearest board is alerted
-when one arrives. Every decision is a conditional update in one transaction with its
-notice and its audit record, so of two board members pressing at once one decides and the
-other is told who did.
+(administrators everywhere); never the nominator themselves. The nearest board up the tree
+is alerted when one arrives. Every decision is a conditional update in one transaction with
+its notice and its audit record, so of two board members pressing at once one decides and
+the other is told who did.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
@@ -25,17 +26,15 @@ from bot.i18n import N_, gettext
 from bot.parsing import check_year
 from bot.rules.access import Actor, Role, has_role_over, scope_units
 from bot.rules.nominations import (
-    FIELD_LABELS,
     AlreadyDecided,
     Event,
     Field,
     Status,
+    check_event,
     clean_field,
     clean_reason,
-    missing,
-    transition,
 )
-from bot.rules.stories import Tag
+from bot.rules.stories import Tag, current_status
 from bot.services.audit import audit
 from bot.services.notifications import NotificationService, Priority
 from storage import Database
@@ -48,21 +47,32 @@ if TYPE_CHECKING:
     from storage.stories import StoryRecord
 
 BOARD = frozenset({Role.PROPAGANDA})
-PAGE = 5
+LIST_SIZE = 20
+TARGETS_MAX = 8
 PHOTO_ID_MAX = 255  # Telegram's file ids are far shorter
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What the nominator typed, checked again when it is saved."""
+
+    nominee: str
+    deed: str
+    unit_id: int
+    nominee_info: str = ""
+    photo: str | None = None
 
 
 @dataclass(frozen=True)
 class Submitted:
     nomination: NominationRecord
-    board_unit: Unit | None  # where the alerted board sits; None: no board above the unit
-    alerted: int
+    alerted: int  # board members told
 
 
 @dataclass(frozen=True)
-class Page:
+class Listing:
     items: list[NominationRecord]
-    remaining: int  # how many more follow this page
+    total: int
 
 
 @dataclass(frozen=True)
@@ -72,6 +82,7 @@ class CommendationList:
     unit: Unit
     year: int
     rows: list[NominationRecord]
+    story_sent: dict[int, bool]  # nomination id → the story made from it has gone out
 
 
 def _params(nomination: NominationRecord, *, photo: bool = False) -> dict:
@@ -95,122 +106,81 @@ class NominationService:
         self.clock = clock
         self.notifications = notifications
         self.stories = stories
+        # Making a story is two transactions (the story service's own, then the link): one
+        # at a time, so the same nomination is never made into two stories.
+        self._making = asyncio.Lock()
 
     # The nominator ------------------------------------------------------------------------------
 
-    def _me(self, actor: Actor) -> tuple[Member, Unit]:
+    def _me(self, actor: Actor) -> Member:
         if actor.member is None or not actor.is_registered:
             raise AccessDenied(N_("Only registered members can nominate."))
         if actor.primary_unit is None:
             raise AccessDenied(
-                N_("You are not in any unit yet, so there is no board to send it to.")
+                N_("You are not in any unit yet. Please ask your cell secretary to add you.")
             )
-        return actor.member, actor.primary_unit
+        return actor.member
 
-    async def draft(self, actor: Actor) -> NominationRecord | None:
-        """The nomination this member is writing, if any."""
-        member, _ = self._me(actor)
+    async def targets(self, actor: Actor) -> list[Unit]:
+        """Where a nomination can go: the member's own unit first, then the units above it
+        (nearest first), then their other units."""
+        self._me(actor)
+        found: dict[int, Unit] = {}
         async with self.db.read() as store:
-            return await store.nominations.draft_of(member.id)
+            for unit in actor.units:
+                found.setdefault(unit.id, unit)
+                for above in reversed(await store.units.ancestors(unit)):
+                    found.setdefault(above.id, above)
+        return list(found.values())[:TARGETS_MAX]
 
-    async def start(self, actor: Actor, *, fresh: bool = False) -> NominationRecord:
-        """The member's draft, new when there is none (``fresh``: the old one dropped)."""
-        member, unit = self._me(actor)
-        async with self.db.write() as store:
-            if fresh:
-                await store.nominations.delete_draft(member.id)
-            found = await store.nominations.draft_of(member.id)
-            if found is None:
-                found = await store.nominations.create_draft(member.id, unit.id, self.clock.now())
-        return found
+    def check(self, field: Field | str, text: str) -> str:
+        """One typed field, checked and trimmed (InvalidInput says what to fix)."""
+        return clean_field(field, text)
 
-    async def _change(self, actor: Actor, **fields: object) -> NominationRecord:
-        member, _ = self._me(actor)
-        async with self.db.write() as store:
-            found = await store.nominations.draft_of(member.id)
-            if found is None or not await store.nominations.update_draft(
-                found.id, self.clock.now(), **fields
-            ):
-                raise NotFound(N_("There is no nomination being written. Send /nominate."))
-            changed = await store.nominations.get(found.id)
-        assert changed is not None
-        return changed
-
-    async def set_field(self, actor: Actor, field: Field | str, text: str) -> NominationRecord:
-        """Check and save one typed field of the draft."""
-        found = Field(field)
-        return await self._change(actor, **{found.value: clean_field(found, text)})
-
-    async def clear_info(self, actor: Actor) -> NominationRecord:
-        """The nominee's position and unit are optional: none."""
-        return await self._change(actor, nominee_info="")
-
-    async def set_photo(self, actor: Actor, file_id: str | None) -> NominationRecord:
-        if file_id is not None and not 0 < len(file_id) <= PHOTO_ID_MAX:
+    def check_photo(self, file_id: str) -> str:
+        if not 0 < len(file_id) <= PHOTO_ID_MAX:
             raise InvalidInput(N_("That photo cannot be used. Please send another one."))
-        return await self._change(actor, photo=file_id)
+        return file_id
 
-    async def discard(self, actor: Actor) -> bool:
-        member, _ = self._me(actor)
+    async def submit(self, actor: Actor, draft: Draft) -> Submitted:
+        """Save the nomination and alert the nearest propaganda board over its unit."""
+        member = self._me(actor)
+        nominee = clean_field(Field.NOMINEE, draft.nominee)
+        info = clean_field(Field.NOMINEE_INFO, draft.nominee_info) if draft.nominee_info else ""
+        deed = clean_field(Field.DEED, draft.deed)
+        photo = self.check_photo(draft.photo) if draft.photo else None
+        if draft.unit_id not in {unit.id for unit in await self.targets(actor)}:
+            raise InvalidInput(N_("Please choose one of the units offered."))
         async with self.db.write() as store:
-            return await store.nominations.delete_draft(member.id)
-
-    async def submit(self, actor: Actor) -> Submitted:
-        """Send the draft to the propaganda board; the nearest one is alerted."""
-        member, unit = self._me(actor)
-        now = self.clock.now()
-        async with self.db.write() as store:
-            found = await store.nominations.draft_of(member.id)
-            if found is None:
-                raise NotFound(N_("There is no nomination being written. Send /nominate."))
-            gaps = missing(found.values())
-            if gaps:
-                raise InvalidInput(
-                    N_("Please fill in first: {fields}."),
-                    fields=", ".join(gettext(FIELD_LABELS[field]) for field in gaps),
-                )
-            transition(found.status, Event.SUBMIT, number=found.id)
-            if not await store.nominations.submit(found.id, unit.id, now):
-                raise Conflict(N_("The nomination changed meanwhile. Please look again."))
-            sent = await store.nominations.get(found.id)
-            assert sent is not None
-            board_unit, board = await self._nearest_board(store, unit, member)
+            unit = await store.units.get(draft.unit_id)
+            if unit is None:
+                raise NotFound(N_("This unit no longer exists."))
+            saved = await store.nominations.create(
+                nominee=nominee,
+                nominee_info=info,
+                deed=deed,
+                photo=photo,
+                unit_id=unit.id,
+                member_id=member.id,
+                now=self.clock.now(),
+            )
+            nearest = await store.roles.nearest_holders([unit], (Role.PROPAGANDA.value,))
+            board = [m for m in nearest.get(unit.id, []) if m.id != member.id]
             alerted = await self.notifications.queue(
                 store,
                 kind="alert",
                 template="nomination.submitted",
                 to=board,
-                params=_params(sent, photo=True),
-                dedup=f"nomination:{sent.id}:submitted",
+                params=_params(saved, photo=True),
+                dedup=f"nomination:{saved.id}:submitted",
                 priority=Priority.ALERT,
             )
-            await audit(store, actor, "nomination.submit", sent.id, unit=unit.code)
-        return Submitted(sent, board_unit, alerted)
+            await audit(store, actor, "nomination.submit", saved.id, unit=unit.code)
+        return Submitted(saved, alerted)
 
-    async def _nearest_board(
-        self, store: Store, unit: Unit, member: Member
-    ) -> tuple[Unit | None, list[Member]]:
-        """The propaganda board on the unit, else on the nearest unit above that has one,
-        the nominator left out (they do not review their own)."""
-        chain = [*await store.units.ancestors(unit), unit]
-        held = await store.roles.holders([u.id for u in chain], (Role.PROPAGANDA.value,))
-        people = await store.members.many(member_id for member_id, _, _ in held)
-        for level in reversed(chain):
-            board = [
-                people[member_id]
-                for member_id, _, unit_id in held
-                if unit_id == level.id
-                and member_id != member.id
-                and member_id in people
-                and people[member_id].is_active
-            ]
-            if board:
-                return level, board
-        return None, []
-
-    async def mine(self, actor: Actor, limit: int = 20) -> list[NominationRecord]:
+    async def mine(self, actor: Actor, limit: int = LIST_SIZE) -> list[NominationRecord]:
         """The member's own nominations, newest first, with their outcome."""
-        member, _ = self._me(actor)
+        member = self._me(actor)
         async with self.db.read() as store:
             return await store.nominations.by_member(member.id, limit)
 
@@ -226,57 +196,54 @@ class NominationService:
         units = scope_units(actor, BOARD)
         if not units:
             raise AccessDenied(
-                N_(
-                    "Only the propaganda board reviews nominations. "
-                    "Send /nominations mine to see your own."
-                )
+                N_("Only the propaganda board reviews nominations. Send /nominate to propose one.")
             )
         return [u.path for u in units]
 
-    async def _list(
-        self, actor: Actor, statuses: tuple[str, ...], after: int | None, limit: int
-    ) -> Page:
+    async def board_list(
+        self, actor: Actor, *, decided: bool = False, limit: int = LIST_SIZE
+    ) -> Listing:
+        """Nominations in the actor's scope: those waiting, or (``decided``) those decided,
+        the newest first."""
         paths = self._board_paths(actor)
-        me = actor.member.id if actor.member else None
+        statuses = (
+            (Status.APPROVED.value, Status.REJECTED.value) if decided else (Status.SUBMITTED.value,)
+        )
         async with self.db.read() as store:
-            anchor = await store.nominations.get(after) if after is not None else None
-            if anchor is not None and anchor.submitted_at is None:
-                anchor = None
-            items, remaining = await store.nominations.waiting(
-                paths, statuses, exclude_member=me, after=anchor, limit=limit
-            )
-        return Page(items, remaining)
-
-    async def pending(self, actor: Actor, after: int | None = None, limit: int = PAGE) -> Page:
-        """Nominations waiting for the actor's board, the oldest first; a page after the
-        nomination ``after``."""
-        return await self._list(actor, (Status.SUBMITTED.value,), after, limit)
-
-    async def approved(self, actor: Actor, after: int | None = None, limit: int = PAGE) -> Page:
-        """Approved ones not yet made into a story, the oldest first."""
-        return await self._list(actor, (Status.APPROVED.value,), after, limit)
+            items, total = await store.nominations.listed(paths, statuses, limit)
+        return Listing(items, total)
 
     async def _reviewable(
         self, store: Store, actor: Actor, nomination_id: int
     ) -> tuple[NominationRecord, Unit]:
         found = await store.nominations.get(nomination_id)
-        if found is None or found.status == Status.DRAFT:
+        if found is None:
             raise NotFound(N_("There is no nomination {id}."), id=nomination_id)
         unit = await store.units.get(found.unit_id)
         assert unit is not None
         if not has_role_over(actor, BOARD, unit):
             raise AccessDenied(
-                N_("Only the propaganda board of {unit} (or above) can review this nomination."),
+                N_(
+                    "Nomination {id} went to {unit}: only the propaganda board there or above "
+                    "can review it. Send /nominations to see those in your scope."
+                ),
+                id=nomination_id,
                 unit=unit.name,
             )
         return found, unit
 
-    def _decision(self, actor: Actor, found: NominationRecord, event: Event) -> Status:
+    async def get(self, actor: Actor, nomination_id: int) -> NominationRecord:
+        """One nomination, for the board in its scope."""
+        async with self.db.read() as store:
+            found, _ = await self._reviewable(store, actor, nomination_id)
+        return found
+
+    def _check(self, actor: Actor, found: NominationRecord, event: Event) -> Status:
         if actor.member is not None and found.nominated_by == actor.member.id:
             raise AccessDenied(
                 N_("You cannot decide on your own nomination: another member of the board does.")
             )
-        return transition(
+        return check_event(
             found.status,
             event,
             number=found.id,
@@ -287,9 +254,8 @@ class NominationService:
     async def check_decidable(self, actor: Actor, nomination_id: int) -> NominationRecord:
         """Before asking for a reason to reject: is it still waiting, and the actor's to
         decide?"""
-        async with self.db.read() as store:
-            found, _ = await self._reviewable(store, actor, nomination_id)
-        self._decision(actor, found, Event.REJECT)
+        found = await self.get(actor, nomination_id)
+        self._check(actor, found, Event.REJECT)
         return found
 
     async def approve(self, actor: Actor, nomination_id: int) -> NominationRecord:
@@ -305,7 +271,7 @@ class NominationService:
         by_name = actor.member.full_name if actor.member else gettext("Administrator")
         async with self.db.write() as store:
             found, unit = await self._reviewable(store, actor, nomination_id)
-            status = self._decision(actor, found, event)
+            status = self._check(actor, found, event)
             if not await store.nominations.decide(
                 found.id,
                 status.value,
@@ -333,46 +299,48 @@ class NominationService:
     async def make_story(
         self, actor: Actor, nomination_id: int
     ) -> tuple[NominationRecord, StoryRecord]:
-        """An approved nomination becomes a story draft of the board, in one step: the title,
-        the body (the deed and the place) and the photo filled in, to edit and send with
-        /story. The draft and the link are written together, so it happens once."""
-        async with self.db.write() as store:
-            found, unit = await self._reviewable(store, actor, nomination_id)
-            transition(
-                found.status,
-                Event.MAKE_STORY,
-                number=found.id,
-                by=found.decided_by_name or "",
-                story=found.story_id,
-            )
-            board_unit = await self._story_unit(store, actor, unit)
+        """An approved nomination becomes a story draft of the board, its title, body and
+        photo filled in, to finish and send with /story. Once per nomination."""
+        async with self._making:
+            async with self.db.read() as store:
+                found, unit = await self._reviewable(store, actor, nomination_id)
+            self._check_story(found)
             title, body = story_draft(found)
             story = await self.stories.create_draft(
                 actor,
-                unit_id=board_unit.id,
+                unit_id=self._story_unit(actor, unit).id,
                 title=title,
                 body=body,
                 tag=Tag.GOOD_DEED.value,
                 photo=found.photo,
-                within=store,
             )
-            if not await store.nominations.link_story(found.id, story.id, self.clock.now()):
-                raise AlreadyDecided(N_("The nomination changed meanwhile. Please look again."))
-            linked = await store.nominations.get(found.id)
-            assert linked is not None
-            await audit(store, actor, "nomination.story", found.id, story=story.id)
+            async with self.db.write() as store:
+                # Cannot fail while the lock is held: only this method sets the link.
+                if not await store.nominations.link_story(found.id, story.id):
+                    raise Conflict(N_("The nomination changed meanwhile. Please look again."))
+                linked = await store.nominations.get(found.id)
+                await audit(store, actor, "nomination.story", found.id, story=story.id)
+        assert linked is not None
         return linked, story
 
-    async def _story_unit(self, store: Store, actor: Actor, unit: Unit) -> Unit:
+    def _check_story(self, found: NominationRecord) -> None:
+        check_event(
+            found.status,
+            Event.MAKE_STORY,
+            number=found.id,
+            by=found.decided_by_name or "",
+            story=found.story_id,
+        )
+
+    def _story_unit(self, actor: Actor, unit: Unit) -> Unit:
         """The board's unit the story is written in: the actor's nearest propaganda unit
-        over the nomination; for an administrator without one, the top of the tree."""
+        over the nomination's unit; for an administrator without one, that unit itself."""
         held = [
-            g.unit for g in actor.grants if g.role == Role.PROPAGANDA and g.unit.contains(unit)
+            g.unit
+            for g in actor.grants
+            if Role(g.role) in BOARD and actor.is_registered and g.unit.contains(unit)
         ]
-        if held:
-            return max(held, key=lambda u: len(u.path))
-        root = await store.units.get(unit.chain_ids[0])
-        return root or unit
+        return max(held, key=lambda u: len(u.path)) if held else unit
 
     # The commendation list --------------------------------------------------------------------
 
@@ -388,7 +356,13 @@ class NominationService:
             if unit is None:
                 raise NotFound(N_("There is no unit with code {code}."), code=unit_code)
             rows = await store.nominations.commended(unit.path, since, until)
-        return CommendationList(unit, year, rows)
+        now = self.clock.now()
+        sent = {
+            row.id: row.story_status is not None
+            and current_status(row.story_status, row.story_send_at, now) == "sent"
+            for row in rows
+        }
+        return CommendationList(unit, year, rows, sent)
 
 
 def story_draft(nomination: NominationRecord) -> tuple[str, str]:
@@ -398,20 +372,28 @@ def story_draft(nomination: NominationRecord) -> tuple[str, str]:
     head = f"<b>{escape(nomination.nominee, quote=False)}</b>"
     if nomination.nominee_info:
         head += f", {escape(nomination.nominee_info, quote=False)}"
-    place = gettext("Where: {place}").format(place=escape(nomination.place, quote=False))
-    body = f"{head}\n\n{escape(nomination.deed, quote=False)}\n\n<i>{place}</i>"
+    where = gettext("Nominated in {unit} by comrade {name}.").format(
+        unit=escape(nomination.unit_name, quote=False),
+        name=escape(nomination.nominator_name, quote=False),
+    )
+    body = f"{head}\n\n{escape(nomination.deed, quote=False)}\n\n<i>{where}</i>"
     return title, body
 
 
-# Told when the story made from a nomination goes out (called by the story service) ----------
+# Called by the story service when a story goes out ---------------------------------------------
+#
+# The nominator's "published" notice is queued in the same transaction that sends or schedules
+# the story, with the story's own not-before time: it goes out when the story does, and a
+# restart loses nothing. It is keyed by the nomination, so when a scheduled story is moved
+# (sent now, or at a new time) the old notice is withdrawn and one for the new time queued;
+# when it is cancelled, the notice is withdrawn with it.
 
 
 async def story_going_out(
     store: Store, notifications: NotificationService, story_id: int, at: datetime
 ) -> None:
     """The story ``story_id`` is sent now or scheduled for ``at``: if it was made from a
-    nomination, its nominator is told at that moment (a notice queued for then replaces one
-    queued for an earlier schedule)."""
+    nomination, its nominator is told at that moment."""
     found = await store.nominations.by_story(story_id)
     if found is None:
         return

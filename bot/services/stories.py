@@ -9,8 +9,7 @@ not-before time, so the schedule survives restarts). Who may write: the ``propag
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -152,15 +151,6 @@ class StoryService:
 
     # Writing ----------------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def _writing(self, within: Store | None) -> AsyncIterator[Store]:
-        """The caller's write transaction, or a new one."""
-        if within is not None:
-            yield within
-        else:
-            async with self.db.write() as store:
-                yield store
-
     async def create_draft(
         self,
         actor: Actor,
@@ -172,15 +162,12 @@ class StoryService:
         photo: str | None = None,
         audience: Audience | None = None,
         to_channels: bool = False,
-        within: Store | None = None,
     ) -> StoryRecord:
-        """A draft in the board's unit; nothing is sent. ``within``: the caller's write
-        transaction, when the draft is part of a larger change (a nomination made into a
-        story is linked to it in the same transaction)."""
+        """A draft in the board's unit; nothing is sent."""
         found = Tag(tag)
         audience = check_audience(audience or Audience())
         clean = clean_title(title), clean_body(body)
-        async with self._writing(within) as store:
+        async with self.db.write() as store:
             unit = await store.units.get(unit_id)
             if unit is None:
                 raise NotFound(N_("This unit no longer exists."))
@@ -349,7 +336,7 @@ class StoryService:
             if story.batch_id is not None:
                 await store.outbox.cancel_batch(story.batch_id, now)
             await store.stories.set_status(story.id, "draft", now, expect=("scheduled",))
-            await story_withdrawn(store, story.id)
+            await story_withdrawn(store, story.id)  # nor is its nominator told
             await audit(store, actor, "story.cancel", story.id)
             story = await store.stories.get(story.id)  # type: ignore[assignment]
         assert story is not None
