@@ -66,7 +66,7 @@ def review_buttons(nomination: NominationRecord) -> Rows:
         return [
             [
                 (gettext("Approve"), cb.NOMINATION_APPROVE(nomination.id)),
-                (gettext("Reject"), cb.NOMINATION_REJECT(nomination.id)),
+                (gettext("Do not approve"), cb.NOMINATION_REJECT(nomination.id)),
             ]
         ]
     if nomination.status == Status.APPROVED and nomination.story_id is None:
