@@ -74,14 +74,16 @@ def review_buttons(nomination: NominationRecord) -> Rows:
     return []
 
 
-def board_list(items: Sequence[NominationRecord], total: int, *, decided: bool) -> Notice:
-    """The board's list: a line and a button for each."""
+def board_list(
+    items: Sequence[NominationRecord], total: int, *, decided: bool
+) -> tuple[list[str], Rows]:
+    """The board's list: lines (split into messages by the caller) and a button for each."""
     if not items:
-        text = (
+        lines = [
             gettext("No decided nominations in your scope yet.")
             if decided
             else gettext("No nominations are waiting for review.")
-        )
+        ]
     else:
         head = (
             gettext("<b>Decided nominations</b> ({shown} of {total}, the newest first):")
@@ -94,7 +96,6 @@ def board_list(items: Sequence[NominationRecord], total: int, *, decided: bool) 
                 f"• {item.id} · {_h(item.nominee)} · {_h(item.unit_name)} — {status_label(item)}"
             )
         lines.append(gettext("Tap one to open it."))
-        text = "\n".join(lines)
     rows: list[list[tuple[str, str]]] = [
         [(f"{item.id} · {_short(item.nominee)}", cb.NOMINATION_OPEN(item.id))] for item in items
     ]
@@ -105,7 +106,7 @@ def board_list(items: Sequence[NominationRecord], total: int, *, decided: bool) 
             else (gettext("Decided ones"), cb.NOMINATION_LIST("decided"))
         ]
     )
-    return text, rows
+    return lines, rows
 
 
 def _short(text: str, limit: int = 40) -> str:

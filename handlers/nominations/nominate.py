@@ -118,7 +118,11 @@ async def _ask_deed(update: Update) -> int:
 async def deed(update: Update, context: CadreContext, draft: dict) -> int:
     if not await _take(update, context, draft, Field.DEED):
         return DEED
-    targets = await context.services.nominations.targets(context.actor)
+    try:
+        targets = await context.services.nominations.targets(context.actor)
+    except UserFacingError as error:  # no longer a member meanwhile
+        await reply(update, error.render_html())
+        return flow.close(context, NAME)
     if len(targets) == 1:
         return await _ask_photo(update)
     rows = [[(unit.name, cb.NOMINATE_UNIT(unit.id))] for unit in targets]
@@ -136,7 +140,12 @@ async def deed(update: Update, context: CadreContext, draft: dict) -> int:
 @flow_step(NAME, DRAFT_KEY, button=True)
 async def unit(update: Update, context: CadreContext, draft: dict) -> int:
     (unit_id,) = parse_button(cb.NOMINATE_UNIT, update) or (None,)
-    for target in await context.services.nominations.targets(context.actor):
+    try:
+        targets = await context.services.nominations.targets(context.actor)
+    except UserFacingError as error:
+        await reply(update, error.render_html())
+        return flow.close(context, NAME)
+    for target in targets:
         if target.id == unit_id:
             draft.update(unit_id=target.id, unit_name=target.name)
             return await _ask_photo(update)

@@ -50,8 +50,8 @@ async def nominations(update: Update, context: CadreContext) -> None:
     except UserFacingError as error:
         await reply(update, error.render_html())
         return
-    text, rows = render.board_list(found.items, found.total, decided=decided)
-    await reply(update, text, reply_markup=keyboard(*rows))
+    lines, rows = render.board_list(found.items, found.total, decided=decided)
+    await reply_lines(update, lines, keyboard(*rows))
 
 
 async def pressed_list(update: Update, context: CadreContext) -> None:
@@ -66,8 +66,8 @@ async def pressed_list(update: Update, context: CadreContext) -> None:
         await refuse_button(update, error)
         return
     await answer(update)
-    text, rows = render.board_list(found.items, found.total, decided=decided)
-    await reply(update, text, reply_markup=keyboard(*rows))
+    lines, rows = render.board_list(found.items, found.total, decided=decided)
+    await reply_lines(update, lines, keyboard(*rows))
 
 
 async def pressed_open(update: Update, context: CadreContext) -> None:

@@ -298,3 +298,39 @@ def test_the_cli_export_refuses_a_bad_unit_or_year(
     assert code == 0
     written = list(tmp_path.glob("nguoi-tot-viec-tot-2026-*.xlsx"))
     assert len(written) == 1
+
+
+async def test_what_people_see_is_escaped_and_fits(board: Services) -> None:
+    from bot.i18n import use_locale
+    from bot.render import nomination_notices as render
+    from bot.render.text import MAX_MESSAGE, split_html, visible_len
+
+    long_name = "<Tên> & " + "x" * 92
+    nomination = await _nominate(
+        board, nominee=long_name, nominee_info="<i>Tổ 3</i>", deed=DEED + " <script>"
+    )
+    with use_locale("vi"):
+        card = "\n".join(render.card(nomination))
+        assert "&lt;Tên&gt; &amp;" in card and "&lt;i&gt;Tổ 3&lt;/i&gt;" in card
+        assert "&lt;script&gt;" in card and "<script>" not in card
+        text, rows = render.submitted(nomination)
+        assert "Chi bộ Khu phố Đông Hưng" in text
+        assert [label for label, _ in rows[0]] == ["Duyệt", "Không duyệt"]
+        lines, buttons = render.board_list([nomination] * 20, 20, decided=False)
+        parts = split_html(lines)
+        assert all(visible_len(part) <= MAX_MESSAGE for part in parts)
+        assert len(buttons) == 21 and all(len(label) < 64 for label, _ in buttons[0])
+
+
+async def test_an_administrator_makes_the_story_in_the_nominations_unit(
+    board: Services,
+) -> None:
+    nomination = await _nominate(board)
+    root = await admin(board)
+    await board.nominations.approve(root, nomination.id)
+    _, story = await board.nominations.make_story(root, nomination.id)
+    assert story.unit_id == nomination.unit_id
+    with sqlite3.connect(board.db.path) as conn:
+        assert conn.execute(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'nomination.story'"
+        ).fetchone() == (1,)
