@@ -28,6 +28,7 @@ from bot.persistence import SQLitePersistence
 from bot.services.calendar import CalendarService
 from bot.services.campaigns import CampaignService
 from bot.services.commitments import CommitmentService
+from bot.services.nominations import NominationService
 from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
@@ -66,6 +67,7 @@ def build_services(
         sessions=SessionService(db, clock, notifications, settings.locality),
         stories=stories,
         calendar=CalendarService(db, clock, notifications, stories),
+        nominations=NominationService(db, clock, notifications, stories),
     )
 
 

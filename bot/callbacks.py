@@ -239,3 +239,13 @@ CAL_EDIT_FIELD = Button(
     "caln:field", choice("name_vi", "name_en", "date", "origin_year", "remind_days")
 )
 CAL_EDIT_SAVE = Button("caln:edit", choice("save", "again"))
+
+# Nominations ("người tốt, việc tốt"): /nominate, then the board's review (/nominations) ------
+NOMINATE_SKIP = Button("nmn:skip", choice("info", "photo"))  # an optional step left empty
+NOMINATE_UNIT = Button("nmn:unit", ID)  # unit id: where the nomination goes
+NOMINATE_SAVE = Button("nmn", choice("send", "redo"))  # the summary: send it, or start again
+NOMINATION_LIST = Button("nm:list", choice("pending", "decided"))
+NOMINATION_OPEN = Button("nm:open", ID)  # nomination id
+NOMINATION_APPROVE = Button("nm:ok", ID)
+NOMINATION_REJECT = Button("nm:no", ID)
+NOMINATION_STORY = Button("nm:story", ID)

@@ -18,10 +18,12 @@ from bot.invites import deep_link
 from bot.parsing import check_date
 from bot.render.attendance import attendance_file
 from bot.render.commitment_export import commitments_file
+from bot.render.nomination_export import commendation_file
 from storage import Database
 from storage.records import Campaign
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_USAGE = 2  # what was asked for cannot be: a wrong unit or year
 _ = i18n.gettext  # every line the operator reads is in the configured language
 
 
@@ -158,6 +160,13 @@ def build_parser() -> argparse.ArgumentParser:
     attendance.add_argument("--to", dest="end", type=_date, required=True, metavar="YYYY-MM-DD")
     attendance.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     attendance.add_argument("--out", type=Path, required=True, help="the file to write")
+    nominations = export.add_parser(
+        "nominations", help="the year's commendation list: approved good-deed nominations"
+    )
+    nominations.add_argument("--unit", metavar="CODE", required=True, help="this unit and below")
+    nominations.add_argument("--year", type=int, required=True, help="the year they were approved")
+    nominations.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    nominations.add_argument("--out", type=Path, help="the file to write (default: a name here)")
     cli_board.add_parsers(commands)
     return parser
 
@@ -326,6 +335,17 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         )
         return write_export(*attendance_file(export))
 
+    async def export_nominations() -> int:
+        try:
+            found = await services.nominations.commendations(unit_code=args.unit, year=args.year)
+        except UserFacingError as error:  # no such unit, a year out of range: a usage error
+            print(error.render(), file=sys.stderr)
+            return EXIT_USAGE
+        name, data = commendation_file(found, args.format)
+        if args.out is None:
+            args.out = Path(name)
+        return write_export(name, data)
+
     async def set_role() -> int:
         changed = await services.organisation.set_role(
             member_code=args.member,
@@ -385,6 +405,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("role", "revoke"): set_role,
         ("export", "commitments"): export_commitments,
         ("export", "attendance"): export_attendance,
+        ("export", "nominations"): export_nominations,
         ("outbox", "status"): outbox_status,
         ("outbox", "retry"): outbox_retry,
     }

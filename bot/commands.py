@@ -81,6 +81,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
         private_only=True,
     ),
     CommandSpec(
+        "nominate", N_("Nominate an example of good people, good deeds"), private_only=True
+    ),
+    # Everyone: a member sees their own nominations, the propaganda board those to review.
+    CommandSpec(
+        "nominations",
+        N_("Nominations: my own, or those to review (propaganda board)"),
+        private_only=True,
+    ),
+    CommandSpec(
         "campaign", N_("Yearly campaigns: list, create, edit"), roles=frozenset({Role.ADMIN})
     ),
 )

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from bot.services.calendar import CalendarService
     from bot.services.campaigns import CampaignService
     from bot.services.commitments import CommitmentService
+    from bot.services.nominations import NominationService
     from bot.services.notifications import NotificationService
     from bot.services.organisation import OrganisationService
     from bot.services.registration import RegistrationService
@@ -36,6 +37,7 @@ class Services:
     sessions: SessionService
     stories: StoryService
     calendar: CalendarService
+    nominations: NominationService
 
 
 SERVICES_KEY = "services"

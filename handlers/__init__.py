@@ -14,6 +14,7 @@ from handlers import (
     flow,
     gate,
     menus,
+    nominations,
     registration,
     sessions,
     stories,
@@ -29,6 +30,7 @@ def register_handlers(application: Application) -> None:
     campaigns.register(application)
     stories.register(application)
     calendar.register(application)
+    nominations.register(application)
     common.register(application)
     errors.register(application)
 

@@ -70,6 +70,7 @@ class Store:
         from storage.invites import InviteRepository
         from storage.kv import KeyValueRepository
         from storage.members import MemberRepository
+        from storage.nominations import NominationRepository
         from storage.outbox import OutboxRepository
         from storage.persistence import PersistenceRepository
         from storage.roles import RoleRepository
@@ -93,6 +94,7 @@ class Store:
         self.grading = GradingRepository(conn)
         self.stories = StoryRepository(conn)
         self.calendar = CalendarRepository(conn)
+        self.nominations = NominationRepository(conn)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this write transaction has committed (not on rollback):

@@ -276,6 +276,15 @@ class OutboxRepository:
         await self.finish_batch(batch_id, now)
         return cursor.rowcount
 
+    async def withdraw(self, dedup_prefix: str) -> int:
+        """Withdraw the queued messages whose dedup key starts with ``dedup_prefix`` (a
+        notice timed with a scheduled story that was cancelled or moved)."""
+        cursor = await self.conn.execute(
+            "DELETE FROM outbox WHERE status = 'queued' AND dedup_key >= ? AND dedup_key < ?",
+            (dedup_prefix, dedup_prefix + "\uffff"),
+        )
+        return cursor.rowcount
+
     async def set_batch_params(self, batch_id: int, params: dict) -> None:
         """New shared parameters for a batch not sent yet (a scheduled story edited)."""
         await self.conn.execute(

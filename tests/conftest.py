@@ -154,6 +154,12 @@ class FakeBot:
         self.sent.append(message)
         return message
 
+    async def send_photo(
+        self, chat_id: int, photo: Any, caption: str | None = None, **kwargs: Any
+    ) -> Any:
+        """A photo is recorded as its caption (a photo without one as an empty text)."""
+        return await self.send_message(chat_id, caption or "", kwargs.get("reply_markup"))
+
     async def edit_message_text(
         self, text: str, chat_id: int, message_id: int, **kwargs: Any
     ) -> Any:

@@ -16,11 +16,13 @@ from bot.render import (
 )
 from bot.render import (
     commitment_notices,
+    nomination_notices,
     registration_notices,
     session_notices,
     story_notices,
 )
 from bot.rules.grading import Grade
+from storage.nominations import NominationRecord
 from storage.records import Member, Unit
 from storage.sessions import Session
 
@@ -135,3 +137,30 @@ def _story(p: dict[str, Any]) -> Rendered:
 @template("calendar.reminder")
 def _calendar_reminder(p: dict[str, Any]) -> Rendered:
     return calendar_notices.reminder(p)
+
+
+# Nominations (good people, good deeds) ------------------------------------------------------
+
+
+def _nomination(p: dict[str, Any]) -> NominationRecord:
+    return load(NominationRecord, p["nomination"])
+
+
+@template("nomination.submitted")
+def _nomination_submitted(p: dict[str, Any]) -> Rendered:
+    return nomination_notices.submitted(_nomination(p))
+
+
+@template("nomination.approved")
+def _nomination_approved(p: dict[str, Any]) -> Rendered:
+    return nomination_notices.approved(_nomination(p))
+
+
+@template("nomination.rejected")
+def _nomination_rejected(p: dict[str, Any]) -> Rendered:
+    return nomination_notices.rejected(_nomination(p))
+
+
+@template("nomination.published")
+def _nomination_published(p: dict[str, Any]) -> Rendered:
+    return nomination_notices.published(_nomination(p))

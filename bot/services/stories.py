@@ -29,6 +29,7 @@ from bot.rules.stories import (
     current_status,
 )
 from bot.services.audit import audit
+from bot.services.nominations import story_going_out, story_withdrawn
 from bot.services.notifications import NotificationService, Priority, Recipient
 from storage import Database
 from storage.db import Store
@@ -289,6 +290,8 @@ class StoryService:
             )
             if not moved:
                 raise Conflict(N_("The story changed meanwhile. Please look again."))
+            # A story made from a nomination: its nominator is told when it goes out.
+            await story_going_out(store, self.notifications, story.id, at or now)
             await audit(
                 store,
                 actor,
@@ -333,6 +336,7 @@ class StoryService:
             if story.batch_id is not None:
                 await store.outbox.cancel_batch(story.batch_id, now)
             await store.stories.set_status(story.id, "draft", now, expect=("scheduled",))
+            await story_withdrawn(store, story.id)  # nor is its nominator told
             await audit(store, actor, "story.cancel", story.id)
             story = await store.stories.get(story.id)  # type: ignore[assignment]
         assert story is not None

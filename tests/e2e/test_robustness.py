@@ -308,7 +308,15 @@ async def test_every_command_from_every_role_with_garbage_arguments(
         for spec in COMMANDS:
             for argument in plan[role][spec.name]:
                 await sweep.say(user, f"/{spec.name} {argument}".strip())
-                if spec.name in ("commit", "review", "session", "campaign", "start", "calendar"):
+                if spec.name in (
+                    "commit",
+                    "review",
+                    "session",
+                    "campaign",
+                    "start",
+                    "calendar",
+                    "nominate",
+                ):
                     # The command may have opened a step: close it before the next one.
                     await sweep.say(user, "/cancel")
 
@@ -342,7 +350,7 @@ Step = Callable[["Sweep", list[BotMessage]], Awaitable[list[BotMessage]]]
 # step of the same kind is open they would (rightly) act, so they are pressed only after
 # /cancel, when nothing is open and they must do nothing.
 CONFIRMING = re.compile(
-    r"^(cf:subok|sesn:save|sesn:min:save|sesn:edit:ok|cg:confirm:ok|joinname:ok"
+    r"^(cf:subok|sesn:save|sesn:min:save|sesn:edit:ok|cg:confirm:ok|joinname:ok|nmn:send"
     r"|caln:save:save|caln:edit:save|cal:rmok:\d+|cal:attok:\d+:\d+)$"
 )
 CALENDAR_DAYS = "SELECT * FROM calendar_days ORDER BY id"
@@ -845,3 +853,78 @@ async def test_calendar_days(org: Harness, caplog: pytest.LogCaptureFixture) -> 
     integrity(h.db_path)
     # Nothing confirmed: no day added, none changed or removed.
     assert _rows(h.db_path, CALENDAR_DAYS) == days_before
+
+
+# Nominations: /nominate in each state, then the board's reason for not approving ------------
+
+NOMINATED_DEED = "Đồng chí đã lặn xuống kênh cứu hai em nhỏ bị đuối nước chiều 8/3."
+
+
+def _nominate_steps(user: int) -> list[Step]:
+    return [
+        say(user, "/nominate"),
+        say(user, "Nguyễn Văn Dũng"),
+        press(user, "Bỏ qua"),
+        say(user, NOMINATED_DEED),
+        press(user, "Chi bộ Khu vực 1"),
+        press(user, "Bỏ qua"),
+    ]
+
+
+async def test_nominating_and_the_boards_reason(
+    org: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    h = org
+    await _setup(h)
+    code, _, err = await h.cli(
+        "role", "grant", "--member", "DV007", "--role", "propaganda", "--unit", "DU-NK"
+    )
+    assert code == 0, err
+    sweep = Sweep(h, caplog)
+    rng = random.Random(SEED)
+    nominating = Flow(
+        "/nominate",
+        BICH,
+        _nominate_steps(BICH),
+        made_up=(
+            "nmn:skip:nothing",
+            "nmn:unit:99999999999999999999999",
+            "nmn:unit:999999",
+            "nmn:maybe",
+            "nm:ok:99999999999999999999999",
+            "nm:open:999999",
+            "nm:story:1",
+            "nm:list:all",
+        ),
+        unrelated="/nominations",
+        restart_at=(2, 6),
+    )
+    await poke(sweep, nominating, rng)
+    assert _count(h.db_path, "nominations") == 0  # never confirmed
+
+    # One sent for real; the board is asked for a reason, and garbage may be it (all of it).
+    events: list[BotMessage] = []
+    for step in [*_nominate_steps(BICH), press(BICH, "Gửi")]:
+        events = await step(sweep, events)
+    assert _rows(h.db_path, "SELECT status FROM nominations") == [("submitted",)]
+    reasoning = Flow(
+        "reason for not approving",
+        GIANG,
+        [say(GIANG, "/nominations"), press(GIANG, "Nguyễn Văn Dũng"), press(GIANG, "Không duyệt")],
+        made_up=(
+            "nm:no:99999999999999999999999",
+            "nm:no:999999",
+            "nm:ok:999999",
+            "nm:story:99999999999999999999999",
+            "nm:open:99999999999999999999999",
+        ),
+        unrelated="/nominations decided",
+        restart_at=(3,),
+    )
+    await poke(sweep, reasoning, rng)
+    await h.server.wait_idle()
+    sweep.assert_clean()
+    integrity(h.db_path)
+    decided = _rows(h.db_path, "SELECT status, reason FROM nominations")
+    assert len(decided) == 1 and decided[0][0] in ("submitted", "approved", "rejected"), decided
+    assert decided[0][1] is None or decided[0][1] in GARBAGE, decided

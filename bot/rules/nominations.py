@@ -1,0 +1,144 @@
+"""Good-deed nominations ("Đề xuất gương người tốt, việc tốt"): the fields, their limits and
+the decisions. Pure: no Telegram, no database.
+
+::
+
+    submitted ──approve──▶ approved ──make a story (once)──▶ approved, with its story
+        │
+        └──reject (with a reason)──▶ rejected
+
+Every decision is final: a second press, or a second board member at the same moment,
+finds the nomination decided and is told by whom.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.errors import Conflict, InvalidInput
+from bot.i18n import N_
+from bot.render.text import has_control_characters, utf16_len
+
+
+class Field(StrEnum):
+    NOMINEE = "nominee"
+    NOMINEE_INFO = "nominee_info"
+    DEED = "deed"
+
+
+# Lengths in UTF-16 code units, as Telegram counts them (an emoji is two).
+LIMITS: dict[Field, tuple[int, int]] = {
+    Field.NOMINEE: (2, 100),
+    Field.NOMINEE_INFO: (2, 200),
+    Field.DEED: (20, 1500),
+}
+REASON_MIN, REASON_MAX = 5, 500
+
+FIELD_LABELS = {
+    Field.NOMINEE: N_("Nominee"),
+    Field.NOMINEE_INFO: N_("Their unit or workplace"),
+    Field.DEED: N_("The good deed"),
+}
+
+
+class Status(StrEnum):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+STATUS_LABELS = {
+    Status.SUBMITTED: N_("Waiting for review"),
+    Status.APPROVED: N_("Approved"),
+    Status.REJECTED: N_("Not approved"),
+}
+
+
+class Event(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    MAKE_STORY = "make_story"
+
+
+class AlreadyDecided(Conflict):
+    """The nomination is no longer where the event applies: someone decided first."""
+
+
+def check_event(
+    status: Status | str,
+    event: Event,
+    *,
+    number: int,
+    by: str = "",
+    story: int | None = None,
+) -> Status:
+    """The status after ``event``, or AlreadyDecided saying why it does not apply now
+    (``by``: who decided; ``story``: the story already made from it)."""
+    current = Status(status)
+    if current is Status.SUBMITTED:
+        if event is Event.APPROVE:
+            return Status.APPROVED
+        if event is Event.REJECT:
+            return Status.REJECTED
+        raise AlreadyDecided(
+            N_("Nomination {id} is waiting for review: approve it first."), id=number
+        )
+    if current is Status.APPROVED and event is Event.MAKE_STORY:
+        if story is None:
+            return Status.APPROVED
+        raise AlreadyDecided(
+            N_("Nomination {id} has already been made into story {story}."), id=number, story=story
+        )
+    if current is Status.APPROVED:
+        raise AlreadyDecided(
+            N_("Nomination {id} has already been approved by {by}."), id=number, by=by
+        )
+    raise AlreadyDecided(N_("Nomination {id} has already been rejected by {by}."), id=number, by=by)
+
+
+def clean_field(field: Field | str, text: str) -> str:
+    """The typed text, trimmed: one line for a name or a workplace (spaces collapsed), lines
+    kept for the deed. InvalidInput says what to fix."""
+    found = Field(field)
+    cleaned = _lines(text) if found is Field.DEED else " ".join((text or "").split())
+    low, high = LIMITS[found]
+    _check(text or "", cleaned, low, high)
+    return cleaned
+
+
+def clean_reason(text: str) -> str:
+    """Why the board rejects a nomination: required, told to the nominator as written."""
+    cleaned = _lines(text)
+    _check(text or "", cleaned, REASON_MIN, REASON_MAX)
+    return cleaned
+
+
+def _lines(text: str) -> str:
+    lines = [" ".join(line.split()) for line in (text or "").strip().splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def _check(raw: str, text: str, low: int, high: int) -> None:
+    if has_control_characters(raw):
+        raise InvalidInput(N_("The text contains invisible control characters; type it again."))
+    if not text:
+        raise InvalidInput(
+            N_("The text is empty. Please write {low} to {high} characters."), low=low, high=high
+        )
+    if text.startswith("/"):
+        raise InvalidInput(N_("Please write the text itself, not a command."))
+    length = utf16_len(text)
+    if length < low:
+        raise InvalidInput(
+            N_("The text is too short ({count} characters). Please write {low} to {high}."),
+            count=length,
+            low=low,
+            high=high,
+        )
+    if length > high:
+        raise InvalidInput(
+            N_("The text is too long ({count} characters). Please write {low} to {high}."),
+            count=length,
+            low=low,
+            high=high,
+        )
