@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from bot.i18n import N_, format_datetime
-from bot.parsing import parse_datetime
+from bot.i18n import N_
+from bot.parsing import parse_future_datetime
 from bot.rules.access import Actor, Role, has_role_over, scope_units
 from bot.rules.organisation import MASS_ORG
 from bot.rules.stories import (
@@ -27,6 +27,7 @@ from bot.rules.stories import (
     clean_body,
     clean_title,
     current_status,
+    stamp,
 )
 from bot.services.audit import audit
 from bot.services.notifications import NotificationService, Priority, Recipient
@@ -62,6 +63,54 @@ class StoryStats:
     story: StoryRecord
     total: UnitEngagement
     units: list[UnitEngagement]  # per child unit, the most engaged first
+
+
+@dataclass(frozen=True)
+class UnitChoice:
+    """A unit a story may be aimed at, and how many units sit directly below it."""
+
+    unit: Unit
+    below: int
+
+
+@dataclass(frozen=True)
+class AudienceLevel:
+    """One level of the units a story written in ``top`` may go to: ``parent``'s children."""
+
+    top: Unit
+    parent: Unit
+    children: list[UnitChoice]
+
+
+@dataclass(frozen=True)
+class StoryOverview:
+    """A story with what the board checks before sending it."""
+
+    story: StoryRecord
+    unit: Unit  # the board's unit it is written in
+    status: str  # as now: see StoryService.status
+    audience: Audience
+    audience_units: list[Unit]  # the chosen units, for an audience of units
+    recipients: int  # members the audience names (each once)
+    reachable: int  # of them, those who can receive it now (on Telegram, not blocked)
+    stamp: int  # what it is now (see story_stamp)
+
+
+def story_stamp(story: StoryRecord) -> int:
+    """What the story is now, as a number: buttons shown with it carry it (see rules.stamp)."""
+    return stamp(
+        (
+            story.title,
+            story.body,
+            story.photo,
+            story.tag,
+            story.audience,
+            story.to_channels,
+            story.status,
+            story.send_at.isoformat() if story.send_at else None,
+            story.batch_id,
+        )
+    )
 
 
 def story_params(story: StoryRecord) -> dict:
@@ -147,6 +196,61 @@ class StoryService:
                 N_("Story {id} has been sent: it can no longer be changed or withdrawn."),
                 id=story.id,
             )
+
+    def _check_seen(self, story: StoryRecord, seen: int | None) -> None:
+        if seen is not None and story_stamp(story) != seen:
+            raise Conflict(
+                N_(
+                    "Story {id} has changed since this was shown. Please look at it again: "
+                    "/story show {id}"
+                ),
+                id=story.id,
+            )
+
+    # The audience picker --------------------------------------------------------------------
+
+    async def audience_level(
+        self, actor: Actor, unit_id: int, parent_id: int | None = None
+    ) -> AudienceLevel:
+        """The units below ``parent_id`` (the story's unit ``unit_id`` when None), one level:
+        what the board may pick from. A parent outside the story's unit is refused."""
+        async with self.db.read() as store:
+            top = await self._board_unit(store, actor, unit_id)
+            parent = top
+            if parent_id is not None and parent_id != top.id:
+                parent = await self._inside(store, top, parent_id)
+            children = await store.units.children_with_counts(parent.id)
+        return AudienceLevel(top, parent, [UnitChoice(u, below) for u, below in children])
+
+    async def audience_unit(self, actor: Actor, unit_id: int, chosen_id: int) -> Unit:
+        """A unit the board picks for a story written in ``unit_id``: one below it."""
+        async with self.db.read() as store:
+            top = await self._board_unit(store, actor, unit_id)
+            return await self._inside(store, top, chosen_id)
+
+    async def _board_unit(self, store: Store, actor: Actor, unit_id: int) -> Unit:
+        unit = await store.units.get(unit_id)
+        if unit is None:
+            raise NotFound(N_("This unit no longer exists."))
+        self._check_board(actor, unit)
+        return unit
+
+    async def _inside(self, store: Store, top: Unit, unit_id: int) -> Unit:
+        unit = await store.units.get(unit_id)
+        if unit is None:
+            raise NotFound(N_("This unit no longer exists."))
+        if not top.contains(unit):
+            raise AccessDenied(
+                N_("{other} is outside {unit}: a story goes only to units below its own."),
+                other=unit.name,
+                unit=top.name,
+            )
+        return unit
+
+    def parse_time(self, text: str) -> datetime:
+        """A sending time as typed ("20/3 19:30", "20/03/2026 19:30"), in the configured zone;
+        a past one is refused."""
+        return parse_future_datetime(text, tz=self.clock.tz, now=self.clock.now())
 
     # Writing ----------------------------------------------------------------------------------
 
@@ -243,22 +347,52 @@ class StoryService:
         reachable = [m for m in members if m.telegram_id is not None and m.blocked_at is None]
         return len(members), len(reachable)
 
-    async def send_now(self, actor: Actor, story_id: int) -> StoryRecord:
-        return await self._send(actor, story_id, None)
+    async def overview(self, actor: Actor, story_id: int) -> StoryOverview:
+        """The story, its audience by name and how many it would reach, for a preview."""
+        async with self.db.read() as store:
+            story, unit = await self._story(store, actor, story_id)
+            audience = Audience.from_json(story.audience)
+            chosen = await store.units.many(audience.unit_ids)
+            members = await self._recipients_or_none(store, unit, audience)
+        reachable = [m for m in members if m.telegram_id is not None and m.blocked_at is None]
+        return StoryOverview(
+            story=story,
+            unit=unit,
+            status=self.status(story),
+            audience=audience,
+            audience_units=sorted(chosen.values(), key=lambda u: u.name),
+            recipients=len(members),
+            reachable=len(reachable),
+            stamp=story_stamp(story),
+        )
 
     def parse_send_at(self, text: str) -> datetime:
         """A typed date and time to send at ("20/3 19:30", "20/03/2026 19:30"), read in the
         organisation's time zone; it must lie ahead, within a year."""
-        moment = parse_datetime(text, tz=self.clock.tz, default_year=self.clock.today().year)
-        if moment <= self.clock.now():
-            raise InvalidInput(
-                N_(
-                    "{when} is already past. Please send a date and time ahead, like "
-                    "25/03/2026 07:30."
-                ),
-                when=format_datetime(moment),
-            )
+        moment = parse_future_datetime(text, tz=self.clock.tz, now=self.clock.now())
         return self._check_send_at(moment)
+
+    async def _recipients_or_none(
+        self, store: Store, unit: Unit, audience: Audience
+    ) -> list[Member]:
+        """As _recipients, but nobody (rather than a refusal) when a chosen unit is gone or
+        has moved out of the story's unit since it was chosen: sending would say why."""
+        try:
+            return await self._recipients(store, unit, audience)
+        except (AccessDenied, InvalidInput):
+            return []
+
+    async def send_now(
+        self, actor: Actor, story_id: int, *, seen: int | None = None
+    ) -> StoryRecord:
+        """Send it now. ``seen``: the stamp of the story as the person saw it; refused if it
+        has changed since (a preview's button pressed after an edit)."""
+        return await self._send(actor, story_id, None, seen)
+
+    async def schedule(
+        self, actor: Actor, story_id: int, at: datetime, *, seen: int | None = None
+    ) -> StoryRecord:
+        return await self._send(actor, story_id, self._check_send_at(at), seen)
 
     def _check_send_at(self, at: datetime) -> datetime:
         if at <= self.clock.now():
@@ -267,14 +401,14 @@ class StoryService:
             raise InvalidInput(N_("A story can be scheduled up to a year ahead."))
         return at
 
-    async def schedule(self, actor: Actor, story_id: int, at: datetime) -> StoryRecord:
-        return await self._send(actor, story_id, self._check_send_at(at))
-
-    async def _send(self, actor: Actor, story_id: int, at: datetime | None) -> StoryRecord:
+    async def _send(
+        self, actor: Actor, story_id: int, at: datetime | None, seen: int | None = None
+    ) -> StoryRecord:
         now = self.clock.now()
         async with self.db.write() as store:
             story, unit = await self._story(store, actor, story_id)
             self._check_not_sent(story)
+            self._check_seen(story, seen)
             if story.status == "scheduled" and story.batch_id is not None:
                 await store.outbox.cancel_batch(story.batch_id, now)  # sent now, or at a new time
             batch_id, queued = await self._queue(store, actor, story, unit, at or now)
@@ -322,13 +456,14 @@ class StoryService:
             progress_to=(actor.telegram_id, _locale_of(actor)) if actor.telegram_id else None,
         )
 
-    async def cancel(self, actor: Actor, story_id: int) -> StoryRecord:
+    async def cancel(self, actor: Actor, story_id: int, *, seen: int | None = None) -> StoryRecord:
         """Withdraw a scheduled story (what is queued is dropped); it becomes a draft again."""
         async with self.db.write() as store:
             story, _ = await self._story(store, actor, story_id)
             self._check_not_sent(story)
             if story.status != "scheduled":
                 raise Conflict(N_("Only a scheduled story can be cancelled."))
+            self._check_seen(story, seen)
             now = self.clock.now()
             if story.batch_id is not None:
                 await store.outbox.cancel_batch(story.batch_id, now)

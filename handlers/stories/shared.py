@@ -1,14 +1,26 @@
 """Showing a story in a chat, as the outbox delivers it: with its photo (the text as the
-caption when it fits), split into parts never cut inside a tag, the buttons on the last."""
+caption when it fits), split into parts never cut inside a tag, the buttons on the last.
+And the pieces the /story conversations share: how one starts, how its steps find their
+data, story numbers typed after a subcommand."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from telegram import Message, Update
+from telegram.ext import ConversationHandler, filters
 
+from bot.context import CadreContext
+from bot.errors import InvalidInput, UserFacingError
+from bot.i18n import N_, gettext
+from bot.parsing import parse_whole_number
 from bot.render.text import MAX_CAPTION, split_html, visible_len
-from handlers.ui import keyboard
+from handlers import flow
+from handlers.replies import reply
+from handlers.ui import answer, keyboard, pressed, refuse_button
 
 Rows = Sequence[Sequence[tuple[str, str]]]
 
@@ -30,3 +42,78 @@ async def show_story(
         last = index == len(parts) - 1
         sent = await message.reply_text(part, reply_markup=markup if last else None)
     return sent
+
+
+# The /story conversations ---------------------------------------------------------------------
+
+END = ConversationHandler.END
+# What the "finish it or /cancel" refusal calls any open /story conversation.
+FLOW_WHAT = N_("a story step (/story)")
+
+Step = Callable[..., Awaitable[Any]]
+Begin = Callable[[Update, CadreContext, list[str]], Awaitable[int]]
+
+
+def subcommand(name: str) -> filters.BaseFilter:
+    """``/story NAME ...`` (any case, with or without the bot's @name)."""
+    return filters.Regex(re.compile(rf"^/story(@\w+)?\s+{name}(\s|$)", re.IGNORECASE))
+
+
+def need_id(rest: list[str]) -> int:
+    value = parse_whole_number(rest[0].lstrip("#")) if rest else None
+    if value is None:
+        raise InvalidInput(N_("Please give the story number, for example: /story show 12"))
+    return value
+
+
+def text_of(update: Update) -> str:
+    message = update.effective_message
+    return (message.text or "") if message is not None else ""
+
+
+async def start_flow(update: Update, context: CadreContext, name: str, begin: Begin) -> int:
+    """Enter flow ``name`` unless another flow holds the person; ``begin`` gets the words
+    after the subcommand. A refusal from the service ends the flow at once."""
+    if await flow.refuse_if_busy(update, context, name):
+        return END
+    try:
+        return await begin(update, context, (context.args or [])[1:])
+    except UserFacingError as error:
+        if update.callback_query is not None:
+            await refuse_button(update, error)
+        else:
+            await reply(update, error.render_html())
+        return flow.close(context, name)
+
+
+async def expired(update: Update, context: CadreContext, name: str) -> int:
+    await reply(update, gettext("This step has expired. Please send the command again."))
+    return flow.close(context, name)
+
+
+def step(
+    name: str, key: str, *, button: bool = False, keep: bool = False
+) -> Callable[[Step], Step]:
+    """A step of flow ``name``: a pressed button is answered (and its buttons taken off,
+    unless ``keep``: the audience picker redraws its own message); then the flow's data under
+    ``key`` is passed on, or the flow ends politely when it is gone."""
+
+    def wrap(func: Step) -> Step:
+        @functools.wraps(func)
+        async def run(update: Update, context: CadreContext) -> int:
+            if button and not keep:
+                await pressed(update)
+            data = (context.user_data or {}).get(key)
+            if data is None:
+                if button and keep:
+                    await answer(update)
+                return await expired(update, context, name)
+            return await func(update, context, data)
+
+        return run
+
+    return wrap
+
+
+async def use_buttons(update: Update) -> None:
+    await reply(update, gettext("Please choose one of the buttons above, or send /cancel."))
