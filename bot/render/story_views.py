@@ -93,6 +93,13 @@ def overview_lines(overview: StoryOverview, channels: Sequence[str] = ()) -> lis
         f"<b>{gettext('Story {id}').format(id=story.id)}</b> · "
         f"{status_text(story, overview.status)}",
         gettext("Written for: {unit}").format(unit=_h(overview.unit.name)),
+        (
+            gettext("Written by {name}, {time}").format(
+                name=_h(overview.author), time=format_datetime(story.created_at)
+            )
+            if overview.author
+            else gettext("Written {time}").format(time=format_datetime(story.created_at))
+        ),
         gettext("Tag: {tag}").format(tag=_h(tag_label(story.tag))),
         gettext("Audience: {audience}").format(
             audience=audience_text(

@@ -10,19 +10,22 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import ConversationHandler, filters
 
+from bot import callbacks as cb
 from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
-from bot.i18n import N_, gettext
+from bot.i18n import N_, gettext, ngettext
 from bot.parsing import parse_whole_number
-from bot.render.text import MAX_CAPTION, split_html, visible_len
+from bot.render.text import MAX_CAPTION, split_html, utf16_len, visible_len
+from bot.rules.stories import BODY_MAX
 from handlers import flow
 from handlers.replies import reply
 from handlers.ui import answer, keyboard, pressed, refuse_button
 
 Rows = Sequence[Sequence[tuple[str, str]]]
+BODY_SEPARATOR = "\n\n"  # between the messages of a body sent in parts
 
 
 async def show_story(
@@ -117,3 +120,73 @@ def step(
 
 async def use_buttons(update: Update) -> None:
     await reply(update, gettext("Please choose one of the buttons above, or send /cancel."))
+
+
+def photo_of(update: Update) -> str | None:
+    """The file id of the largest size of a sent photo."""
+    message = update.effective_message
+    if message is None or not message.photo:
+        return None
+    return message.photo[-1].file_id
+
+
+# The body: one message or several, kept with their formatting ----------------------------------
+
+
+def body_keyboard() -> InlineKeyboardMarkup:
+    return keyboard([(gettext("Done: the body is complete"), cb.STORY_BODY_DONE())])
+
+
+async def ask_body(update: Update) -> None:
+    await reply(
+        update,
+        gettext(
+            "Please send the body of the story. Bold, italic and links are kept as you format "
+            "them. A long story can be sent in several messages, one after another; press "
+            "«Done» when it is complete."
+        ),
+    )
+
+
+async def add_body_part(update: Update, data: dict) -> None:
+    """Keep one more message of the body (its formatting as Telegram HTML), or say what to
+    send instead. The whole body is checked when it is complete."""
+    message = update.effective_message
+    if message is None:
+        return
+    html = (message.text_html if message.text else None) or (
+        message.caption_html if message.caption else None
+    )
+    if not html or not html.strip():
+        await reply(
+            update,
+            gettext("Please send the body as text (bold, italic and links are kept)."),
+            reply_markup=body_keyboard() if data.get("body_parts") else None,
+        )
+        return
+    parts = [*data.get("body_parts", []), html.strip()]
+    total = utf16_len(BODY_SEPARATOR.join(parts))
+    if total > BODY_MAX:
+        await reply(
+            update,
+            gettext(
+                "This part would make the story longer than {high} characters, so it was not "
+                "added. Please send a shorter part, or press «Done»."
+            ).format(high=BODY_MAX),
+            reply_markup=body_keyboard() if data.get("body_parts") else None,
+        )
+        return
+    data["body_parts"] = parts
+    await reply(
+        update,
+        ngettext(
+            "Received ({count} part, {chars} characters). Send the next part, or press «Done».",
+            "Received ({count} parts, {chars} characters). Send the next part, or press «Done».",
+            len(parts),
+        ).format(count=len(parts), chars=total),
+        reply_markup=body_keyboard(),
+    )
+
+
+def body_of(data: dict) -> str:
+    return BODY_SEPARATOR.join(data.get("body_parts", []))

@@ -83,6 +83,7 @@ class StoryOverview:
     recipients: int  # members the audience names (each once)
     reachable: int  # of them, those who can receive it now (on Telegram, not blocked)
     stamp: int  # what it is now (see story_stamp)
+    author: str | None = None  # who wrote it (None: the operator's CLI)
 
 
 def story_stamp(story: StoryRecord) -> int:

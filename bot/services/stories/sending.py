@@ -41,6 +41,7 @@ class Sending(StoryBase):
             audience = Audience.from_json(story.audience)
             chosen = await store.units.many(audience.unit_ids)
             members = await self._recipients_or_none(store, unit, audience)
+            author = await store.members.get(story.created_by) if story.created_by else None
         reachable = [m for m in members if m.telegram_id is not None and m.blocked_at is None]
         return StoryOverview(
             story=story,
@@ -51,6 +52,7 @@ class Sending(StoryBase):
             recipients=len(members),
             reachable=len(reachable),
             stamp=story_stamp(story),
+            author=author.full_name if author else None,
         )
 
     def parse_send_at(self, text: str) -> datetime:
