@@ -89,9 +89,9 @@ def overview_lines(overview: StoryOverview, channels: Sequence[str] = ()) -> lis
     audience and how many it reaches; the public channels it also goes to."""
     story = overview.story
     audience = overview.audience
+    heading = gettext("Story {id}").format(id=story.id)
     lines = [
-        f"<b>{gettext('Story {id}').format(id=story.id)}</b> · "
-        f"{status_text(story, overview.status)}",
+        f"<b>{heading}</b> · {status_text(story, overview.status)}",
         gettext("Written for: {unit}").format(unit=_h(overview.unit.name)),
         (
             gettext("Written by {name}, {time}").format(

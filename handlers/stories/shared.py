@@ -16,7 +16,7 @@ from telegram.ext import ConversationHandler, filters
 from bot import callbacks as cb
 from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
-from bot.i18n import N_, gettext, ngettext
+from bot.i18n import N_, gettext
 from bot.parsing import parse_whole_number
 from bot.render.text import MAX_CAPTION, split_html, utf16_len, visible_len
 from bot.rules.stories import BODY_MAX
@@ -179,10 +179,9 @@ async def add_body_part(update: Update, data: dict) -> None:
     data["body_parts"] = parts
     await reply(
         update,
-        ngettext(
-            "Received ({count} part, {chars} characters). Send the next part, or press «Done».",
-            "Received ({count} parts, {chars} characters). Send the next part, or press «Done».",
-            len(parts),
+        gettext(
+            "Received part {count} ({chars} characters in all). Send the next part, or press "
+            "«Done»."
         ).format(count=len(parts), chars=total),
         reply_markup=body_keyboard(),
     )
