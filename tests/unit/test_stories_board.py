@@ -99,3 +99,16 @@ def test_a_future_time_is_read_and_a_past_one_refused() -> None:
         parse_future_datetime("01/03/2026 07:30", tz=TZ, now=now)
     with pytest.raises(InvalidInput):
         parse_future_datetime("mai nhé", tz=TZ, now=now)
+
+
+async def test_figures_of_an_audience_of_units_are_given_per_chosen_unit(
+    board: Services,  # noqa: F811
+) -> None:
+    chosen = await _units(board, "CB-BT1", "CB-BT2")
+    story, actor = await _draft(board, audience=Audience(AudienceKind.UNITS, chosen))
+    await board.stories.send_now(actor, story.id)
+    await board.db.deliver()  # type: ignore[attr-defined]
+    stats = await board.stories.stats(actor, story.id)
+    assert {group.unit.code for group in stats.units} <= {"CB-BT1", "CB-BT2", "QU-BT"}
+    assert {"CB-BT1", "CB-BT2"} <= {group.unit.code for group in stats.units}
+    assert sum(group.recipients for group in stats.units) == stats.total.recipients

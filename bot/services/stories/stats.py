@@ -7,18 +7,26 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.rules.access import Actor
+from bot.rules.stories import Audience, AudienceKind
 from bot.services.stories.base import StoryBase, StoryStats, UnitEngagement
 from storage.records import Unit
 
 
 class Figures(StoryBase):
     async def stats(self, actor: Actor, story_id: int) -> StoryStats:
-        """Recipients, delivered, failed, blocked and "read and learned", in all and per child
-        unit of the story's unit, the most engaged first."""
+        """Recipients, delivered, failed, blocked and "read and learned", in all and per unit
+        of the audience, the most engaged first: per chosen unit for an audience of units
+        (a member under two of them counts in the innermost one), else per child unit of
+        the story's unit."""
         async with self.db.read() as store:
             story, unit = await self._story(store, actor, story_id)
             rows = await store.stories.delivery(story.id)
-            children = await store.units.children(unit.id)
+            audience = Audience.from_json(story.audience)
+            if audience.kind is AudienceKind.UNITS:
+                chosen = (await store.units.many(audience.unit_ids)).values()
+                children = sorted(chosen, key=lambda u: -len(u.path))
+            else:
+                children = await store.units.children(unit.id)
             paths = await store.members.primary_paths(member for member, _, _ in rows)
         groups = _group(
             unit, children, [(paths.get(m, ""), status, read) for m, status, read in rows]
