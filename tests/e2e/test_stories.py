@@ -84,7 +84,7 @@ async def _tap(org: Harness, user: int, message: BotMessage, label: str) -> str 
 
 
 async def _compose(
-    org: Harness, user: int, title: str, *, units: tuple[str, ...] = ()
+    org: Harness, user: int, title: str, *, units: tuple[str, ...] = (), photo: bytes = b""
 ) -> tuple[int, BotMessage, BotMessage]:
     """Walk /story new to the preview; returns the story's number, the story as shown and
     the summary under it (with the send/schedule buttons)."""
@@ -97,7 +97,13 @@ async def _compose(
     assert "Đã nhận phần 1" in part.text, part.text
     ask_photo = await org.press(user, part, "Xong")
     assert "gửi ảnh" in ask_photo.text, ask_photo.text
-    ask_tag = await org.press(user, ask_photo, "Không có ảnh")
+    if photo:
+        file = await org.say(user, "ảnh ở tệp đính kèm")
+        assert "dạng hình ảnh" in file.text, file.text
+        org.server.send_photo(user, photo)
+        ask_tag = await org.server.next_message(user)
+    else:
+        ask_tag = await org.press(user, ask_photo, "Không có ảnh")
     assert "Bài viết thuộc loại nào" in ask_tag.text
     ask_audience = await org.press(user, ask_tag, "Gương điển hình")
     assert "Gửi bài đến ai" in ask_audience.text
@@ -160,7 +166,9 @@ async def test_a_scheduled_story_goes_out_at_its_time_after_a_restart(
     org: Harness, tmp_path: Path
 ) -> None:
     await _board(org, tmp_path)
-    story_id, _, summary = await _compose(org, LAN, "Kỷ niệm ngày thành lập Đoàn")
+    photo = b"\xff\xd8\xff\xe0 a photo of the youth union's anniversary"
+    story_id, shown, summary = await _compose(org, LAN, "Kỷ niệm ngày thành lập Đoàn", photo=photo)
+    assert shown.kind == "photo" and "Kỷ niệm ngày thành lập Đoàn" in shown.text
     ask = await org.press(LAN, summary, "Hẹn giờ gửi")
     assert "25/03/2026 07:30" in ask.text
     bad = await org.say(LAN, "mai nhé")
@@ -184,6 +192,7 @@ async def test_a_scheduled_story_goes_out_at_its_time_after_a_restart(
     await org.delivered()
     received = [m for m in org.server.messages(KHOA) if "Kỷ niệm ngày thành lập" in m.text]
     assert len(received) == 1
+    assert received[0].kind == "photo" and received[0].text == shown.text  # as previewed
     assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(AN))
 
 
@@ -219,6 +228,9 @@ async def test_a_board_reaches_only_its_own_subtree_and_members_cannot_write(
     # A plain member: /story is refused, saying why.
     refused = await org.say(BICH, "/story new")
     assert "chỉ dành cho" in refused.text, refused.text
+    # /story alone: the menu of subcommands.
+    menu = await org.say(LAN, "/story")
+    assert "/story new" in menu.text and "/story stats" in menu.text
     # Lan (DU-AT) is offered her own units only.
     await org.say(LAN, "/story new")
     await org.say(LAN, "Gương sáng An Thới")
