@@ -116,7 +116,7 @@ async def _compose(
         await _tap(org, user, picker, "Xong")
     else:
         await _tap(org, user, ask_audience, "Toàn bộ")
-    intro = await _until(org, user, _with_text("đúng như đảng viên sẽ nhận được"), "intro")
+    intro = await _until(org, user, _with_text("đúng như người nhận sẽ thấy"), "intro")
     story_id = int(re.search(r"Bài (\d+)", intro.text).group(1))
     shown = await org.server.next_message(user)
     summary = await _until(org, user, _with_button("Gửi ngay"), "summary")
