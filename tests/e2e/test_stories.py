@@ -298,6 +298,21 @@ async def test_stale_buttons_after_a_cancel_an_edit_and_a_send(
     saved = await org.say(GIANG, "Tài liệu học tập tháng 3 (bản sửa)")
     assert "Đã lưu" in saved.text
     after = await _until(org, GIANG, _with_button("Gửi ngay"), "summary")
+    # The body again, in two messages: joined in the order sent, formatting kept.
+    fields = await org.say(GIANG, f"/story edit {story_id}")
+    await org.press(GIANG, fields, "Nội dung")
+    org.server.send_text(GIANG, "Phần một: <b>học tập</b> và làm theo.", html=True)
+    await org.server.next_message(GIANG)
+    org.server.send_text(GIANG, "Phần hai: <i>nêu gương</i> trong công tác.", html=True)
+    part = await org.server.next_message(GIANG)
+    assert "Đã nhận phần 2" in part.text, part.text
+    await _tap(org, GIANG, part, "Xong")
+    await _until(org, GIANG, _with_text("Đã lưu"), "saved")
+    shown = await org.server.next_message(GIANG)
+    assert shown.text.endswith(
+        "Phần một: <b>học tập</b> và làm theo.\n\nPhần hai: <i>nêu gương</i> trong công tác."
+    ), shown.text
+    after = await _until(org, GIANG, _with_button("Gửi ngay"), "summary")
     said = await _tap(org, GIANG, before, "Gửi ngay")
     assert "đã thay đổi" in said, said
     assert _rows(org.db_path, "SELECT status, title FROM stories") == [
