@@ -18,6 +18,7 @@ from datetime import date
 from bot.rules.commitments import Heading, Rating
 from bot.rules.grading import Grade
 from bot.rules.sessions import Kind
+from bot.rules.stories import AUDIENCE_ROLES, AudienceKind, Tag
 
 MAX_BYTES = 64
 _MAX_ID = 2**63 - 1  # SQLite's INTEGER
@@ -249,3 +250,35 @@ NOMINATION_OPEN = Button("nm:open", ID)  # nomination id
 NOMINATION_APPROVE = Button("nm:ok", ID)
 NOMINATION_REJECT = Button("nm:no", ID)
 NOMINATION_STORY = Button("nm:story", ID)
+
+# Stories: the board (/story). Buttons that act on a story carry its stamp as shown (see
+# bot.rules.stories.stamp): pressed after it changed, they are refused, never acted on.
+STORY_PREVIEW_READ = Button("st:pread", ID)  # story id: the preview's "read and learned"
+STORY_SHOW = Button("st:show", ID)
+STORY_SEND = Button("st:send", ID, ID)  # story id, stamp
+STORY_SCHEDULE = Button("st:sched", ID, ID)  # story id, stamp: then the time is asked
+STORY_KEEP = Button("st:keep", ID)  # leave it a draft
+STORY_EDIT = Button("st:edit", ID)
+STORY_CANCEL = Button("st:cancel", ID)  # withdraw a scheduled story: asks to confirm
+STORY_CANCEL_OK = Button("st:cancelok", ID, ID)  # story id, stamp
+STORY_STATS = Button("st:stats", ID)
+
+# Stories: writing and editing (conversations story_new, story_edit, story_when) ------------
+STORY_UNIT = Button("stn:unit", ID)  # the board's unit the story is written for
+STORY_BODY_DONE = Button("stn:bodyok")
+STORY_NO_PHOTO = Button("stn:nophoto")
+STORY_TAG = Button("stn:tag", choice(*[tag.value for tag in Tag]))
+STORY_AUDIENCE = Button("stn:aud", choice(*[kind.value for kind in AudienceKind]))
+STORY_KINDS = Button("stn:kinds")  # back to the audience question
+STORY_ROLE = Button("stn:role", choice(*AUDIENCE_ROLES))
+STORY_TOGGLE = Button("stn:tog", ID)  # unit id: chosen or not
+STORY_OPEN_UNIT = Button("stn:open", ID)  # unit id: the units below it
+STORY_UP = Button("stn:up")
+STORY_PAGE = Button("stn:page", ID)  # page number
+STORY_UNITS_DONE = Button("stn:done")
+STORY_CHANNELS = Button("stn:chan", choice("yes", "no"))
+STORY_FIELD = Button(
+    "ste:f", choice("title", "body", "photo", "tag", "audience", "channels", "done")
+)
+STORY_REMOVE_PHOTO = Button("ste:nophoto")
+STORY_WHEN = Button("stw", choice("ok", "edit"))

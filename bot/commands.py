@@ -90,6 +90,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         private_only=True,
     ),
     CommandSpec(
+        "story",
+        N_("Propaganda board: write, send and follow stories"),
+        roles=frozenset({Role.PROPAGANDA, Role.ADMIN}),
+        private_only=True,
+    ),
+    CommandSpec(
         "campaign", N_("Yearly campaigns: list, create, edit"), roles=frozenset({Role.ADMIN})
     ),
 )

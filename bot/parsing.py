@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, time, tzinfo
 
 from bot.errors import InvalidInput
-from bot.i18n import N_
+from bot.i18n import N_, format_datetime
 
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})(?:[/.\-](\d{2}|\d{4}))?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -93,6 +93,21 @@ def parse_datetime(text: str, *, tz: tzinfo, default_year: int) -> datetime:
     day = parse_date(first, default_year=default_year)
     clock = parse_time(second[:5] if _ISO.match(first) and len(second) > 5 else second)
     return datetime.combine(day, clock, tzinfo=tz)
+
+
+def parse_future_datetime(text: str, *, tz: tzinfo, now: datetime) -> datetime:
+    """A date and time ahead of ``now``, read in ``tz`` (a year left out is this year's): a
+    meeting's start, a story's sending time. A past one is refused, naming it."""
+    moment = parse_datetime(text, tz=tz, default_year=now.astimezone(tz).year)
+    if moment <= now:
+        raise InvalidInput(
+            N_(
+                "{when} is already past. Please send a date and time in the future, "
+                "like 25/03/2026 19:30."
+            ),
+            when=format_datetime(moment),
+        )
+    return moment
 
 
 def parse_whole_number(text: str) -> int | None:

@@ -104,6 +104,16 @@ class UnitRepository:
         )
         return [unit_from_row(row) for row in await cursor.fetchall()]
 
+    async def children_with_counts(self, unit_id: int) -> list[tuple[Unit, int]]:
+        """The unit's children by name, each with how many units sit directly below it."""
+        columns = ", ".join(f"u.{c.strip()}" for c in _COLUMNS.split(","))
+        cursor = await self.conn.execute(
+            f"SELECT {columns}, (SELECT COUNT(*) FROM units c WHERE c.parent_id = u.id) "
+            "AS below FROM units u WHERE u.parent_id = ? ORDER BY u.name",
+            (unit_id,),
+        )
+        return [(unit_from_row(row), row["below"]) for row in await cursor.fetchall()]
+
     async def org_names(self, unit_ids: Iterable[int]) -> dict[int, str]:
         """The organisation names given by import (units without one are left out)."""
         found: dict[int, str] = {}

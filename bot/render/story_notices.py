@@ -1,4 +1,4 @@
-"""A story as members receive it, and the board's views of it (list, figures, previews).
+"""A story as members receive it (the board's views of it are in story_views.py).
 
 The same :func:`story` renders the preview the board sees before sending and every copy the
 outbox sends, so the preview is exactly what members get.
@@ -28,12 +28,14 @@ def tag_label(tag: str) -> str:
     return gettext(TAG_LABELS[Tag(tag)])
 
 
-def story(story: dict[str, Any], *, public: bool = False) -> Notice:
+def story(story: dict[str, Any], *, public: bool = False, preview: bool = False) -> Notice:
     """The story's text (its body is Telegram HTML already) and, for a member, the "read and
-    learned" button; a public channel gets the text alone."""
+    learned" button; a public channel gets the text alone. The board's preview shows the
+    same button, which there counts nothing (it only says so)."""
     tag = Tag(story["tag"])
     text = f"{TAG_MARKS[tag]} <i>{_h(tag_label(tag))}</i>\n<b>{_h(story['title'])}</b>\n\n"
     text += story["body"]
     if public:
         return text, None
-    return text, [[(gettext("✅ Read and learned"), cb.STORY_READ(story["id"]))]]
+    button = cb.STORY_PREVIEW_READ if preview else cb.STORY_READ
+    return text, [[(gettext("✅ Read and learned"), button(story["id"]))]]

@@ -9,7 +9,9 @@ An audience is one of:
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -45,6 +47,12 @@ class AudienceKind(StrEnum):
 
 
 AUDIENCE_ROLES = ("secretary", "deputy", "committee", "propaganda")
+AUDIENCE_ROLE_LABELS = {
+    "secretary": N_("Cell secretaries"),
+    "deputy": N_("Deputy secretaries"),
+    "committee": N_("Committee members"),
+    "propaganda": N_("Propaganda board members"),
+}
 
 
 @dataclass(frozen=True)
@@ -98,3 +106,14 @@ def current_status(status: str, send_at: datetime | None, now: datetime) -> str:
     if status == "scheduled" and send_at is not None and send_at <= now:
         return "sent"
     return status
+
+
+def stamp(fields: Iterable[object]) -> int:
+    """A short fingerprint of what a story is (its text, audience, status and time), carried
+    by the buttons under a preview: pressed after the story changed, they are refused instead
+    of acting on something the person has not seen. 56 bits: it fits a button's id slot."""
+    digest = hashlib.blake2b(digest_size=7)
+    for value in fields:
+        digest.update(repr(value).encode())
+        digest.update(b"\x00")
+    return int.from_bytes(digest.digest(), "big")

@@ -265,6 +265,7 @@ SUBCOMMANDS = {
     "session": ("new", "show", "edit", "cancel", "checkin", "close", "minutes", "report"),
     "invite": ("unit", "unit CB-1"),
     "calendar": ("add", "edit", "remove", "attach"),
+    "story": ("new", "show", "edit", "cancel", "stats"),
 }
 SUBCOMMAND_ARGS = {
     "session": ("bridge 1", "deadline", "bridge 1 CB-1"),
@@ -300,7 +301,7 @@ async def test_every_command_from_every_role_with_garbage_arguments(
     await _setup(h)
     sweep = Sweep(h, caplog)
     plan = _argument_plan(random.Random(SEED))
-    tables = ("units", "members", "memberships", "roles", "campaigns", "sessions")
+    tables = ("units", "members", "memberships", "roles", "campaigns", "sessions", "stories")
     days_before = _rows(h.db_path, CALENDAR_DAYS)
     before = {t: _count(h.db_path, t) for t in tables}
 
@@ -316,6 +317,7 @@ async def test_every_command_from_every_role_with_garbage_arguments(
                     "start",
                     "calendar",
                     "nominate",
+                    "story",
                 ):
                     # The command may have opened a step: close it before the next one.
                     await sweep.say(user, "/cancel")
@@ -351,9 +353,15 @@ Step = Callable[["Sweep", list[BotMessage]], Awaitable[list[BotMessage]]]
 # /cancel, when nothing is open and they must do nothing.
 CONFIRMING = re.compile(
     r"^(cf:subok|sesn:save|sesn:min:save|sesn:edit:ok|cg:confirm:ok|joinname:ok|nmn:send"
-    r"|caln:save:save|caln:edit:save|cal:rmok:\d+|cal:attok:\d+:\d+)$"
+    r"|caln:save:save|caln:edit:save|cal:rmok:\d+|cal:attok:\d+:\d+"
+    # a story's last answer (the audience, the channels, the tag when editing) writes it
+    r"|stn:aud:(scope|mass_org)|stn:role:\w+|stn:done|stn:chan:\w+|stn:tag:\w+"
+    r"|stw:ok|ste:nophoto)$"
 )
 CALENDAR_DAYS = "SELECT * FROM calendar_days ORDER BY id"
+# Buttons under a story's preview act by themselves, outside any step, for as long as the
+# story is as shown (they carry its stamp): never pressed as stale ones.
+STANDING = re.compile(r"^st:(send|cancelok):")
 MADE_UP = ("x:1", "commit:999999", "", "💥", "ses:" + "9" * 40)
 
 
@@ -431,7 +439,7 @@ async def poke(sweep: Sweep, flow: Flow, rng: random.Random) -> None:
         start = (state - 1) * per_state
         for data in (made_up * 2)[start % len(made_up) :][:per_state]:
             await sweep.press(user, anchor, data)
-        usable = [(m, d) for m, d in stale if not CONFIRMING.match(d)]
+        usable = [(m, d) for m, d in stale if not (CONFIRMING.match(d) or STANDING.match(d))]
         for message, data in rng.sample(usable, min(2, len(usable))):
             await sweep.press(user, message, data)
         if state in flow.restart_at:
@@ -928,3 +936,97 @@ async def test_nominating_and_the_boards_reason(
     decided = _rows(h.db_path, "SELECT status, reason FROM nominations")
     assert len(decided) == 1 and decided[0][0] in ("submitted", "approved", "rejected"), decided
     assert decided[0][1] is None or decided[0][1] in GARBAGE, decided
+
+
+# 3. The propaganda board's stories ----------------------------------------------------------
+
+STORY_BODY = "Đồng chí Nguyễn Văn A giúp đỡ bà con vùng lũ suốt ba tháng liền."
+
+
+async def test_writing_editing_and_scheduling_stories(
+    org: Harness, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    h = org
+    await _setup(h)
+    sweep = Sweep(h, caplog)
+    rng = random.Random(SEED)
+    code, _, err = await h.cli(
+        "role", "grant", "--member", "DV007", "--role", "propaganda", "--unit", "DU-NK"
+    )
+    assert code == 0, err
+    (tmp_path / "story.md").write_text(f"# Gương sáng khu vực 1\n\n{STORY_BODY}\n", "utf-8")
+    code, _, err = await h.cli("story", "import", str(tmp_path / "story.md"), "--unit", "DU-NK")
+    assert code == 0, err
+    (story_id,) = _rows(h.db_path, "SELECT id FROM stories")[0]
+    before = _rows(h.db_path, "SELECT * FROM stories")
+    queued = _count(h.db_path, "outbox")
+    writing = Flow(
+        "/story new",
+        ADMIN_ID,
+        [
+            say(ADMIN_ID, "/story new"),
+            say(ADMIN_ID, "Tấm gương vượt lũ"),
+            say(ADMIN_ID, STORY_BODY),
+            press(ADMIN_ID, "Xong"),
+            press(ADMIN_ID, "Không có ảnh"),
+            press(ADMIN_ID, "Gương điển hình"),
+            press(ADMIN_ID, "Một số đơn vị trực thuộc"),
+            press(ADMIN_ID, "Đảng ủy phường Ninh Kiều"),
+            press(ADMIN_ID, "Đơn vị trực thuộc"),
+            press(ADMIN_ID, "Chọn nhóm khác"),
+            press(ADMIN_ID, "Theo chức danh"),
+        ],
+        made_up=(
+            "stn:unit:99999999999999999999999",
+            "stn:tog:999999",
+            "stn:open:99999999999999999999999",
+            "stn:page:999",
+            "stn:tag:legend",
+            "stn:aud:everyone",
+            "stn:role:king",
+            "st:send:999999:1",
+            f"st:send:{story_id}:1",
+            f"st:cancelok:{story_id}:1",
+            "st:stats:99999999999999999999999",
+        ),
+        restart_at=(3, 8),
+    )
+    editing = Flow(
+        "/story edit and schedule",
+        GIANG,
+        [
+            say(GIANG, f"/story edit {story_id}"),
+            press(GIANG, "Tiêu đề"),
+            say(GIANG, "/cancel"),
+            say(GIANG, f"/story edit {story_id}"),
+            press(GIANG, "Người nhận"),
+            press(GIANG, "Một số đơn vị trực thuộc"),
+            say(GIANG, "/cancel"),
+            say(GIANG, f"/story show {story_id}"),
+            press(GIANG, "Hẹn giờ gửi"),
+            say(GIANG, "25/03/2026 07:30"),
+        ],
+        made_up=(
+            "ste:f:nothing",
+            "ste:f:title",
+            "stw:ok",
+            "stw:maybe",
+            f"st:sched:{story_id}:99999999999999999999999",
+            "st:edit:999999",
+            "st:show:99999999999999999999999",
+            "st:cancel:999999",
+        ),
+        restart_at=(4,),
+    )
+    await poke_together(sweep, [writing, editing], rng)
+    await h.server.wait_idle()
+    sweep.assert_clean()
+    integrity(h.db_path)
+    # Nothing was confirmed: no new story, nothing queued; the imported story is still a
+    # draft with its text, its title changed at most to a whole garbage line (a new title
+    # is saved as it is sent: the story is shown again at once, and nothing is sent).
+    after = _rows(h.db_path, "SELECT id, title, body, status, audience FROM stories")
+    assert len(after) == 1 and after[0][0] == story_id, after
+    assert after[0][1] in ("Gương sáng khu vực 1", *[" ".join(g.split()) for g in GARBAGE])
+    assert after[0][2:] == (before[0][2], "draft", before[0][6]), after
+    assert _count(h.db_path, "outbox") == queued

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from bot.delivery.notices import session_params
 from bot.errors import InvalidInput, NotFound
-from bot.i18n import N_, format_datetime
-from bot.parsing import parse_datetime
+from bot.i18n import N_
+from bot.parsing import parse_future_datetime
 from bot.rules import sessions as rules
 from bot.rules.access import Actor
 from bot.services.audit import audit
@@ -43,16 +43,7 @@ class Draft:
 class Scheduling(SessionBase):
     def parse_start(self, text: str) -> datetime:
         """A future date and time, read in the configured zone."""
-        moment = parse_datetime(text, tz=self.tz, default_year=self.clock.today().year)
-        if moment <= self.clock.now():
-            raise InvalidInput(
-                N_(
-                    "{when} is already past. Please send a date and time in the future, "
-                    "like 25/03/2026 19:30."
-                ),
-                when=format_datetime(moment),
-            )
-        return moment
+        return parse_future_datetime(text, tz=self.tz, now=self.clock.now())
 
     async def kinds_for(self, unit_id: int) -> list[rules.Kind]:
         """Regular and thematic sessions anywhere; a conference only where there are units

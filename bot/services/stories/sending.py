@@ -1,0 +1,146 @@
+"""Sending: the overview the board checks first, now or at a time (the copies wait in the
+outbox with a not-before time, so a schedule survives restarts), and withdrawing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.errors import AccessDenied, Conflict, InvalidInput
+from bot.i18n import N_
+from bot.parsing import parse_future_datetime
+from bot.rules.access import Actor
+from bot.rules.stories import (
+    Audience,
+)
+from bot.services.audit import audit
+from bot.services.nominations import story_going_out, story_withdrawn
+from bot.services.stories.base import (
+    EDITABLE,
+    SCHEDULE_AHEAD,
+    StoryBase,
+    StoryOverview,
+    story_stamp,
+)
+from storage.db import Store
+from storage.records import Member, Unit
+from storage.stories import StoryRecord
+
+
+class Sending(StoryBase):
+    async def count_recipients(self, actor: Actor, story_id: int) -> tuple[int, int]:
+        """(members the story would reach, those of them who can receive it now)."""
+        async with self.db.read() as store:
+            story, unit = await self._story(store, actor, story_id)
+            members = await self._recipients(store, unit, Audience.from_json(story.audience))
+        reachable = [m for m in members if m.telegram_id is not None and m.blocked_at is None]
+        return len(members), len(reachable)
+
+    async def overview(self, actor: Actor, story_id: int) -> StoryOverview:
+        """The story, its audience by name and how many it would reach, for a preview."""
+        async with self.db.read() as store:
+            story, unit = await self._story(store, actor, story_id)
+            audience = Audience.from_json(story.audience)
+            chosen = await store.units.many(audience.unit_ids)
+            members = await self._recipients_or_none(store, unit, audience)
+            author = await store.members.get(story.created_by) if story.created_by else None
+        reachable = [m for m in members if m.telegram_id is not None and m.blocked_at is None]
+        return StoryOverview(
+            story=story,
+            unit=unit,
+            status=self.status(story),
+            audience=audience,
+            audience_units=sorted(chosen.values(), key=lambda u: u.name),
+            recipients=len(members),
+            reachable=len(reachable),
+            stamp=story_stamp(story),
+            author=author.full_name if author else None,
+        )
+
+    def parse_send_at(self, text: str) -> datetime:
+        """A typed date and time to send at ("20/3 19:30", "20/03/2026 19:30"), read in the
+        organisation's time zone; it must lie ahead, within a year."""
+        moment = parse_future_datetime(text, tz=self.clock.tz, now=self.clock.now())
+        return self._check_send_at(moment)
+
+    async def _recipients_or_none(
+        self, store: Store, unit: Unit, audience: Audience
+    ) -> list[Member]:
+        """As _recipients, but nobody (rather than a refusal) when a chosen unit is gone or
+        has moved out of the story's unit since it was chosen: sending would say why."""
+        try:
+            return await self._recipients(store, unit, audience)
+        except (AccessDenied, InvalidInput):
+            return []
+
+    async def send_now(
+        self, actor: Actor, story_id: int, *, seen: int | None = None
+    ) -> StoryRecord:
+        """Send it now. ``seen``: the stamp of the story as the person saw it; refused if it
+        has changed since (a preview's button pressed after an edit)."""
+        return await self._send(actor, story_id, None, seen)
+
+    async def schedule(
+        self, actor: Actor, story_id: int, at: datetime, *, seen: int | None = None
+    ) -> StoryRecord:
+        return await self._send(actor, story_id, self._check_send_at(at), seen)
+
+    def _check_send_at(self, at: datetime) -> datetime:
+        if at <= self.clock.now():
+            raise InvalidInput(N_("That time has passed. Please choose a time ahead."))
+        if at - self.clock.now() > SCHEDULE_AHEAD:
+            raise InvalidInput(N_("A story can be scheduled up to a year ahead."))
+        return at
+
+    async def _send(
+        self, actor: Actor, story_id: int, at: datetime | None, seen: int | None = None
+    ) -> StoryRecord:
+        now = self.clock.now()
+        async with self.db.write() as store:
+            story, unit = await self._story(store, actor, story_id)
+            self._check_not_sent(story)
+            self._check_seen(story, seen)
+            if story.status == "scheduled" and story.batch_id is not None:
+                await store.outbox.cancel_batch(story.batch_id, now)  # sent now, or at a new time
+            batch_id, queued = await self._queue(store, actor, story, unit, at or now)
+            moved = await store.stories.set_status(
+                story.id,
+                "scheduled" if at else "sent",
+                now,
+                expect=EDITABLE,
+                send_at=at or now,
+                batch_id=batch_id,
+                recipients=queued,
+            )
+            if not moved:
+                raise Conflict(N_("The story changed meanwhile. Please look again."))
+            # A story made from a nomination: its nominator is told when it goes out.
+            await story_going_out(store, self.notifications, story.id, at or now)
+            await audit(
+                store,
+                actor,
+                "story.schedule" if at else "story.send",
+                story.id,
+                recipients=queued,
+                at=(at or now).isoformat(),
+            )
+            story = await store.stories.get(story.id)  # type: ignore[assignment]
+        assert story is not None
+        return story
+
+    async def cancel(self, actor: Actor, story_id: int, *, seen: int | None = None) -> StoryRecord:
+        """Withdraw a scheduled story (what is queued is dropped); it becomes a draft again."""
+        async with self.db.write() as store:
+            story, _ = await self._story(store, actor, story_id)
+            self._check_not_sent(story)
+            if story.status != "scheduled":
+                raise Conflict(N_("Only a scheduled story can be cancelled."))
+            self._check_seen(story, seen)
+            now = self.clock.now()
+            if story.batch_id is not None:
+                await store.outbox.cancel_batch(story.batch_id, now)
+            await store.stories.set_status(story.id, "draft", now, expect=("scheduled",))
+            await story_withdrawn(store, story.id)  # nor is its nominator told
+            await audit(store, actor, "story.cancel", story.id)
+            story = await store.stories.get(story.id)  # type: ignore[assignment]
+        assert story is not None
+        return story
