@@ -188,3 +188,18 @@ def published(nomination: NominationRecord) -> Notice:
         ).format(mark=MARK, id=nomination.id, nominee=_h(nomination.nominee)),
         None,
     )
+
+
+def story_draft(nomination: NominationRecord) -> tuple[str, str]:
+    """The prefilled title and body (Telegram HTML, the typed text escaped) of the story made
+    from a nomination, in the board member's language; they edit it before sending."""
+    title = gettext("Good people, good deeds: {name}").format(name=nomination.nominee)
+    head = f"<b>{escape(nomination.nominee, quote=False)}</b>"
+    if nomination.nominee_info:
+        head += f", {escape(nomination.nominee_info, quote=False)}"
+    where = gettext("Nominated in {unit} by comrade {name}.").format(
+        unit=escape(nomination.unit_name, quote=False),
+        name=escape(nomination.nominator_name, quote=False),
+    )
+    body = f"{head}\n\n{escape(nomination.deed, quote=False)}\n\n<i>{where}</i>"
+    return title, body

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from html import escape
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
@@ -24,6 +23,7 @@ from bot.delivery.codec import dump
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.i18n import N_, gettext
 from bot.parsing import check_year
+from bot.render.nomination_notices import story_draft
 from bot.rules.access import Actor, Role, has_role_over, scope_units
 from bot.rules.nominations import (
     AlreadyDecided,
@@ -363,21 +363,6 @@ class NominationService:
             for row in rows
         }
         return CommendationList(unit, year, rows, sent)
-
-
-def story_draft(nomination: NominationRecord) -> tuple[str, str]:
-    """The prefilled title and body (Telegram HTML, the typed text escaped) of the story made
-    from a nomination, in the board member's language; they edit it before sending."""
-    title = gettext("Good people, good deeds: {name}").format(name=nomination.nominee)
-    head = f"<b>{escape(nomination.nominee, quote=False)}</b>"
-    if nomination.nominee_info:
-        head += f", {escape(nomination.nominee_info, quote=False)}"
-    where = gettext("Nominated in {unit} by comrade {name}.").format(
-        unit=escape(nomination.unit_name, quote=False),
-        name=escape(nomination.nominator_name, quote=False),
-    )
-    body = f"{head}\n\n{escape(nomination.deed, quote=False)}\n\n<i>{where}</i>"
-    return title, body
 
 
 # Called by the story service when a story goes out ---------------------------------------------
