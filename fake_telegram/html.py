@@ -144,7 +144,11 @@ def parse_html(text: str) -> tuple[str, list[JSONDict]]:
                 if entity is not None:
                     entities.append(entity)
             else:
-                stack.append(_start_tag(inner, pos16, byte_offset))
+                tag = _start_tag(inner, pos16, byte_offset)
+                if tag[0] == "blockquote" and any(open_[0] == "blockquote" for open_ in stack):
+                    # As Telegram: blockquotes can't be nested.
+                    raise _entity_error(f"Blockquote can't be nested at byte offset {byte_offset}")
+                stack.append(tag)
             i = close + 1
             continue
         if char == "&" and (ref := _HTML_CHAR_REF.match(text, i)):

@@ -36,6 +36,7 @@ def to_telegram_html(source: str) -> str:
     """The Markdown ``source`` as Telegram HTML."""
     out: list[str] = []
     lists: list[list[int]] = []  # per open list: [next number] (0 for bullets)
+    quotes = 0  # open blockquotes: Telegram refuses nested ones, so inner ones are flattened
     for token in _PARSER.parse(source):
         kind = token.type
         if kind == "inline":
@@ -56,10 +57,14 @@ def to_telegram_html(source: str) -> str:
         elif kind == "list_item_open":
             out.append(_bullet(lists))
         elif kind == "blockquote_open":
-            out.append("<blockquote>")
+            quotes += 1
+            if quotes == 1:
+                out.append("<blockquote>")
         elif kind == "blockquote_close":
-            _trim_end(out)
-            out.append("</blockquote>\n\n")
+            quotes -= 1
+            if quotes == 0:
+                _trim_end(out)
+                out.append("</blockquote>\n\n")
         elif kind in ("fence", "code_block"):
             out.append(f"<pre>{escape(token.content.rstrip(chr(10)), quote=False)}</pre>\n\n")
         elif kind == "hr":

@@ -751,6 +751,9 @@ async def test_html_errors_name_the_byte_offset(server: FakeTelegramServer) -> N
         "đ <b": "Unclosed start tag at byte offset 3",
         "<span>x</span>": 'Tag "span" must have class "tg-spoiler" at byte offset 0',
         "<u>x": 'Can\'t find end tag corresponding to start tag "u"',
+        "<blockquote>a<blockquote>b</blockquote></blockquote>": (
+            "Blockquote can't be nested at byte offset 13"
+        ),
     }
     for text, detail in cases.items():
         assert await _error(server, "sendMessage", chat_id=AN, text=text, parse_mode="HTML") == (

@@ -43,3 +43,9 @@ def test_the_leading_heading_is_the_title() -> None:
     assert title == "Tấm gương vượt lũ"
     assert to_telegram_html(rest) == "Nội dung <i>bài</i>."
     assert split_title("Không có tiêu đề.\n# Sau") == (None, "Không có tiêu đề.\n# Sau")
+
+
+def test_a_quote_inside_a_quote_is_flattened_as_telegram_refuses_nesting() -> None:
+    html = to_telegram_html("> a\n>\n> > b\n\nafter")
+    assert html == "<blockquote>a\n\nb</blockquote>\n\nafter"
+    assert html.count("<blockquote>") == html.count("</blockquote>") == 1
