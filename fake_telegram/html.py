@@ -20,6 +20,7 @@ from fake_telegram.types import ApiError, JSONDict
 MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+MAX_ALERT_LENGTH = 200  # answerCallbackQuery text
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 _PARSE_MODES = ("HTML", "Markdown", "MarkdownV2")

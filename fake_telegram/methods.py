@@ -18,7 +18,14 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
-from fake_telegram.html import MAX_CALLBACK_DATA_BYTES, nonempty_text, parse_mode_of, render
+from fake_telegram.html import (
+    MAX_ALERT_LENGTH,
+    MAX_CALLBACK_DATA_BYTES,
+    nonempty_text,
+    parse_mode_of,
+    render,
+    utf16_len,
+)
 from fake_telegram.types import (
     ApiError,
     CallbackAnswer,
@@ -336,6 +343,8 @@ class BotApi:
 
     def _answer_callback_query(self, params: JSONDict, uploads: Uploads) -> bool:
         query_id = str(params.get("callback_query_id") or "")
+        if utf16_len(str(params.get("text") or "")) > MAX_ALERT_LENGTH:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         if not self.world.claim_callback_query(query_id):
             raise ApiError(400, _QUERY_INVALID)
         text = params.get("text")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from html import escape
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -15,8 +16,10 @@ from bot.callbacks import Button, StaleButton
 from bot.context import CadreContext
 from bot.errors import NotFound, UserFacingError
 from bot.i18n import gettext
+from bot.render.text import utf16_len
 
 Row = Sequence[tuple[str, str]]
+ALERT_MAX = 200  # Telegram refuses a longer button alert (UTF-16 units)
 
 
 def keyboard(*rows: Row) -> InlineKeyboardMarkup:
@@ -63,7 +66,13 @@ async def refuse_button(
     """Say in an alert why a pressed button did nothing. Buttons on something that is gone
     (``NotFound``) come off, as they will never work again; ``drop`` decides otherwise."""
     text = error.render() if isinstance(error, UserFacingError) else error
-    await answer(update, text, alert=True)
+    if utf16_len(text) <= ALERT_MAX:
+        await answer(update, text, alert=True)
+    else:  # too long for an alert (a long unit name filled in): said in the chat instead
+        await answer(update)
+        if update.effective_chat is not None:
+            html = error.render_html() if isinstance(error, UserFacingError) else escape(error)
+            await update.effective_chat.send_message(html)
     if drop or (drop is None and isinstance(error, NotFound)):
         await drop_markup(update)
 

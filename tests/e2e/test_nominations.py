@@ -150,3 +150,18 @@ async def test_a_rejection_reaches_the_nominator_with_its_reason(org: Harness) -
     assert _rows(h.db_path, "SELECT status, reason FROM nominations") == [
         ("rejected", "Chưa xác minh được sự việc với tổ dân phố <5>")
     ]
+
+
+async def test_a_refusal_too_long_for_an_alert_is_said_in_the_chat(org: Harness) -> None:
+    h = org
+    await _board(h)
+    await _nominate(h, "Lê Thị Hoa", info=None, photo=False)
+    long_name = "Chi bộ " + "Khu dân cư số một phường Ninh Kiều " * 5
+    with sqlite3.connect(h.db_path) as conn:
+        conn.execute("UPDATE units SET name = ? WHERE code = 'CB-1'", (long_name.strip(),))
+    # An, not on the board, forges the approve button on a message of theirs.
+    last = await h.say(AN, "/help")
+    h.server.press_button(AN, last, "nm:ok:1")
+    refusal = await h.next_new(AN)
+    assert "Khu dân cư số một" in refusal.plain_text and "/nominations" in refusal.plain_text
+    assert _rows(h.db_path, "SELECT status FROM nominations") == [("submitted",)]

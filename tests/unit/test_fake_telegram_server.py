@@ -1088,6 +1088,10 @@ async def test_world_and_bot_api_work_without_http() -> None:
         "message",
         "callback_query",
     ]
+    # An alert is at most 200 UTF-16 units, as Telegram counts; a longer one is refused and
+    # the query can still be answered.
+    with pytest.raises(ApiError, match="MESSAGE_TOO_LONG"):
+        await api.call("answerCallbackQuery", {"callback_query_id": query_id, "text": "🙂" * 101})
     assert await api.call("answerCallbackQuery", {"callback_query_id": query_id, "text": "OK"})
     assert world.callback_answers[query_id].text == "OK"
     assert BotApi.canonical_method("getupdates") == "getUpdates"
