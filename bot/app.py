@@ -67,7 +67,9 @@ def build_services(
         sessions=SessionService(db, clock, notifications, settings.locality),
         stories=stories,
         calendar=CalendarService(db, clock, notifications, stories),
-        nominations=NominationService(db, clock, notifications, stories),
+        nominations=NominationService(
+            db, clock, notifications, stories, admin_ids=settings.admin_ids
+        ),
     )
 
 

@@ -106,12 +106,13 @@ def day_name(name_vi: str, name_en: str, locale: str) -> str:
 
 
 def anniversary_text(name: str, count: int | None, locale: str) -> str:
-    """ "96 năm Ngày thành lập Đảng ..." in Vietnamese, "96th anniversary of ..." in English;
+    """ "96 năm Ngày thành lập Đảng ..." in Vietnamese, "... (96th anniversary)" in English
+    (names like "President Ho Chi Minh's Birthday" take no "the", so the count follows);
     the bare name when there is no count (no year of origin)."""
     if count is None:
         return name
     if locale == "en":
-        return f"{ordinal_en(count)} anniversary of {name}"
+        return f"{name} ({ordinal_en(count)} anniversary)"
     return f"{count} năm {name}"
 
 

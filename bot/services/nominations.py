@@ -36,7 +36,7 @@ from bot.rules.nominations import (
 )
 from bot.rules.stories import Tag, current_status
 from bot.services.audit import audit
-from bot.services.notifications import NotificationService, Priority
+from bot.services.notifications import NotificationService, Priority, Recipient
 from storage import Database
 from storage.db import Store
 from storage.nominations import NominationRecord
@@ -101,8 +101,10 @@ class NominationService:
         clock: Clock,
         notifications: NotificationService,
         stories: StoryService,
+        admin_ids: frozenset[int] = frozenset(),
     ) -> None:
         self.db = db
+        self.admin_ids = admin_ids
         self.clock = clock
         self.notifications = notifications
         self.stories = stories
@@ -164,8 +166,7 @@ class NominationService:
                 member_id=member.id,
                 now=self.clock.now(),
             )
-            nearest = await store.roles.nearest_holders([unit], (Role.PROPAGANDA.value,))
-            board = [m for m in nearest.get(unit.id, []) if m.id != member.id]
+            board = await self._reviewers(store, unit, member)
             alerted = await self.notifications.queue(
                 store,
                 kind="alert",
@@ -177,6 +178,23 @@ class NominationService:
             )
             await audit(store, actor, "nomination.submit", saved.id, unit=unit.code)
         return Submitted(saved, alerted)
+
+    async def _reviewers(
+        self, store: Store, unit: Unit, nominator: Member
+    ) -> list[Member | Recipient]:
+        """Who is alerted: the nearest propaganda board over the unit, the nominator left out;
+        when that leaves nobody (the nominator is that board, or there is none), the next
+        board up; at the top, the administrators. Nobody only when there is no one at all."""
+        chain = await store.units.many(unit.chain_ids)
+        ordered = [chain[i] for i in reversed(unit.chain_ids) if i in chain]
+        nearest = await store.roles.nearest_holders(ordered, (Role.PROPAGANDA.value,))
+        for above in ordered:
+            board = [m for m in nearest.get(above.id, []) if m.id != nominator.id]
+            if board:
+                return board
+        admins = set(self.admin_ids) | set(await store.roles.telegram_ids_of(Role.ADMIN.value))
+        admins.discard(nominator.telegram_id or 0)
+        return [Recipient(chat_id) for chat_id in sorted(admins)]
 
     async def mine(self, actor: Actor, limit: int = LIST_SIZE) -> list[NominationRecord]:
         """The member's own nominations, newest first, with their outcome."""

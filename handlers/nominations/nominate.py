@@ -233,12 +233,24 @@ async def save(update: Update, context: CadreContext, draft: dict) -> int:
     except UserFacingError as error:  # e.g. no longer in that unit: start again
         await reply(update, error.render_html())
         return flow.close(context, NAME)
-    await reply(
-        update,
-        gettext(
+    mine = (
+        "/nominations mine"
+        if context.services.nominations.is_board(context.actor)
+        else "/nominations"
+    )
+    if sent.alerted:
+        text = gettext(
             "Thank you, comrade. Nomination {id} has been sent to the propaganda board over "
-            "{unit}; you will be told their decision. See your nominations with /nominations."
-        ).format(id=sent.nomination.id, unit=h(sent.nomination.unit_name)),
+            "{unit}; you will be told their decision. See your nominations with {mine}."
+        )
+    else:
+        text = gettext(
+            "Thank you, comrade. Nomination {id} is saved, but no propaganda board over {unit} "
+            "can be reached in the bot yet; it will be reviewed when one is named. See your "
+            "nominations with {mine}."
+        )
+    await reply(
+        update, text.format(id=sent.nomination.id, unit=h(sent.nomination.unit_name), mine=mine)
     )
     return flow.close(context, NAME)
 

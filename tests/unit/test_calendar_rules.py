@@ -52,7 +52,7 @@ def test_anniversary_count_and_wording() -> None:
     assert rules.anniversary_text(name, 96, "vi") == f"96 năm {name}"
     assert (
         rules.anniversary_text("Party Founding Day", 96, "en")
-        == "96th anniversary of Party Founding Day"
+        == "Party Founding Day (96th anniversary)"
     )
     assert rules.anniversary_text("Giỗ Tổ Hùng Vương", None, "vi") == "Giỗ Tổ Hùng Vương"
     assert [rules.ordinal_en(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101, 111, 112)] == [

@@ -19,7 +19,7 @@ from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.render.nomination_export import commendation_file
 from bot.rules.nominations import Event, Field, Status, check_event, clean_field, clean_reason
 from bot.services.nominations import Draft
-from tests.conftest import FakeBot, load_organisation
+from tests.conftest import ADMIN_ID, FakeBot, load_organisation
 from tests.unit.sessions_support import actor_for, admin
 
 DEED = "Nhặt được ví có 20 triệu đồng và trả lại cho người đánh rơi ngay trong ngày."
@@ -120,6 +120,28 @@ async def test_a_member_nominates_and_the_nearest_board_is_alerted(
         assert conn.execute(
             "SELECT action FROM audit_log WHERE action = 'nomination.submit'"
         ).fetchall() == [("nomination.submit",)]
+
+
+async def test_a_board_member_nominating_reaches_the_next_board_up_or_nobody_is_claimed(
+    board: Services, fake_bot: FakeBot
+) -> None:
+    # DV010 is QU-BT's only board member, with no board above: the administrator is told.
+    actor = await actor_for(board, "DV010", IDS["DV010"])
+    unit_id = await _unit_id(board, "QU-BT")
+    draft = Draft(nominee="Lê Văn Tốt", deed=DEED, unit_id=unit_id)
+    alone = await board.nominations.submit(actor, draft)
+    assert alone.alerted == 1 and len(fake_bot.to(ADMIN_ID)) == 1
+    # Without any administrator, nobody: the handler then says no board can be reached yet.
+    board.nominations.admin_ids = frozenset()
+    assert (await board.nominations.submit(actor, draft)).alerted == 0
+    # With a board on the city committee, that board is told instead.
+    await board.organisation.set_role(
+        member_code="DV005", role="propaganda", unit_code="TU-DEMO", grant=True, actor="test"
+    )
+    above = await board.nominations.submit(actor, draft)
+    assert above.alerted == 1
+    assert len(fake_bot.to(IDS["DV005"])) == 1 and fake_bot.to(IDS["DV010"]) == []
+    assert len(fake_bot.to(ADMIN_ID)) == 1  # only the first time
 
 
 async def test_only_offered_units_and_checked_text(board: Services) -> None:
