@@ -6,12 +6,13 @@ channels and groups). Registered by :mod:`bot.cli`; every line is in the configu
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bot import i18n
 from bot.context import Services
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound, UserFacingError
 from bot.i18n import N_
 from bot.render.markdown import split_title, to_telegram_html
 from bot.rules.access import Actor
@@ -94,17 +95,29 @@ def handlers(
             to_channels=args.channels,
         )
         members, reachable = await services.stories.count_recipients(OPERATOR, story.id)
-        if at is not None:
-            story = await services.stories.schedule(OPERATOR, story.id, at)
-            line = _("Story {id} scheduled for {when}. Recipients: {count}.")
-        elif args.now:
-            story = await services.stories.send_now(OPERATOR, story.id)
-            line = _("Story {id} queued now (recipients: {count}); the bot sends it when it runs.")
-        else:
-            line = _(
-                "Story {id} saved as a draft (recipients: {count}). Preview it in the bot: "
-                "/story show {id}"
+        try:
+            if at is not None:
+                story = await services.stories.schedule(OPERATOR, story.id, at)
+                line = _("Story {id} scheduled for {when}. Recipients: {count}.")
+            elif args.now:
+                story = await services.stories.send_now(OPERATOR, story.id)
+                line = _(
+                    "Story {id} queued now (recipients: {count}); the bot sends it when it runs."
+                )
+            else:
+                line = _(
+                    "Story {id} saved as a draft (recipients: {count}). Preview it in the bot: "
+                    "/story show {id}"
+                )
+        except UserFacingError as error:  # the text is kept: say where, and why it did not go
+            print(error.render(), file=sys.stderr)
+            print(
+                _("Story {id} is kept as a draft; change it with /story edit {id}.").format(
+                    id=story.id
+                ),
+                file=sys.stderr,
             )
+            return 2
         print(
             line.format(
                 id=story.id,
