@@ -13,7 +13,6 @@ the other is told who did.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -108,9 +107,6 @@ class NominationService:
         self.clock = clock
         self.notifications = notifications
         self.stories = stories
-        # Making a story is two transactions (the story service's own, then the link): one
-        # at a time, so the same nomination is never made into two stories.
-        self._making = asyncio.Lock()
 
     # The nominator ------------------------------------------------------------------------------
 
@@ -319,12 +315,12 @@ class NominationService:
     ) -> tuple[NominationRecord, StoryRecord]:
         """An approved nomination becomes a story draft of the board, its title, body and
         photo filled in, to finish and send with /story. Once per nomination."""
-        async with self._making:
-            async with self.db.read() as store:
-                found, unit = await self._reviewable(store, actor, nomination_id)
+        async with self.db.write() as store:  # the draft and its link, or neither
+            found, unit = await self._reviewable(store, actor, nomination_id)
             self._check_story(found)
             title, body = story_draft(found)
-            story = await self.stories.create_draft(
+            story = await self.stories.draft_in(
+                store,
                 actor,
                 unit_id=self._story_unit(actor, unit).id,
                 title=title,
@@ -332,12 +328,10 @@ class NominationService:
                 tag=Tag.GOOD_DEED.value,
                 photo=found.photo,
             )
-            async with self.db.write() as store:
-                # Cannot fail while the lock is held: only this method sets the link.
-                if not await store.nominations.link_story(found.id, story.id):
-                    raise Conflict(N_("The nomination changed meanwhile. Please look again."))
-                linked = await store.nominations.get(found.id)
-                await audit(store, actor, "nomination.story", found.id, story=story.id)
+            if not await store.nominations.link_story(found.id, story.id):
+                raise Conflict(N_("The nomination changed meanwhile. Please look again."))
+            linked = await store.nominations.get(found.id)
+            await audit(store, actor, "nomination.story", found.id, story=story.id)
         assert linked is not None
         return linked, story
 

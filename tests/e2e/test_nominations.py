@@ -33,7 +33,7 @@ async def _board(h: Harness) -> None:
 async def _nominate(h: Harness, name: str, *, info: str | None, photo: bool) -> BotMessage:
     """Bích walks /nominate to the end; returns the bot's last answer."""
     ask = await h.say(BICH, "/nominate")
-    assert "Người tốt, việc tốt" in ask.plain_text and "họ và tên" in ask.text, ask.text
+    assert "người tốt, việc tốt" in ask.plain_text and "họ và tên" in ask.text, ask.text
     ask_info = await h.say(BICH, name)
     assert "Bỏ qua" in [label for label, _ in ask_info.buttons]
     if info is None:

@@ -15,6 +15,7 @@ from bot.rules.stories import (
 )
 from bot.services.audit import audit
 from bot.services.stories.base import StoryBase, story_params
+from storage.db import Store
 from storage.stories import StoryRecord
 
 
@@ -32,27 +33,54 @@ class Composing(StoryBase):
         to_channels: bool = False,
     ) -> StoryRecord:
         """A draft in the board's unit; nothing is sent."""
+        async with self.db.write() as store:
+            return await self.draft_in(
+                store,
+                actor,
+                unit_id=unit_id,
+                title=title,
+                body=body,
+                tag=tag,
+                photo=photo,
+                audience=audience,
+                to_channels=to_channels,
+            )
+
+    async def draft_in(
+        self,
+        store: Store,
+        actor: Actor,
+        *,
+        unit_id: int,
+        title: str,
+        body: str,
+        tag: str,
+        photo: str | None = None,
+        audience: Audience | None = None,
+        to_channels: bool = False,
+    ) -> StoryRecord:
+        """As create_draft, inside the caller's transaction (a nomination made into a story
+        and linked to it at once)."""
         found = Tag(tag)
         audience = check_audience(audience or Audience())
         clean = clean_title(title), clean_body(body)
-        async with self.db.write() as store:
-            unit = await store.units.get(unit_id)
-            if unit is None:
-                raise NotFound(N_("This unit no longer exists."))
-            self._check_board(actor, unit)
-            await self._audience_units(store, unit, audience)
-            story = await store.stories.create(
-                title=clean[0],
-                body=clean[1],
-                photo=photo,
-                tag=found.value,
-                unit_id=unit.id,
-                audience=audience.to_json(),
-                to_channels=to_channels,
-                created_by=actor.member.id if actor.member else None,
-                now=self.clock.now(),
-            )
-            await audit(store, actor, "story.draft", story.id, unit=unit.code)
+        unit = await store.units.get(unit_id)
+        if unit is None:
+            raise NotFound(N_("This unit no longer exists."))
+        self._check_board(actor, unit)
+        await self._audience_units(store, unit, audience)
+        story = await store.stories.create(
+            title=clean[0],
+            body=clean[1],
+            photo=photo,
+            tag=found.value,
+            unit_id=unit.id,
+            audience=audience.to_json(),
+            to_channels=to_channels,
+            created_by=actor.member.id if actor.member else None,
+            now=self.clock.now(),
+        )
+        await audit(store, actor, "story.draft", story.id, unit=unit.code)
         return story
 
     async def edit(self, actor: Actor, story_id: int, **changes: object) -> StoryRecord:
