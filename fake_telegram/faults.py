@@ -74,6 +74,7 @@ class Fault:
     remaining: int | None
     delay: float = 0.0
     error: ApiError | None = None
+    after: int = 0  # matching calls still let through before it strikes
 
     def matches(self, method: str, chat_id: int | str | None) -> bool:
         """Whether a call of ``method`` for ``chat_id`` is hit by this fault."""
@@ -107,8 +108,10 @@ class FaultInjection:
         description: str = "Bad Request",
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` (optionally only for ``chat_id``) fail.
+        """Make the next ``times`` calls of ``method`` (optionally only for ``chat_id``) fail,
+        once ``after`` of them have gone through (the second part of a long message, say).
 
         ``method="*"`` matches every method except getUpdates.
         """
@@ -118,13 +121,21 @@ class FaultInjection:
                 chat_id=chat_id,
                 remaining=times,
                 error=ApiError(error_code, description, retry_after),
+                after=after,
             )
         )
 
     def rate_limit(
-        self, method: str, *, retry_after: int = 1, chat_id: int | None = None, times: int = 1
+        self,
+        method: str,
+        *,
+        retry_after: int = 1,
+        chat_id: int | None = None,
+        times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Answer the next ``times`` calls with Telegram's 429 flood-control error."""
+        """Answer the next ``times`` calls (once ``after`` went through) with Telegram's 429
+        flood-control error."""
         self.inject_error(
             method,
             chat_id=chat_id,
@@ -132,6 +143,7 @@ class FaultInjection:
             description=f"Too Many Requests: retry after {retry_after}",
             retry_after=retry_after,
             times=times,
+            after=after,
         )
 
     def slow_down(
@@ -162,6 +174,9 @@ class FaultInjection:
     def _take(self, method: str, chat_id: int | str | None, *, want_error: bool) -> Fault | None:
         for fault in self._faults:
             if (fault.error is not None) == want_error and fault.matches(method, chat_id):
+                if fault.after > 0:
+                    fault.after -= 1
+                    continue
                 if fault.remaining is not None:
                     fault.remaining -= 1
                     if fault.remaining <= 0:

@@ -41,6 +41,7 @@ class OutboxRow:
     attempts: int
     language: str | None  # the recipient's language now (members only)
     blocked: bool  # the recipient has blocked the bot
+    parts_sent: int = 0  # the calls of a multi-call message already delivered (a retry resumes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,7 @@ class Batch:
 
 _ROW = (
     "o.id, o.batch_id, o.kind, o.chat_id, o.member_id, o.template, o.params, o.priority, "
-    "o.attempts, m.language, m.blocked_at IS NOT NULL AS blocked"
+    "o.attempts, m.language, m.blocked_at IS NOT NULL AS blocked, o.parts_sent"
 )
 
 
@@ -75,6 +76,7 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         attempts=row[8],
         language=row[9],
         blocked=bool(row[10]),
+        parts_sent=row[11],
     )
 
 
@@ -186,18 +188,29 @@ class OutboxRepository:
         )
 
     async def requeue(
-        self, row_id: int, not_before: datetime, error: str | None, *, count_attempt: bool = True
+        self,
+        row_id: int,
+        not_before: datetime,
+        error: str | None,
+        *,
+        count_attempt: bool = True,
+        parts_sent: int | None = None,
     ) -> None:
-        """Back to the queue; a 429 is not the message's fault and does not count."""
+        """Back to the queue; a 429 is not the message's fault and does not count.
+        ``parts_sent``: the calls of the message delivered so far (None: unchanged)."""
         await self.conn.execute(
             "UPDATE outbox SET status = 'queued', not_before = ?, last_error = ?, "
-            "attempts = attempts - ? WHERE id = ?",
-            (to_db(not_before), error, 0 if count_attempt else 1, row_id),
+            "attempts = attempts - ?, parts_sent = COALESCE(?, parts_sent) WHERE id = ?",
+            (to_db(not_before), error, 0 if count_attempt else 1, parts_sent, row_id),
         )
 
-    async def mark(self, row_id: int, status: str, error: str | None) -> None:
+    async def mark(
+        self, row_id: int, status: str, error: str | None, *, parts_sent: int | None = None
+    ) -> None:
         await self.conn.execute(
-            "UPDATE outbox SET status = ?, last_error = ? WHERE id = ?", (status, error, row_id)
+            "UPDATE outbox SET status = ?, last_error = ?, parts_sent = COALESCE(?, parts_sent) "
+            "WHERE id = ?",
+            (status, error, parts_sent, row_id),
         )
 
     async def block_queued_for(self, member_id: int) -> int:
@@ -347,6 +360,8 @@ class OutboxRepository:
         return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 
     async def retry_failed(self, now: datetime) -> int:
+        """Queue the failed rows again. ``parts_sent`` is kept: a message that failed part-way
+        resumes after the parts its recipient already has."""
         cursor = await self.conn.execute(
             "UPDATE outbox SET status = 'queued', attempts = 0, not_before = ? "
             "WHERE status = 'failed'",

@@ -138,7 +138,8 @@ class FakeBot:
 
     sent: list[SentMessage] = field(default_factory=list)
     fail_for: dict[int, Exception] = field(default_factory=dict)
-    fail_once: dict[int, list[Exception]] = field(default_factory=dict)  # then it works
+    # Raised by the next sends to the chat in turn (None: that one goes through), then it works.
+    fail_once: dict[int, list[Exception | None]] = field(default_factory=dict)
     edits: list[SentMessage] = field(default_factory=list)
     username: str = "cadre_test_bot"
 
@@ -148,8 +149,8 @@ class FakeBot:
         error = self.fail_for.get(chat_id)
         if error is not None:
             raise error
-        if self.fail_once.get(chat_id):
-            raise self.fail_once[chat_id].pop(0)
+        if self.fail_once.get(chat_id) and (error := self.fail_once[chat_id].pop(0)):
+            raise error
         message = SentMessage(chat_id, text, reply_markup, message_id=len(self.sent) + 1)
         self.sent.append(message)
         return message

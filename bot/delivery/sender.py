@@ -15,6 +15,10 @@ outcome in one more write:
 - network errors, timeouts, 5xx: back to the queue after an exponential back-off, and
   ``failed`` after MAX_ATTEMPTS.
 
+A message in several calls (a photo alone, then a long text in parts) records on its row how
+many of its calls went through (``parts_sent``), whatever the outcome: a retry resumes after
+them, so nobody gets the photo or the first parts twice.
+
 Crash safety: a row is ``sending`` from the moment it is claimed until its outcome is
 written, which for a plain delivery happens in the same write as the next round's claim (a
 few tens of milliseconds later, one write per round instead of two). After a crash, rows
@@ -74,6 +78,41 @@ class Outcome:
     blocked: bool = False
     error: str | None = None
     permanent: bool = False
+    parts_sent: int = 0  # the calls of the message delivered, this attempt and before
+
+
+class PartlyDelivered(Exception):
+    """A message in several calls failed after ``sent`` of this attempt's calls went through."""
+
+    def __init__(self, sent: int, error: TelegramError) -> None:
+        super().__init__(sent, error)
+        self.sent = sent
+        self.error = error
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One Bot API call of a message: a photo (with the text as its caption, or alone), or
+    a text part."""
+
+    text: str | None
+    photo: str | None = None
+    rows: Rows | None = None
+
+
+def calls_of(text: str, rows: Rows | None, photo: str | None) -> list[Call]:
+    """The calls one rendered message takes. A long one (a lead-in of thousands of
+    characters, a story) goes in parts, never cut inside a tag, the buttons on the last. A
+    photo carries the text as its caption when it fits Telegram's caption limit, and goes
+    first on its own otherwise."""
+    if photo and visible_len(text) <= MAX_CAPTION:
+        return [Call(text, photo, rows)]
+    parts = split_html([text])
+    calls = [Call(None, photo)] if photo else []
+    return calls + [
+        Call(part, rows=rows if index == len(parts) - 1 else None)
+        for index, part in enumerate(parts)
+    ]
 
 
 @dataclass
@@ -297,52 +336,62 @@ class Sender:
             kwargs["allow_paid_broadcast"] = True
         started = time.monotonic()
         try:
-            message = await self._deliver(row.chat_id, text, rows, photo, kwargs)
-        except RetryAfter as error:
-            return Outcome(row, retry_after=retry_seconds(error.retry_after), error="429")
-        except Forbidden as error:
-            return Outcome(row, blocked=True, error=error.message[:300])
-        except BadRequest as error:
-            return Outcome(row, error=error.message[:300], permanent=True)
+            message = await self._deliver(row.chat_id, text, rows, photo, kwargs, row.parts_sent)
+        except PartlyDelivered as partial:
+            return _failed(row, partial.error, row.parts_sent + partial.sent)
         except TelegramError as error:
-            return Outcome(row, error=f"{type(error).__name__}: {error.message}"[:300])
+            return _failed(row, error, row.parts_sent)
         self._latencies.append(time.monotonic() - started)
         return Outcome(row, message_id=message.message_id)
 
     async def _deliver(
-        self, chat_id: int, text: str, rows: Rows | None, photo: str | None, kwargs: dict
+        self,
+        chat_id: int,
+        text: str,
+        rows: Rows | None,
+        photo: str | None,
+        kwargs: dict,
+        skip: int = 0,
     ) -> Message:
-        """Send one rendered message. A long one (a lead-in of thousands of characters, a
-        story) goes in parts, never cut inside a tag, the buttons on the last. A photo
-        carries the text as its caption when it fits Telegram's caption limit, and goes
-        first on its own otherwise."""
-        if photo and visible_len(text) <= MAX_CAPTION:
+        """Send one rendered message (see :func:`calls_of`), from its call ``skip`` on: the
+        calls before went through at an earlier attempt. Returns the last message sent.
+
+        A failure after some of this attempt's calls went through raises
+        :class:`PartlyDelivered`, so that the retry resumes after them."""
+        calls = calls_of(text, rows, photo)
+        # At least the last call goes (its buttons), should the message now render in fewer
+        # calls than when it was cut short (a member who changed language meanwhile).
+        calls = calls[max(0, min(skip, len(calls) - 1)) :]
+        # The first call was paced when the row was chosen; the others wait here.
+        for sent, call in enumerate(calls):
+            if sent:
+                await self._extra_call(chat_id)
+            try:
+                message = await self._call(chat_id, call, kwargs)
+            except TelegramError as error:
+                if sent:
+                    raise PartlyDelivered(sent, error) from error
+                raise
+        return message
+
+    async def _call(self, chat_id: int, call: Call, kwargs: dict) -> Message:
+        if call.photo:
             return await self.bot.send_photo(
                 chat_id,
-                photo,
-                caption=text,
+                call.photo,
+                caption=call.text,
                 rate_limit_args=OUTBOX_CALL,
-                reply_markup=markup(rows),
+                reply_markup=markup(call.rows),
                 **kwargs,
             )
-        calls = 0  # the first call was paced when the row was chosen; the others wait here
-        if photo:
-            await self.bot.send_photo(chat_id, photo, rate_limit_args=OUTBOX_CALL, **kwargs)
-            calls += 1
-        parts = split_html([text])
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            if calls:
-                await self._extra_call(chat_id)
-            calls += 1
-            message = await self.bot.send_message(
-                chat_id,
-                part,
-                rate_limit_args=OUTBOX_CALL,
-                reply_markup=markup(rows) if last else None,
-                **kwargs,
-            )
-        return message
+        assert call.text is not None
+        return await self.bot.send_message(
+            chat_id,
+            call.text,
+            rate_limit_args=OUTBOX_CALL,
+            reply_markup=markup(call.rows),
+            **kwargs,
+        )
 
     async def _extra_call(self, chat_id: int) -> None:
         """A second part of one message counts toward the overall rate like any send."""
@@ -375,19 +424,22 @@ class Sender:
             row = outcome.row
             if outcome.message_id is not None:
                 continue
+            parts = outcome.parts_sent  # kept whatever happens: a retry resumes there
             if outcome.retry_after is not None:
-                await store.outbox.requeue(row.id, now, "429", count_attempt=False)
+                await store.outbox.requeue(
+                    row.id, now, "429", count_attempt=False, parts_sent=parts
+                )
             elif outcome.blocked:
-                await store.outbox.mark(row.id, "blocked", outcome.error)
+                await store.outbox.mark(row.id, "blocked", outcome.error, parts_sent=parts)
                 if row.member_id is not None:
                     await store.members.mark_blocked(row.chat_id, now)
                     await store.outbox.block_queued_for(row.member_id)
             # ``row.attempts`` was read before this attempt was claimed (and counted).
             elif outcome.permanent or row.attempts + 1 >= MAX_ATTEMPTS:
-                await store.outbox.mark(row.id, "failed", outcome.error)
+                await store.outbox.mark(row.id, "failed", outcome.error, parts_sent=parts)
             else:
                 delay = min(BACKOFF_MAX, BACKOFF_FIRST * 2**row.attempts)
-                await store.outbox.requeue(row.id, now + delay, outcome.error)
+                await store.outbox.requeue(row.id, now + delay, outcome.error, parts_sent=parts)
 
     def _after_outcomes(self, outcomes: Sequence[Outcome]) -> None:
         if any(o.blocked for o in outcomes):
@@ -404,3 +456,19 @@ class Sender:
 
 async def _nothing() -> list[OutboxRow]:
     return []
+
+
+def _failed(row: OutboxRow, error: TelegramError, parts_sent: int) -> Outcome:
+    """The outcome of a failed send, by Telegram's answer; ``parts_sent``: the calls of the
+    message delivered all the same."""
+    if isinstance(error, RetryAfter):
+        return Outcome(
+            row, retry_after=retry_seconds(error.retry_after), error="429", parts_sent=parts_sent
+        )
+    if isinstance(error, Forbidden):
+        return Outcome(row, blocked=True, error=error.message[:300], parts_sent=parts_sent)
+    if isinstance(error, BadRequest):
+        return Outcome(row, error=error.message[:300], permanent=True, parts_sent=parts_sent)
+    return Outcome(
+        row, error=f"{type(error).__name__}: {error.message}"[:300], parts_sent=parts_sent
+    )

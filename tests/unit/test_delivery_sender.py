@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.delivery.outbox import Outbox, Priority, Recipient
 from bot.delivery.pacing import Pacer
@@ -21,6 +21,16 @@ def _hello(params: dict) -> tuple[str, None]:
     from bot.i18n import current_locale
 
     return f"[{current_locale()}] {params['greeting']} {params.get('name', '')}".strip(), None
+
+
+# Three paragraphs of 3,000 characters: three messages of at most 4,096.
+PARAGRAPHS = [f"Đoạn {n}. " + "chữ " * 745 for n in (1, 2, 3)]
+READ = [[("Đã đọc", "test:read")]]
+
+
+@template("test.long")
+def _long(params: dict) -> tuple[str, list]:
+    return "\n".join(PARAGRAPHS), READ
 
 
 class Ticker:
@@ -235,3 +245,101 @@ async def test_a_fan_out_scheduled_for_later_shows_no_progress_until_it_begins(
     await _drain(sender, ticker, rounds=40)
     to_77 = [m.text for m in bot.sent if m.chat_id == 77]
     assert to_77 and to_77[-1].startswith("Đã gửi xong") and "20 / 20 đã gửi" in to_77[-1]
+
+
+async def _queue_long(db: Database, clock, chat: int, photo: str | None = None) -> None:
+    async with db.write() as store:
+        await Outbox(clock).queue(
+            store,
+            kind="test",
+            template="test.long",
+            to=[Recipient(chat)],
+            params={"photo": photo} if photo else {},
+        )
+
+
+def _seen(bot: FakeBot, chat: int) -> list[tuple[str, bool]]:
+    """What the chat shows, in order: each message's first words (a photo alone: "") and
+    whether it carries buttons."""
+    return [(m.text[:6], m.reply_markup is not None) for m in bot.to(chat)]
+
+
+async def _parts_sent(db: Database) -> list[tuple]:
+    async with db.read() as store:
+        cursor = await store.conn.execute("SELECT status, parts_sent FROM outbox ORDER BY id")
+        return [tuple(row) for row in await cursor.fetchall()]
+
+
+async def test_a_long_message_cut_short_by_a_429_resumes_at_the_part_that_failed(
+    db: Database, clock, sender: Sender, ticker
+) -> None:
+    bot: FakeBot = sender.bot  # type: ignore[assignment]
+    bot.fail_once[31] = [None, RetryAfter(2)]  # part 1 goes, part 2 is refused
+    await _queue_long(db, clock, 31)
+    await sender.step()
+    assert _seen(bot, 31) == [("Đoạn 1", False)]
+    assert await _parts_sent(db) == [("queued", 1)]
+    ticker.now += 3
+    await _drain(sender, ticker, rounds=5)
+    # Each part once, in order, the buttons on the last.
+    assert _seen(bot, 31) == [("Đoạn 1", False), ("Đoạn 2", False), ("Đoạn 3", True)]
+    assert await _parts_sent(db) == [("sent", 1)]
+    async with db.read() as store:
+        cursor = await store.conn.execute("SELECT message_id, attempts FROM outbox")
+        message_id, attempts = await cursor.fetchone()
+    assert message_id == bot.to(31)[-1].message_id  # the last part, as before
+    assert attempts == 1  # the 429 did not count
+
+
+async def test_a_photo_and_a_long_text_cut_short_by_the_network_resume_without_the_photo(
+    db: Database, clock, sender: Sender, ticker
+) -> None:
+    bot: FakeBot = sender.bot  # type: ignore[assignment]
+    bot.fail_once[32] = [None, None, TimedOut(), NetworkError("connection reset")]
+    await _queue_long(db, clock, 32, photo="PHOTO-ID")
+    await sender.step()
+    assert _seen(bot, 32) == [("", False), ("Đoạn 1", False)]  # the photo, then part 1
+    assert await _parts_sent(db) == [("queued", 2)]
+    clock.moment += timedelta(minutes=11)  # past the back-off
+    ticker.now += 2
+    await sender.step()  # it resumes with part 2, which fails again, as the first call
+    assert len(bot.to(32)) == 2 and await _parts_sent(db) == [("queued", 2)]
+    clock.moment += timedelta(minutes=11)
+    await _drain(sender, ticker, rounds=5)
+    assert _seen(bot, 32) == [("", False), ("Đoạn 1", False), ("Đoạn 2", False), ("Đoạn 3", True)]
+    assert await _parts_sent(db) == [("sent", 2)]
+
+
+async def test_a_failure_on_the_first_call_sends_everything_at_the_retry(
+    db: Database, clock, sender: Sender, ticker
+) -> None:
+    bot: FakeBot = sender.bot  # type: ignore[assignment]
+    bot.fail_once[33] = [NetworkError("connection reset")]
+    await _queue_long(db, clock, 33, photo="PHOTO-ID")
+    await sender.step()
+    assert bot.to(33) == [] and await _parts_sent(db) == [("queued", 0)]
+    clock.moment += timedelta(minutes=11)
+    await _drain(sender, ticker, rounds=5)
+    assert _seen(bot, 33) == [("", False), ("Đoạn 1", False), ("Đoạn 2", False), ("Đoạn 3", True)]
+
+
+async def test_a_failed_long_message_retried_by_hand_resumes_and_a_block_keeps_its_count(
+    db: Database, clock, sender: Sender, ticker, org
+) -> None:
+    bot: FakeBot = sender.bot  # type: ignore[assignment]
+    bot.fail_once[34] = [None, BadRequest("Bad Request: message is too long")]
+    await _queue_long(db, clock, 34)
+    member = org.members["DV002"]
+    assert member.telegram_id is not None
+    bot.fail_once[member.telegram_id] = [None, Forbidden("Forbidden: bot was blocked by the user")]
+    async with db.write() as store:
+        await Outbox(clock).queue(store, kind="test", template="test.long", to=[member])
+    await _drain(sender, ticker, rounds=5)
+    assert await _parts_sent(db) == [("failed", 1), ("blocked", 1)]
+    assert _seen(bot, member.telegram_id) == [("Đoạn 1", False)]
+    # ``cadrebot outbox retry --failed``: the row resumes after what its recipient has.
+    async with db.write() as store:
+        assert await store.outbox.retry_failed(clock.now()) == 1
+    await _drain(sender, ticker, rounds=5)
+    assert _seen(bot, 34) == [("Đoạn 1", False), ("Đoạn 2", False), ("Đoạn 3", True)]
+    assert await _parts_sent(db) == [("sent", 1), ("blocked", 1)]
