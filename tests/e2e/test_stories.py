@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bot.app import STORY_RELEASE_JOB
 from fake_telegram import BotMessage
 from tests.e2e.conftest import TZ, Harness
 
@@ -26,6 +27,10 @@ EXTRA_MEMBERS = """code,full_name,unit_code,status,position,is_head,language,tel
 DV008,Ngô Văn Hai,CB-1;CB-2,official,,false,vi,1008
 DV009,Đỗ Minh Khoa,CB-3,official,,false,vi,1009
 DV010,Lý Thị Lan,DU-AT,official,,false,vi,1010
+"""
+MOVED_MEMBERS = """code,full_name,unit_code,status,position,is_head,language,telegram_id
+DV001,Nguyễn Văn An,CB-1;CB-3,official,Bí thư chi bộ,true,vi,1001
+DV009,Đỗ Minh Khoa,CB-1,official,,false,vi,1009
 """
 BODY_HTML = (
     "Đồng chí <b>Nguyễn Văn A</b> đã <i>giúp đỡ bà con</i> vùng lũ suốt ba tháng. "
@@ -188,12 +193,32 @@ async def test_a_scheduled_story_goes_out_at_its_time_after_a_restart(
     assert "Thu hồi" in [label for label, _ in summary.buttons]
     assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(KHOA))
 
+    # Before its time the audience changes: Khoa leaves CB-3 for CB-1, An joins CB-3 too.
+    # The story goes to DU-AT as it is at the time, not as it was when scheduled.
+    (tmp_path / "moved.csv").write_text(MOVED_MEMBERS, encoding="utf-8")
+    assert (await org.cli("members", "import", str(tmp_path / "moved.csv")))[0] == 0
+    assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(KHOA))
+
     org.clock.moment = datetime(2026, 3, 12, 7, 31, tzinfo=TZ)
+    await _release(org)  # the repeating job of the restarted bot, run now
     await org.delivered()
-    received = [m for m in org.server.messages(KHOA) if "Kỷ niệm ngày thành lập" in m.text]
+    received = [m for m in org.server.messages(AN) if "Kỷ niệm ngày thành lập" in m.text]
     assert len(received) == 1
     assert received[0].kind == "photo" and received[0].text == shown.text  # as previewed
-    assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(AN))
+    assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(KHOA))
+    await _release(org)  # once only
+    await org.delivered()
+    assert len([m for m in org.server.messages(AN) if "Kỷ niệm" in m.text]) == 1
+    org.server.send_text(LAN, f"/story stats {story_id}")
+    stats = await _until(org, LAN, _with_text(f"Kết quả bài {story_id}"), "figures")
+    assert "Người nhận: 2 · đã nhận: 2" in stats.text, stats.text  # An and Lan herself
+
+
+async def _release(org: Harness) -> None:
+    """Run the bot's story-release job now rather than wait for its next turn."""
+    assert org.app is not None and org.app.job_queue is not None
+    (job,) = org.app.job_queue.get_jobs_by_name(STORY_RELEASE_JOB)
+    await job.run(org.app)
 
 
 async def test_read_and_learned_counts_once_and_shows_in_the_figures(
