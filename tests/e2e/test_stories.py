@@ -354,3 +354,65 @@ async def test_stale_buttons_after_a_cancel_an_edit_and_a_send(
     missing = await org.say(GIANG, "/story show 999999")
     assert "Không có bài viết số 999999" in missing.text
     del ask
+
+
+async def _to_audience(org: Harness, user: int, title: str, body: str) -> BotMessage:
+    """/story new up to the audience question; returns it."""
+    org.server.send_text(user, "/story new")
+    await _until(org, user, _with_text("gửi tiêu đề"), "the title question")
+    org.server.send_text(user, title)
+    await _until(org, user, _with_text("nội dung bài viết"), "the body question")
+    org.server.send_text(user, body, html=True)
+    part = await _until(org, user, _with_text("Đã nhận phần 1"), "the body received")
+    ask_photo = await org.press(user, part, "Xong")
+    ask_tag = await org.press(user, ask_photo, "Không có ảnh")
+    ask_audience = await org.press(user, ask_tag, "Gương điển hình")
+    assert "Gửi bài đến ai" in ask_audience.text, ask_audience.text
+    return ask_audience
+
+
+async def test_a_unit_gone_at_the_last_answer_asks_the_audience_again_and_keeps_the_text(
+    org: Harness, tmp_path: Path
+) -> None:
+    await _board(org, tmp_path)
+    long_body = BODY_HTML + " " + "Nội dung dài đã soạn công phu. " * 120
+    ask_audience = await _to_audience(org, GIANG, "Gương sáng vượt khó", long_body)
+    await _tap(org, GIANG, ask_audience, "Một số đơn vị trực thuộc")
+    picker = await _until(org, GIANG, _with_text("Đồng chí chọn các đơn vị"), "picker")
+    await _tap(org, GIANG, picker, "Chi bộ Khu vực 2")
+    picker = await _until(org, GIANG, _with_text("Chi bộ Khu vực 2"), "toggle")
+    # Meanwhile the operator moves CB-2 under the other committee.
+    (tmp_path / "moved_units.csv").write_text(
+        "code,name,kind,parent_code\nCB-2,Chi bộ Khu vực 2,cell,DU-AT\n", encoding="utf-8"
+    )
+    assert (await org.cli("units", "import", str(tmp_path / "moved_units.csv")))[0] == 0
+    await _tap(org, GIANG, picker, "Xong")
+    why = await _until(org, GIANG, _with_text("không thuộc"), "refusal")
+    assert "chọn lại người nhận" in why.text, why.text
+    again = await _until(org, GIANG, _with_text("Gửi bài đến ai"), "the audience again")
+    assert _rows(org.db_path, "SELECT COUNT(*) FROM stories") == [(0,)]
+    await _tap(org, GIANG, again, "Toàn bộ")
+    await _until(org, GIANG, _with_text("đúng như người nhận sẽ thấy"), "intro")
+    [(title, body, audience)] = _rows(org.db_path, "SELECT title, body, audience FROM stories")
+    assert title == "Gương sáng vượt khó" and body == long_body.strip()
+    assert '"kind": "scope"' in audience
+
+    # No longer the board when answering last: the flow ends, what was typed is shown back.
+    ask_audience = await _to_audience(org, GIANG, "Bài thứ hai", long_body)
+    code, _, err = await org.cli(
+        "role", "revoke", "--member", "DV007", "--role", "propaganda", "--unit", "DU-NK"
+    )
+    assert code == 0, err
+    await _tap(org, GIANG, ask_audience, "Toàn bộ")
+    await _until(org, GIANG, _with_text("Ban Tuyên giáo"), "refusal")
+    await _until(org, GIANG, _with_text("chưa được lưu"), "give back")
+    title_part = await org.server.next_message(GIANG)
+    assert title_part.text.startswith("<b>Bài thứ hai</b>\n\n" + BODY_HTML), title_part.text
+    parts = [title_part.text]
+    while not parts[-1].endswith("soạn công phu."):  # the whole body, however many parts
+        parts.append((await org.server.next_message(GIANG)).text)
+    shown = "".join(parts)
+    assert shown.count("Nội dung dài đã soạn công phu.") == 120, len(parts)
+    assert _rows(org.db_path, "SELECT COUNT(*) FROM stories") == [(1,)]
+    listing = await org.say(GIANG, "/story list")
+    assert "chỉ dành cho" in listing.text, listing.text  # the flow is over, the gate answers

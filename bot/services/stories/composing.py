@@ -3,7 +3,7 @@ changes to it while it is not sent."""
 
 from __future__ import annotations
 
-from bot.errors import Conflict, InvalidInput, NotFound
+from bot.errors import InvalidInput, NotFound
 from bot.i18n import N_
 from bot.rules.access import Actor
 from bot.rules.stories import (
@@ -14,7 +14,7 @@ from bot.rules.stories import (
     clean_title,
 )
 from bot.services.audit import audit
-from bot.services.stories.base import EMPTY_AUDIENCE, StoryBase, reach
+from bot.services.stories.base import StoryBase, reach
 from storage.stories import StoryRecord
 
 
@@ -91,7 +91,13 @@ class Composing(StoryBase):
             if story.status == "scheduled" and {"audience", "to_channels"} & set(fields):
                 to = await self._copies(store, story, unit)
                 if not to:
-                    raise Conflict(EMPTY_AUDIENCE, id=story.id)
+                    raise InvalidInput(
+                        N_(
+                            "Nobody would receive story {id} with this audience. Please "
+                            "choose another audience."
+                        ),
+                        id=story.id,
+                    )
                 await store.stories.set_estimate(story.id, reach(to))
                 story = await store.stories.get(story.id)  # type: ignore[assignment]
             await audit(store, actor, "story.edit", story.id, fields=",".join(sorted(fields)))
