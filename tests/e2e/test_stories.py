@@ -397,6 +397,28 @@ async def test_a_unit_gone_at_the_last_answer_asks_the_audience_again_and_keeps_
     assert title == "Gương sáng vượt khó" and body == long_body.strip()
     assert '"kind": "scope"' in audience
 
+    # The same in /story edit's audience step: CB-1 is chosen, then moved away.
+    (story_id,) = _rows(org.db_path, "SELECT id FROM stories")[0]
+    await _until(org, GIANG, _with_button("Gửi ngay"), "summary")
+    org.server.send_text(GIANG, f"/story edit {story_id}")
+    fields = await _until(org, GIANG, _with_text("muốn sửa phần nào"), "fields")
+    ask_audience = await org.press(GIANG, fields, "Người nhận")
+    await _tap(org, GIANG, ask_audience, "Một số đơn vị trực thuộc")
+    picker = await _until(org, GIANG, _with_text("Đồng chí chọn các đơn vị"), "picker")
+    await _tap(org, GIANG, picker, "Chi bộ Khu vực 1")
+    picker = await _until(org, GIANG, _with_text("Chi bộ Khu vực 1"), "toggle")
+    (tmp_path / "moved_units.csv").write_text(
+        "code,name,kind,parent_code\nCB-1,Chi bộ Khu vực 1,cell,DU-AT\n", encoding="utf-8"
+    )
+    assert (await org.cli("units", "import", str(tmp_path / "moved_units.csv")))[0] == 0
+    await _tap(org, GIANG, picker, "Xong")
+    why = await _until(org, GIANG, _with_text("không thuộc"), "refusal")
+    assert "chọn lại người nhận" in why.text, why.text
+    again = await _until(org, GIANG, _with_text("Gửi bài đến ai"), "the audience again")
+    await _tap(org, GIANG, again, "chi đoàn, chi hội")
+    await _until(org, GIANG, _with_text("Đã lưu"), "saved")
+    assert '"kind": "mass_org"' in _rows(org.db_path, "SELECT audience FROM stories")[0][0]
+
     # No longer the board when answering last: the flow ends, what was typed is shown back.
     ask_audience = await _to_audience(org, GIANG, "Bài thứ hai", long_body)
     code, _, err = await org.cli(

@@ -12,6 +12,8 @@ import pytest
 from bot import callbacks as cb
 from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from bot.i18n import use_locale
+from bot.render import story_views
 from bot.rules.stories import Audience, AudienceKind
 from storage.clock import to_db
 from tests.conftest import DATA_DIR, FakeBot, load_organisation
@@ -366,6 +368,9 @@ async def test_a_story_past_its_time_is_sent_for_the_board_before_and_after_its_
     assert board.stories.status(waiting) == "sent" and waiting.batch_id is None
     stats = await board.stories.stats(actor, story.id)
     assert stats.total.recipients == 0 and stats.units == []
+    with use_locale("en"):
+        lines = story_views.stats_lines(stats, board.stories.status(waiting))
+    assert "It is going out now" in lines[-1], lines
     with pytest.raises(Conflict):
         await board.stories.cancel(actor, story.id)
     await board.stories.release_due()

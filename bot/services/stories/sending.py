@@ -169,6 +169,8 @@ class Sending(StoryBase):
                     story.id, story.send_at, now
                 ):
                     continue
+                story = await store.stories.get(story.id)  # type: ignore[assignment]
+                assert story is not None and story.send_at is not None  # as claimed
                 unit = await store.units.get(story.unit_id)
                 assert unit is not None
                 progress_to = await store.stories.progress_to(story.id)
