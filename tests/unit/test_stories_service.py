@@ -424,3 +424,27 @@ async def test_nobody_to_receive_is_refused_before_sending_or_scheduling(
         await board.stories.edit(
             actor, story.id, audience=Audience(AudienceKind.ROLE, (), "deputy")
         )
+
+
+async def test_a_story_queued_at_scheduling_the_old_way_is_released_anew_once_edited(
+    board: Services, fake_bot: FakeBot, clock
+) -> None:
+    cb_bt2 = await _units(board, "CB-BT2")
+    story, actor = await _draft(board, audience=Audience(AudienceKind.UNITS, cb_bt2))
+    at = clock.now() + timedelta(days=1)
+    await board.stories.schedule(actor, story.id, at)
+    async with board.db.write() as store:  # as stories were scheduled before the release
+        unit = await store.units.get(story.unit_id)
+        assert unit is not None
+        to = await board.stories._copies(store, story, unit)
+        batch_id, queued = await board.stories._queue(store, story, to, at, None)
+        await store.stories.released(story.id, batch_id, queued)
+    assert await board.stories.release_due() == []  # it has its batch
+    await board.stories.edit(actor, story.id, title="Bài đã sửa: tấm gương vượt lũ")
+    edited = await _get(board, actor, story.id)
+    assert edited.batch_id is None and edited.status == "scheduled"
+    clock.moment = at + timedelta(seconds=1)
+    await board.db.deliver()  # type: ignore[attr-defined]
+    for code in ("DV005", "DV006", "DV007"):
+        copies = fake_bot.to(IDS[code])
+        assert len(copies) == 1 and "Bài đã sửa" in copies[0].text, code

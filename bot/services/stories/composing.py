@@ -88,6 +88,8 @@ class Composing(StoryBase):
                 # with the change (a scheduled story queues nothing before then).
                 await store.outbox.cancel_batch(story.batch_id, now)
                 await store.stories.forget_batch(story.id)
+                story = await store.stories.get(story.id)  # type: ignore[assignment]
+                assert story is not None
             if story.status == "scheduled" and {"audience", "to_channels"} & set(fields):
                 to = await self._copies(store, story, unit)
                 if not to:

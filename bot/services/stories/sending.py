@@ -172,10 +172,9 @@ class Sending(StoryBase):
                 story = await store.stories.get(story.id)  # type: ignore[assignment]
                 assert story is not None and story.send_at is not None  # as claimed
                 unit = await store.units.get(story.unit_id)
-                assert unit is not None
                 progress_to = await store.stories.progress_to(story.id)
                 try:
-                    to = await self._copies(store, story, unit)
+                    to = await self._copies(store, story, unit) if unit else []
                 except (AccessDenied, InvalidInput):  # a chosen unit gone or moved away
                     to = []
                 batch_id, queued = await self._queue(store, story, to, story.send_at, progress_to)
