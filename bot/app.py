@@ -46,6 +46,8 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", module="hand
 BOT_USERNAME_KEY = "bot_username"
 CALENDAR_JOB = "calendar-reminders"
 CALENDAR_JOB_AT = time(0, 5)  # local: the reminders of the day are queued before 08:00
+STORY_RELEASE_JOB = "story-release"
+STORY_RELEASE_EVERY = 20.0  # seconds: a scheduled story goes out at most this late
 
 
 def build_services(
@@ -137,6 +139,7 @@ async def _post_init(application: Application) -> None:
     await after_start(application)
     await start_delivery(application, services, application.bot_data[PACER_KEY])
     await start_calendar_reminders(application)
+    await start_story_release(application)
     log.info("cadrebot started as @%s", username)
 
 
@@ -158,6 +161,27 @@ async def start_calendar_reminders(application: Application) -> None:
             calendar_reminders,
             CALENDAR_JOB_AT.replace(tzinfo=services.settings.tz),
             name=CALENDAR_JOB,
+        )
+
+
+async def release_stories(context: CallbackContext) -> None:
+    """Queue the scheduled stories whose time has come (once each, whoever runs it)."""
+    released = await services_of(context.application).stories.release_due()
+    if released:
+        log.info("stories: %s scheduled story(ies) released", len(released))
+
+
+async def start_story_release(application: Application) -> None:
+    """Once at start (what came due while stopped goes out now), then every few seconds."""
+    released = await services_of(application).stories.release_due()
+    if released:
+        log.info("stories: %s scheduled story(ies) released at start", len(released))
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            release_stories,
+            interval=STORY_RELEASE_EVERY,
+            first=STORY_RELEASE_EVERY,
+            name=STORY_RELEASE_JOB,
         )
 
 

@@ -117,7 +117,7 @@ def handlers(
                 ),
                 file=sys.stderr,
             )
-            return 2
+            return 1  # as bot.cli.EXIT_FAILED: refused, not a usage error
         print(
             line.format(
                 id=story.id,

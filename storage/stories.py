@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +61,10 @@ def _story(row: aiosqlite.Row) -> StoryRecord:
         created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
         updated_at=from_db(row["updated_at"]),  # type: ignore[arg-type]
     )
+
+
+def _progress_key(story_id: int) -> str:
+    return f"story:{story_id}:progress"
 
 
 class StoryRepository:
@@ -146,6 +151,83 @@ class StoryRepository:
             ),
         )
         return cursor.rowcount > 0
+
+    async def schedule(
+        self,
+        story_id: int,
+        at: datetime,
+        now: datetime,
+        *,
+        expect: Sequence[str],
+        recipients: int,
+    ) -> bool:
+        """Scheduled for ``at``, nothing queued yet (the release queues it at its time);
+        ``recipients`` is the estimate shown meanwhile. Only from an ``expect`` status."""
+        marks = ",".join("?" * len(expect))
+        cursor = await self.conn.execute(
+            "UPDATE stories SET status = 'scheduled', send_at = ?, batch_id = NULL, "
+            f"recipients = ?, updated_at = ? WHERE id = ? AND status IN ({marks})",
+            (to_db(at), recipients, to_db(now), story_id, *expect),
+        )
+        return cursor.rowcount > 0
+
+    async def forget_batch(self, story_id: int) -> None:
+        """A scheduled story queued the old way (at scheduling): its batch was withdrawn,
+        and the release queues it again at its time."""
+        await self.conn.execute("UPDATE stories SET batch_id = NULL WHERE id = ?", (story_id,))
+
+    async def due(self, now: datetime, limit: int = 50) -> list[StoryRecord]:
+        """Scheduled stories whose time has come and that are not queued yet, the oldest
+        first."""
+        cursor = await self.conn.execute(
+            f"SELECT {_COLUMNS} FROM stories "
+            "WHERE status = 'scheduled' AND batch_id IS NULL AND send_at <= ? "
+            "ORDER BY send_at, id LIMIT ?",
+            (to_db(now), limit),
+        )
+        return [_story(row) for row in await cursor.fetchall()]
+
+    # Who scheduled a story sees the progress of its sending: kept until its release.
+
+    async def set_progress_to(self, story_id: int, to: tuple[int, str] | None) -> None:
+        value = json.dumps(list(to)) if to else ""
+        await self.conn.execute(
+            "INSERT INTO kv (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (_progress_key(story_id), value),
+        )
+
+    async def progress_to(self, story_id: int) -> tuple[int, str] | None:
+        cursor = await self.conn.execute(
+            "SELECT value FROM kv WHERE key = ?", (_progress_key(story_id),)
+        )
+        row = await cursor.fetchone()
+        if not row or not row[0]:
+            return None
+        chat_id, locale = json.loads(row[0])
+        return int(chat_id), str(locale)
+
+    async def claim_release(self, story_id: int, send_at: datetime, now: datetime) -> bool:
+        """Take a due scheduled story for its release: True for one caller only (the
+        condition is the story as ``due`` found it)."""
+        cursor = await self.conn.execute(
+            "UPDATE stories SET status = 'sent', updated_at = ? WHERE id = ? "
+            "AND status = 'scheduled' AND batch_id IS NULL AND send_at = ?",
+            (to_db(now), story_id, to_db(send_at)),
+        )
+        return cursor.rowcount > 0
+
+    async def set_estimate(self, story_id: int, recipients: int) -> None:
+        """A scheduled story's audience changed: how many it would reach now."""
+        await self.conn.execute(
+            "UPDATE stories SET recipients = ? WHERE id = ?", (recipients, story_id)
+        )
+
+    async def released(self, story_id: int, batch_id: int | None, recipients: int) -> None:
+        await self.conn.execute(
+            "UPDATE stories SET batch_id = ?, recipients = ? WHERE id = ?",
+            (batch_id, recipients, story_id),
+        )
 
     async def in_units(self, unit_paths: Sequence[str], limit: int = 20) -> list[StoryRecord]:
         """The latest stories written in these units or below."""

@@ -192,6 +192,8 @@ def fake_bot(services: Services) -> FakeBot:
     sender = Sender(bot, services.db, services.clock, Pacer(rate=10_000, clock=_Ticker()))  # type: ignore[arg-type]
 
     async def deliver() -> None:
+        # As the running bot: the release job queues the stories due, the sender sends.
+        await services.stories.release_due()
         for _ in range(1000):
             await sender.step()
             async with services.db.read() as store:

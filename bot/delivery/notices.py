@@ -131,6 +131,11 @@ def _story(p: dict[str, Any]) -> Rendered:
     return story_notices.story(p["story"], public=bool(p.get("public")))
 
 
+@template("story.unsent")
+def _story_unsent(p: dict[str, Any]) -> Rendered:
+    return story_notices.unsent(p["id"], p["title"])
+
+
 # The commemorative calendar ----------------------------------------------------------------
 
 

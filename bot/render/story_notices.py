@@ -39,3 +39,16 @@ def story(story: dict[str, Any], *, public: bool = False, preview: bool = False)
         return text, None
     button = cb.STORY_PREVIEW_READ if preview else cb.STORY_READ
     return text, [[(gettext("✅ Read and learned"), button(story["id"]))]]
+
+
+def unsent(story_id: int, title: str) -> Notice:
+    """To whoever scheduled a story: at its time nobody in its audience could receive it,
+    so it went back to the drafts."""
+    return (
+        gettext(
+            "Story {id} «{title}» was not sent at its time: nobody in its audience could "
+            "receive it. It is a draft again: choose another audience with /story edit {id}, "
+            "then send or schedule it."
+        ).format(id=story_id, title=_h(title)),
+        None,
+    )

@@ -153,6 +153,9 @@ def stats_lines(stats: StoryStats, status: str) -> list[str]:
     if status != "sent" and not total.recipients:
         lines.append(gettext("It has not been sent yet, so there are no figures."))
         return lines
+    if story.status == "scheduled" and story.batch_id is None:  # its time came a moment ago
+        lines.append(gettext("It is going out now; the figures follow in a minute."))
+        return lines
     waiting = total.recipients - total.delivered - total.failed - total.blocked
     lines.append(
         gettext(

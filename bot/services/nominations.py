@@ -379,11 +379,10 @@ class NominationService:
 
 # Called by the story service when a story goes out ---------------------------------------------
 #
-# The nominator's "published" notice is queued in the same transaction that sends or schedules
-# the story, with the story's own not-before time: it goes out when the story does, and a
-# restart loses nothing. It is keyed by the nomination, so when a scheduled story is moved
-# (sent now, or at a new time) the old notice is withdrawn and one for the new time queued;
-# when it is cancelled, the notice is withdrawn with it.
+# The nominator's "published" notice is queued in the same transaction that queues the story's
+# copies: at once for a story sent now, at its release for a scheduled one (never when the
+# story is only scheduled: it may be moved, cancelled, or find nobody at its time). Keyed by
+# the nomination; withdrawn again if a story goes back to the drafts.
 
 
 async def story_going_out(

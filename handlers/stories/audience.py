@@ -78,6 +78,20 @@ async def ask(update: Update, data: dict) -> None:
     await reply(update, text, reply_markup=markup)
 
 
+async def ask_again(update: Update, data: dict, error: UserFacingError) -> None:
+    """The audience was refused at the last step (a chosen unit removed or moved away
+    meanwhile, say): say why and ask again, from the start of the picker; everything else
+    typed is kept."""
+    start(data)
+    await reply(
+        update,
+        error.render_html()
+        + "\n"
+        + gettext("Everything else is kept: please choose the audience again."),
+    )
+    await ask(update, data)
+
+
 async def _show(update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
     """Redraw the pressed message (a text answer gets a new one)."""
     query = update.callback_query

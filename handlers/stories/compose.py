@@ -5,7 +5,9 @@ or several, formatting kept), an optional photo, the tag, the audience (audience
 whether it also goes to the public channels (asked only when there are some). Nothing is
 written until the last answer: then the draft is saved and shown exactly as members will
 receive it, with the number of recipients and the buttons to send now, schedule or keep it.
-An interrupted conversation leaves nothing behind.
+An interrupted conversation leaves nothing behind. Refused at the last answer because a
+chosen unit was removed or moved meanwhile, the audience is asked again, the rest kept; when
+the story's own unit is no longer the board's, the flow ends and what was typed is shown back.
 """
 
 from __future__ import annotations
@@ -199,7 +201,12 @@ async def _save(update: Update, context: CadreContext, draft: dict, *, to_channe
             to_channels=to_channels,
         )
     except UserFacingError as error:
+        if await shared.is_board_unit(context, draft["unit_id"]):
+            # The audience it names changed meanwhile: choose again, nothing typed is lost.
+            await audience.ask_again(update, draft, error)
+            return AUDIENCE
         await reply(update, error.render_html())
+        await shared.give_back(update, draft["title"], shared.body_of(draft), draft.get("photo"))
         return flow.close(context, NAME)
     flow.close(context, NAME)
     await board.show_preview(

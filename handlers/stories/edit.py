@@ -1,8 +1,8 @@
 """/story edit ID, or the «Edit» button under a preview (conversation ``story_edit``): pick a
 field of a story not sent yet (title, body, photo, tag, audience, public channels), give the
 new value, and the story is shown again as members will receive it. One field per round:
-nothing is written before the new value is complete. A scheduled story keeps its time; its
-queued copies take the change (the service re-queues them for a new audience).
+nothing is written before the new value is complete. A scheduled story keeps its time; it
+is queued only then, as it is then.
 """
 
 from __future__ import annotations
@@ -127,10 +127,18 @@ async def _change(
     update: Update, context: CadreContext, data: dict, again: int, **changes: object
 ) -> int:
     """The one write of a round; then the story is shown again. A value the service refuses
-    (too short, say) is asked ``again``; a story sent, gone or out of reach ends the round."""
+        (too short, say) is asked ``again``, an audience refused (a unit removed meanwhile) chosen
+    again; a story sent, gone or out of reach ends the round."""
     try:
         await context.services.stories.edit(context.actor, data["id"], **changes)
     except UserFacingError as error:
+        if (
+            again == AUDIENCE
+            and not isinstance(error, Conflict)
+            and await shared.is_board_unit(context, data["unit_id"])
+        ):
+            await audience.ask_again(update, data, error)  # a chosen unit changed meanwhile
+            return AUDIENCE
         await reply(update, error.render_html())
         if isinstance(error, InvalidInput) and again != AUDIENCE:
             return again

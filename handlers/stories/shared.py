@@ -21,7 +21,7 @@ from bot.parsing import parse_whole_number
 from bot.render.text import MAX_CAPTION, split_html, utf16_len, visible_len
 from bot.rules.stories import BODY_MAX
 from handlers import flow
-from handlers.replies import reply
+from handlers.replies import h, reply
 from handlers.ui import answer, keyboard, pressed, refuse_button
 
 Rows = Sequence[Sequence[tuple[str, str]]]
@@ -45,6 +45,24 @@ async def show_story(
         last = index == len(parts) - 1
         sent = await message.reply_text(part, reply_markup=markup if last else None)
     return sent
+
+
+async def is_board_unit(context: CadreContext, unit_id: int) -> bool:
+    """Whether the person still writes stories for this unit (the role may have been taken
+    away, or the unit removed, while they were typing)."""
+    units = await context.services.stories.board_units(context.actor)
+    return any(unit.id == unit_id for unit in units)
+
+
+async def give_back(update: Update, title: str, body: str, photo: str | None) -> None:
+    """A story that could not be saved, shown back to its writer so nothing typed is lost."""
+    await reply(
+        update,
+        gettext(
+            "The story was not saved. Here is what you wrote, so that you can copy it and keep it:"
+        ),
+    )
+    await show_story(update, f"<b>{h(title)}</b>\n\n{body}", None, photo)
 
 
 # The /story conversations ---------------------------------------------------------------------

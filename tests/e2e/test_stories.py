@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from bot.app import STORY_RELEASE_JOB
 from fake_telegram import BotMessage
 from tests.e2e.conftest import TZ, Harness
 
@@ -26,6 +27,10 @@ EXTRA_MEMBERS = """code,full_name,unit_code,status,position,is_head,language,tel
 DV008,Ngô Văn Hai,CB-1;CB-2,official,,false,vi,1008
 DV009,Đỗ Minh Khoa,CB-3,official,,false,vi,1009
 DV010,Lý Thị Lan,DU-AT,official,,false,vi,1010
+"""
+MOVED_MEMBERS = """code,full_name,unit_code,status,position,is_head,language,telegram_id
+DV001,Nguyễn Văn An,CB-1;CB-3,official,Bí thư chi bộ,true,vi,1001
+DV009,Đỗ Minh Khoa,CB-1,official,,false,vi,1009
 """
 BODY_HTML = (
     "Đồng chí <b>Nguyễn Văn A</b> đã <i>giúp đỡ bà con</i> vùng lũ suốt ba tháng. "
@@ -188,12 +193,32 @@ async def test_a_scheduled_story_goes_out_at_its_time_after_a_restart(
     assert "Thu hồi" in [label for label, _ in summary.buttons]
     assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(KHOA))
 
+    # Before its time the audience changes: Khoa leaves CB-3 for CB-1, An joins CB-3 too.
+    # The story goes to DU-AT as it is at the time, not as it was when scheduled.
+    (tmp_path / "moved.csv").write_text(MOVED_MEMBERS, encoding="utf-8")
+    assert (await org.cli("members", "import", str(tmp_path / "moved.csv")))[0] == 0
+    assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(KHOA))
+
     org.clock.moment = datetime(2026, 3, 12, 7, 31, tzinfo=TZ)
+    await _release(org)  # the repeating job of the restarted bot, run now
     await org.delivered()
-    received = [m for m in org.server.messages(KHOA) if "Kỷ niệm ngày thành lập" in m.text]
+    received = [m for m in org.server.messages(AN) if "Kỷ niệm ngày thành lập" in m.text]
     assert len(received) == 1
     assert received[0].kind == "photo" and received[0].text == shown.text  # as previewed
-    assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(AN))
+    assert not any("Kỷ niệm" in (m.text or "") for m in org.server.messages(KHOA))
+    await _release(org)  # once only
+    await org.delivered()
+    assert len([m for m in org.server.messages(AN) if "Kỷ niệm" in m.text]) == 1
+    org.server.send_text(LAN, f"/story stats {story_id}")
+    stats = await _until(org, LAN, _with_text(f"Kết quả bài {story_id}"), "figures")
+    assert "Người nhận: 2 · đã nhận: 2" in stats.text, stats.text  # An and Lan herself
+
+
+async def _release(org: Harness) -> None:
+    """Run the bot's story-release job now rather than wait for its next turn."""
+    assert org.app is not None and org.app.job_queue is not None
+    (job,) = org.app.job_queue.get_jobs_by_name(STORY_RELEASE_JOB)
+    await job.run(org.app)
 
 
 async def test_read_and_learned_counts_once_and_shows_in_the_figures(
@@ -329,3 +354,87 @@ async def test_stale_buttons_after_a_cancel_an_edit_and_a_send(
     missing = await org.say(GIANG, "/story show 999999")
     assert "Không có bài viết số 999999" in missing.text
     del ask
+
+
+async def _to_audience(org: Harness, user: int, title: str, body: str) -> BotMessage:
+    """/story new up to the audience question; returns it."""
+    org.server.send_text(user, "/story new")
+    await _until(org, user, _with_text("gửi tiêu đề"), "the title question")
+    org.server.send_text(user, title)
+    await _until(org, user, _with_text("nội dung bài viết"), "the body question")
+    org.server.send_text(user, body, html=True)
+    part = await _until(org, user, _with_text("Đã nhận phần 1"), "the body received")
+    ask_photo = await org.press(user, part, "Xong")
+    ask_tag = await org.press(user, ask_photo, "Không có ảnh")
+    ask_audience = await org.press(user, ask_tag, "Gương điển hình")
+    assert "Gửi bài đến ai" in ask_audience.text, ask_audience.text
+    return ask_audience
+
+
+async def test_a_unit_gone_at_the_last_answer_asks_the_audience_again_and_keeps_the_text(
+    org: Harness, tmp_path: Path
+) -> None:
+    await _board(org, tmp_path)
+    long_body = BODY_HTML + " " + "Nội dung dài đã soạn công phu. " * 120
+    ask_audience = await _to_audience(org, GIANG, "Gương sáng vượt khó", long_body)
+    await _tap(org, GIANG, ask_audience, "Một số đơn vị trực thuộc")
+    picker = await _until(org, GIANG, _with_text("Đồng chí chọn các đơn vị"), "picker")
+    await _tap(org, GIANG, picker, "Chi bộ Khu vực 2")
+    picker = await _until(org, GIANG, _with_text("Chi bộ Khu vực 2"), "toggle")
+    # Meanwhile the operator moves CB-2 under the other committee.
+    (tmp_path / "moved_units.csv").write_text(
+        "code,name,kind,parent_code\nCB-2,Chi bộ Khu vực 2,cell,DU-AT\n", encoding="utf-8"
+    )
+    assert (await org.cli("units", "import", str(tmp_path / "moved_units.csv")))[0] == 0
+    await _tap(org, GIANG, picker, "Xong")
+    why = await _until(org, GIANG, _with_text("không thuộc"), "refusal")
+    assert "chọn lại người nhận" in why.text, why.text
+    again = await _until(org, GIANG, _with_text("Gửi bài đến ai"), "the audience again")
+    assert _rows(org.db_path, "SELECT COUNT(*) FROM stories") == [(0,)]
+    await _tap(org, GIANG, again, "Toàn bộ")
+    await _until(org, GIANG, _with_text("đúng như người nhận sẽ thấy"), "intro")
+    [(title, body, audience)] = _rows(org.db_path, "SELECT title, body, audience FROM stories")
+    assert title == "Gương sáng vượt khó" and body == long_body.strip()
+    assert '"kind": "scope"' in audience
+
+    # The same in /story edit's audience step: CB-1 is chosen, then moved away.
+    (story_id,) = _rows(org.db_path, "SELECT id FROM stories")[0]
+    await _until(org, GIANG, _with_button("Gửi ngay"), "summary")
+    org.server.send_text(GIANG, f"/story edit {story_id}")
+    fields = await _until(org, GIANG, _with_text("muốn sửa phần nào"), "fields")
+    ask_audience = await org.press(GIANG, fields, "Người nhận")
+    await _tap(org, GIANG, ask_audience, "Một số đơn vị trực thuộc")
+    picker = await _until(org, GIANG, _with_text("Đồng chí chọn các đơn vị"), "picker")
+    await _tap(org, GIANG, picker, "Chi bộ Khu vực 1")
+    picker = await _until(org, GIANG, _with_text("Chi bộ Khu vực 1"), "toggle")
+    (tmp_path / "moved_units.csv").write_text(
+        "code,name,kind,parent_code\nCB-1,Chi bộ Khu vực 1,cell,DU-AT\n", encoding="utf-8"
+    )
+    assert (await org.cli("units", "import", str(tmp_path / "moved_units.csv")))[0] == 0
+    await _tap(org, GIANG, picker, "Xong")
+    why = await _until(org, GIANG, _with_text("không thuộc"), "refusal")
+    assert "chọn lại người nhận" in why.text, why.text
+    again = await _until(org, GIANG, _with_text("Gửi bài đến ai"), "the audience again")
+    await _tap(org, GIANG, again, "chi đoàn, chi hội")
+    await _until(org, GIANG, _with_text("Đã lưu"), "saved")
+    assert '"kind": "mass_org"' in _rows(org.db_path, "SELECT audience FROM stories")[0][0]
+
+    # No longer the board when answering last: the flow ends, what was typed is shown back.
+    ask_audience = await _to_audience(org, GIANG, "Bài thứ hai", long_body)
+    code, _, err = await org.cli(
+        "role", "revoke", "--member", "DV007", "--role", "propaganda", "--unit", "DU-NK"
+    )
+    assert code == 0, err
+    await _tap(org, GIANG, ask_audience, "Toàn bộ")
+    await _until(org, GIANG, _with_text("Ban Tuyên giáo"), "refusal")
+    await _until(org, GIANG, _with_text("chưa được lưu"), "give back")
+    title_part = await org.server.next_message(GIANG)
+    assert title_part.text.startswith("<b>Bài thứ hai</b>\n\n" + BODY_HTML), title_part.text
+    parts = [title_part.text]
+    while not parts[-1].endswith("soạn công phu."):  # the whole body, however many parts
+        parts.append((await org.server.next_message(GIANG)).text)
+    shown = "".join(parts)
+    assert shown.count("Nội dung dài đã soạn công phu.") == 120, len(parts)
+    assert _rows(org.db_path, "SELECT COUNT(*) FROM stories") == [(1,)]
+    listing = await org.say(GIANG, "/story list")
+    assert "chỉ dành cho" in listing.text, listing.text  # the flow is over, the gate answers

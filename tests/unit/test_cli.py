@@ -545,11 +545,17 @@ def test_story_import_as_a_draft_a_schedule_or_now(cli, loaded: Path, tmp_path: 
     assert code == EXIT_OK
     [(status, send_at)] = query(loaded, "SELECT status, send_at FROM stories WHERE id = 2")
     assert status == "scheduled" and send_at.startswith(f"{NEXT_YEAR}-01-01T00:30")
-    code, _, _ = cli(
+    # Nobody holds a secretary's role yet: nothing is sent, the draft stays to be fixed.
+    code, _, err = cli(
         "story", "import", str(story), "--unit", "QU-BT", "--now", "--audience", "role:secretary"
     )
+    assert code == EXIT_FAILED and "/story edit 3" in err, err
+    assert query(loaded, "SELECT status FROM stories WHERE id = 3") == [("draft",)]
+    code, _, _ = cli(
+        "story", "import", str(story), "--unit", "QU-BT", "--now", "--audience", "units:CB-BT1"
+    )
     assert code == EXIT_OK
-    assert query(loaded, "SELECT status FROM stories WHERE id = 3") == [("sent",)]
+    assert query(loaded, "SELECT status FROM stories WHERE id = 4") == [("sent",)]
 
 
 def test_story_import_refuses_bad_input_and_writes_nothing(

@@ -252,15 +252,9 @@ async def test_a_story_draft_prefilled_once_and_the_nominator_told_when_it_goes_
         await board.nominations.make_story(reviewer, nomination.id)
     assert f"bài {story.id}" in raised.value.render()
     before = len(fake_bot.to(IDS["DV002"]))
-    # Scheduled: the notice waits with the story; cancelled: withdrawn with it.
+    # Scheduled, moved, cancelled: nobody is told anything yet.
     at = board.clock.now() + timedelta(days=1)
     await board.stories.schedule(reviewer, story.id, at)
-    with sqlite3.connect(board.db.path) as conn:
-        queued = conn.execute(
-            "SELECT not_before FROM outbox WHERE template = 'nomination.published' "
-            "AND status = 'queued'"
-        ).fetchall()
-    assert len(queued) == 1
     await board.stories.schedule(reviewer, story.id, at + timedelta(hours=2))  # moved
     await board.stories.cancel(reviewer, story.id)
     with sqlite3.connect(board.db.path) as conn:
@@ -268,9 +262,15 @@ async def test_a_story_draft_prefilled_once_and_the_nominator_told_when_it_goes_
             "SELECT COUNT(*) FROM outbox WHERE template = 'nomination.published'"
         ).fetchone() == (0,)
     assert len(fake_bot.to(IDS["DV002"])) == before
-    await board.stories.send_now(reviewer, story.id)
+    # Scheduled again: the nominator is told when the story is released at its time.
+    await board.stories.schedule(reviewer, story.id, at)
+    await board.db.deliver()  # type: ignore[attr-defined]
+    assert len(fake_bot.to(IDS["DV002"])) == before  # not yet
+    board.clock.moment = at + timedelta(seconds=1)  # type: ignore[attr-defined]
+    await board.db.deliver()  # type: ignore[attr-defined]
     published = [m.text for m in fake_bot.to(IDS["DV002"])[before:] if "đã được" in m.text]
-    assert any("Lê &lt;Văn&gt; Tốt" in text and "đăng" in text for text in published), published
+    assert len(published) == 1 and "Lê &lt;Văn&gt; Tốt" in published[0], published
+    assert "đăng" in published[0]
     commended = await board.nominations.commendations(unit_code="QU-BT", year=2026)
     assert commended.story_sent == {nomination.id: True}
 

@@ -4,6 +4,7 @@ scheduled story, "read and learned" once, and the figures per unit."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,10 @@ import pytest
 from bot import callbacks as cb
 from bot.context import Services
 from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from bot.i18n import use_locale
+from bot.render import story_views
 from bot.rules.stories import Audience, AudienceKind
+from storage.clock import to_db
 from tests.conftest import DATA_DIR, FakeBot, load_organisation
 from tests.unit.sessions_support import actor_for, admin
 
@@ -203,10 +207,8 @@ async def test_a_cancelled_story_sends_nothing_and_is_a_draft_again(
     clock.moment = at + timedelta(hours=1)
     await board.db.deliver()  # type: ignore[attr-defined]
     assert _story_chats(fake_bot) == []
-    async with board.db.read() as store:
-        counts = await store.outbox.batch_counts(cancelled.batch_id)  # type: ignore[arg-type]
-        batch = await store.outbox.batch(cancelled.batch_id)  # type: ignore[arg-type]
-    assert counts == {} and batch is not None and batch.finished
+    assert await board.stories.release_due() == []  # nothing to release: it is a draft
+    assert cancelled.batch_id is None and await _story_rows(board) == []
 
 
 async def _get(services: Services, actor, story_id: int):
@@ -297,3 +299,152 @@ async def test_public_channels_get_the_text_without_the_button(
     assert "Tấm gương vượt lũ" in channel[0].text
     stats = await board.stories.stats(actor, story.id)
     assert stats.total.recipients == 2  # the channel is not a member
+
+
+async def _story_rows(services: Services) -> list[tuple]:
+    """(chat id, not before) of every story copy queued, whatever became of it."""
+    async with services.db.read() as store:
+        cursor = await store.conn.execute(
+            "SELECT chat_id, not_before FROM outbox WHERE kind = 'story' ORDER BY chat_id"
+        )
+        return [tuple(row) for row in await cursor.fetchall()]
+
+
+async def _move(services: Services, code: str, unit: str) -> None:
+    """The member now belongs to ``unit`` alone (left the others)."""
+    async with services.db.write() as store:
+        member = await store.members.by_code(code)
+        target = await store.units.by_code(unit)
+        assert member is not None and target is not None
+        await store.members.set_memberships(member.id, target.id, [], services.clock.today())
+
+
+async def test_a_scheduled_story_is_released_once_at_its_time_to_the_audience_then(
+    board: Services, fake_bot: FakeBot, clock
+) -> None:
+    cb_bt1 = await _units(board, "CB-BT1")
+    story, actor = await _draft(board, audience=Audience(AudienceKind.UNITS, cb_bt1))
+    at = clock.now() + timedelta(days=300)
+    scheduled = await board.stories.schedule(actor, story.id, at)
+    # Nothing is queued when scheduling; the figure is the estimate (DV001-3 and DV012;
+    # DV004 is not on Telegram).
+    assert scheduled.status == "scheduled" and scheduled.batch_id is None
+    assert scheduled.recipients == 4
+    assert await _story_rows(board) == []
+    clock.moment = at - timedelta(seconds=1)
+    assert await board.stories.release_due() == []  # not yet
+    # Meanwhile DV002 leaves CB-BT1 and DV005 joins it.
+    await _move(board, "DV002", "CB-HL1")
+    await _move(board, "DV005", "CB-BT1")
+    clock.moment = at + timedelta(seconds=5)
+    # Two releases at once: the story is queued by one of them only.
+    first, second = await asyncio.gather(board.stories.release_due(), board.stories.release_due())
+    assert len(first) + len(second) == 1
+    released = (first or second)[0]
+    assert released.status == "sent" and released.batch_id is not None
+    assert released.recipients == 4
+    rows = await _story_rows(board)
+    now_in = ("DV001", "DV003", "DV005", "DV012")
+    assert [chat for chat, _ in rows] == sorted(IDS[c] for c in now_in)
+    assert {not_before for _, not_before in rows} == {to_db(at)}
+    assert await board.stories.release_due() == []  # once only
+    await board.db.deliver()  # type: ignore[attr-defined]
+    assert _story_chats(fake_bot) == sorted(IDS[c] for c in now_in)
+    assert (await board.stories.stats(actor, story.id)).total.delivered == 4
+    with pytest.raises(Conflict):  # released: no withdrawing, no edit
+        await board.stories.cancel(actor, story.id)
+    with pytest.raises(Conflict):
+        await board.stories.edit(actor, story.id, title="Tiêu đề mới hơn")
+
+
+async def test_a_story_past_its_time_is_sent_for_the_board_before_and_after_its_release(
+    board: Services, clock
+) -> None:
+    story, actor = await _draft(board)
+    at = clock.now() + timedelta(hours=1)
+    await board.stories.schedule(actor, story.id, at)
+    clock.moment = at + timedelta(seconds=10)  # due, the job not run yet
+    waiting = await _get(board, actor, story.id)
+    assert board.stories.status(waiting) == "sent" and waiting.batch_id is None
+    stats = await board.stories.stats(actor, story.id)
+    assert stats.total.recipients == 0 and stats.units == []
+    with use_locale("en"):
+        lines = story_views.stats_lines(stats, board.stories.status(waiting))
+    assert "It is going out now" in lines[-1], lines
+    with pytest.raises(Conflict):
+        await board.stories.cancel(actor, story.id)
+    await board.stories.release_due()
+    assert board.stories.status(await _get(board, actor, story.id)) == "sent"
+    assert (await board.stories.stats(actor, story.id)).total.recipients == 9
+
+
+async def test_a_story_whose_audience_emptied_before_its_time_goes_back_to_the_drafts(
+    board: Services, fake_bot: FakeBot, clock
+) -> None:
+    cb_bt2 = await _units(board, "CB-BT2")
+    story, actor = await _draft(board, audience=Audience(AudienceKind.UNITS, cb_bt2))
+    at = clock.now() + timedelta(days=1)
+    await board.stories.schedule(actor, story.id, at)
+    for code in ("DV005", "DV006", "DV007"):
+        await _move(board, code, "CB-HL1")
+    clock.moment = at + timedelta(seconds=1)
+    (back,) = await board.stories.release_due()
+    assert back.status == "draft" and back.batch_id is None
+    await board.db.deliver()  # type: ignore[attr-defined]
+    told = fake_bot.to(IDS["DV010"])  # who scheduled it
+    assert len(told) == 1 and f"/story edit {story.id}" in told[0].text
+    assert await _story_rows(board) == []
+    assert await board.stories.release_due() == []
+
+
+async def test_nobody_to_receive_is_refused_before_sending_or_scheduling(
+    board: Services, clock
+) -> None:
+    # No deputy secretary anywhere in QU-BT: an empty audience.
+    story, actor = await _draft(board, audience=Audience(AudienceKind.ROLE, (), "deputy"))
+    with pytest.raises(Conflict, match="edit"):
+        await board.stories.send_now(actor, story.id)
+    with pytest.raises(Conflict, match="edit"):
+        await board.stories.schedule(actor, story.id, clock.now() + timedelta(days=1))
+    # Members, but none of them on Telegram: not now; at a time, perhaps by then.
+    async with board.db.write() as store:
+        for code in ("DV001", "DV002", "DV003", "DV012"):
+            member = await store.members.by_code(code)
+            assert member is not None
+            await store.members.unlink_telegram(member.id)
+    cb_bt1 = await _units(board, "CB-BT1")
+    story, actor = await _draft(board, audience=Audience(AudienceKind.UNITS, cb_bt1))
+    with pytest.raises(Conflict, match="edit"):
+        await board.stories.send_now(actor, story.id)
+    assert (await _get(board, actor, story.id)).status == "draft"
+    scheduled = await board.stories.schedule(actor, story.id, clock.now() + timedelta(days=1))
+    assert scheduled.status == "scheduled" and scheduled.recipients == 0
+    # A scheduled story's audience cannot be emptied either.
+    with pytest.raises(InvalidInput, match="another audience"):
+        await board.stories.edit(
+            actor, story.id, audience=Audience(AudienceKind.ROLE, (), "deputy")
+        )
+
+
+async def test_a_story_queued_at_scheduling_the_old_way_is_released_anew_once_edited(
+    board: Services, fake_bot: FakeBot, clock
+) -> None:
+    cb_bt2 = await _units(board, "CB-BT2")
+    story, actor = await _draft(board, audience=Audience(AudienceKind.UNITS, cb_bt2))
+    at = clock.now() + timedelta(days=1)
+    await board.stories.schedule(actor, story.id, at)
+    async with board.db.write() as store:  # as stories were scheduled before the release
+        unit = await store.units.get(story.unit_id)
+        assert unit is not None
+        to = await board.stories._copies(store, story, unit)
+        batch_id, queued = await board.stories._queue(store, story, to, at, None)
+        await store.stories.released(story.id, batch_id, queued)
+    assert await board.stories.release_due() == []  # it has its batch
+    await board.stories.edit(actor, story.id, title="Bài đã sửa: tấm gương vượt lũ")
+    edited = await _get(board, actor, story.id)
+    assert edited.batch_id is None and edited.status == "scheduled"
+    clock.moment = at + timedelta(seconds=1)
+    await board.db.deliver()  # type: ignore[attr-defined]
+    for code in ("DV005", "DV006", "DV007"):
+        copies = fake_bot.to(IDS[code])
+        assert len(copies) == 1 and "Bài đã sửa" in copies[0].text, code

@@ -2,14 +2,15 @@
 learned", and the figures per unit.
 
 A story is sent through the outbox: one row per recipient, queued in the transaction that
-moves the story to ``scheduled`` or ``sent`` (a scheduled story's rows wait with a
-not-before time, so the schedule survives restarts). Who may write: the ``propaganda`` role
-(and administrators), within the units they hold it on.
+moves the story to ``sent`` — at once for "send now"; for a scheduled story, by the release
+job when its time comes (the schedule itself is only the story's status and time, so it
+survives restarts, and the audience is the one of that moment). Who may write: the
+``propaganda`` role (and administrators), within the units they hold it on.
 
 One class per concern over a shared base (base.py); :class:`StoryService` is all of them:
 
 - composing.py: create_draft, edit;
-- sending.py: overview, count_recipients, send_now, schedule, cancel;
+- sending.py: overview, count_recipients, send_now, schedule, release_due, cancel;
 - reading.py: the board's list, one story, what a member received, "read and learned",
   the public channels;
 - stats.py: a story's figures, the engagement per unit for the reports.

@@ -29,6 +29,10 @@ BOARD = frozenset({Role.PROPAGANDA})
 
 EDITABLE = ("draft", "scheduled")
 SCHEDULE_AHEAD = timedelta(days=400)
+EMPTY_AUDIENCE = N_(
+    "The audience of story {id} is empty: nobody would receive it. Please choose another "
+    "audience with /story edit {id}."
+)
 
 
 @dataclass(frozen=True)
@@ -237,15 +241,28 @@ class StoryBase:
             )
         return unit
 
-    async def _queue(
-        self, store: Store, actor: Actor, story: StoryRecord, unit: Unit, at: datetime
-    ) -> tuple[int | None, int]:
-        """One copy per recipient (and per public channel when asked), not before ``at``."""
-        members = await self._recipients(store, unit, Audience.from_json(story.audience))
-        to: list[Member | Recipient] = list(members)
+    async def _copies(
+        self, store: Store, story: StoryRecord, unit: Unit
+    ) -> list[Member | Recipient]:
+        """Who gets a copy, as the audience is now: its members (each once) and the public
+        channels when asked."""
+        to: list[Member | Recipient] = list(
+            await self._recipients(store, unit, Audience.from_json(story.audience))
+        )
         if story.to_channels:
             channels = await store.stories.channels()
             to += [Recipient(c.chat_id, params={"public": True}) for c in channels]
+        return to
+
+    async def _queue(
+        self,
+        store: Store,
+        story: StoryRecord,
+        to: list[Member | Recipient],
+        at: datetime,
+        progress_to: tuple[int, str] | None,
+    ) -> tuple[int | None, int]:
+        """One copy per recipient, not before ``at``."""
         return await self.notifications.queue_batch(
             store,
             kind="story",
@@ -255,8 +272,24 @@ class StoryBase:
             dedup=f"story:{story.id}:{at.isoformat()}",
             priority=Priority.BROADCAST,
             not_before=at,
-            progress_to=(actor.telegram_id, _locale_of(actor)) if actor.telegram_id else None,
+            progress_to=progress_to,
         )
+
+
+def reach(to: Iterable[Member | Recipient]) -> int:
+    """How many of these can receive a copy now: members on Telegram who have not blocked
+    the bot, and the channels (the estimate shown before sending)."""
+    return sum(
+        1
+        for r in to
+        if isinstance(r, Recipient) or (r.telegram_id is not None and r.blocked_at is None)
+    )
+
+
+def progress_of(actor: Actor) -> tuple[int, str] | None:
+    """Where the progress of a story's sending is shown: the chat of whoever sent or
+    scheduled it, in their language."""
+    return (actor.telegram_id, _locale_of(actor)) if actor.telegram_id else None
 
 
 def _locale_of(actor: Actor) -> str:

@@ -14,7 +14,7 @@ from bot.rules.stories import (
     clean_title,
 )
 from bot.services.audit import audit
-from bot.services.stories.base import StoryBase, story_params
+from bot.services.stories.base import StoryBase, reach
 from storage.db import Store
 from storage.stories import StoryRecord
 
@@ -84,8 +84,8 @@ class Composing(StoryBase):
         return story
 
     async def edit(self, actor: Actor, story_id: int, **changes: object) -> StoryRecord:
-        """Change a story not sent yet. A scheduled one keeps its time: its queued copies
-        take the new text, or, with a new audience, are queued again."""
+        """Change a story not sent yet. A scheduled one keeps its time; nothing of it is
+        queued before then, so the release sends it as it is at that time."""
         fields: dict[str, object] = {}
         if "title" in changes:
             fields["title"] = clean_title(str(changes["title"]))
@@ -112,20 +112,23 @@ class Composing(StoryBase):
             story = await store.stories.get(story.id)  # type: ignore[assignment]
             assert story is not None
             if story.status == "scheduled" and story.batch_id is not None:
-                if "audience" in fields or "to_channels" in fields:
-                    await store.outbox.cancel_batch(story.batch_id, now)
-                    batch_id, queued = await self._queue(
-                        store, actor, story, unit, story.send_at or now
+                # Queued the old way, at scheduling: withdrawn, and released anew at its time
+                # with the change (a scheduled story queues nothing before then).
+                await store.outbox.cancel_batch(story.batch_id, now)
+                await store.stories.forget_batch(story.id)
+                story = await store.stories.get(story.id)  # type: ignore[assignment]
+                assert story is not None
+            if story.status == "scheduled" and {"audience", "to_channels"} & set(fields):
+                to = await self._copies(store, story, unit)
+                if not to:
+                    raise InvalidInput(
+                        N_(
+                            "Nobody would receive story {id} with this audience. Please "
+                            "choose another audience."
+                        ),
+                        id=story.id,
                     )
-                    await store.stories.set_status(
-                        story.id,
-                        "scheduled",
-                        now,
-                        expect=("scheduled",),
-                        batch_id=batch_id,
-                        recipients=queued,
-                    )
-                else:
-                    await store.outbox.set_batch_params(story.batch_id, story_params(story))
+                await store.stories.set_estimate(story.id, reach(to))
+                story = await store.stories.get(story.id)  # type: ignore[assignment]
             await audit(store, actor, "story.edit", story.id, fields=",".join(sorted(fields)))
         return story
