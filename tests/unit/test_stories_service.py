@@ -175,6 +175,8 @@ async def test_a_scheduled_story_waits_for_its_time_and_can_be_edited_or_withdra
     )
     with pytest.raises(InvalidInput):
         await board.stories.schedule(actor, story.id, clock.now() - timedelta(minutes=1))
+    with pytest.raises(InvalidInput, match="a year ahead"):  # as the refusal says
+        await board.stories.schedule(actor, story.id, clock.now() + timedelta(days=367))
     at = clock.now() + timedelta(days=2)
     scheduled = await board.stories.schedule(actor, story.id, at)
     assert scheduled.status == "scheduled" and scheduled.send_at == at

@@ -28,7 +28,7 @@ from storage.stories import StoryRecord
 BOARD = frozenset({Role.PROPAGANDA})
 
 EDITABLE = ("draft", "scheduled")
-SCHEDULE_AHEAD = timedelta(days=400)
+SCHEDULE_AHEAD = timedelta(days=366)  # "up to a year ahead", as the refusal says
 EMPTY_AUDIENCE = N_(
     "The audience of story {id} is empty: nobody would receive it. Please choose another "
     "audience with /story edit {id}."
