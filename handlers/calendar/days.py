@@ -272,10 +272,16 @@ def _summary_lines(draft: dict) -> list[str]:
         gettext("Name (English): {name}").format(name=h(draft.get("name_en") or dash)),
         gettext("Date: {date} every year").format(date=_date(draft)),
         gettext("Year of origin: {year}").format(year=draft.get("origin_year") or dash),
-        gettext("Reminder: {days} day(s) before, at 08:00").format(days=draft["remind_days"])
-        if draft["remind_days"]
-        else gettext("Reminder: none"),
+        _reminder_line(draft["remind_days"]),
     ]
+
+
+def _reminder_line(days: int) -> str:
+    if not days:
+        return gettext("Reminder: none")
+    if days == 1:
+        return gettext("Reminder: 1 day before, at 08:00")
+    return gettext("Reminder: {days} days before, at 08:00").format(days=days)
 
 
 async def _summary(update: Update, draft: dict) -> int:
