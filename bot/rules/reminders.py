@@ -20,7 +20,7 @@ from typing import Protocol, TypeVar
 
 import holidays as holiday_tables
 
-from bot.rules.reminder_kinds import DAY, ReminderKind, spec_of
+from bot.rules.reminder_kinds import DAY, MORNING, ReminderKind, spec_of
 from bot.rules.sessions import CADENCE_KINDS, Kind
 
 # Quiet hours and public holidays ------------------------------------------------------------
@@ -139,7 +139,8 @@ def plan(
     two deferred onto the same moment (the same day, for the day-based kinds) are sent once:
     the later offset, the nearer notice."""
     spec = spec_of(kind)
-    by_day = spec.at is not None
+    at = spec.at
+    by_day = at is not None
     if by_day and isinstance(anchor, datetime):
         raise ValueError(f"{spec.kind} is anchored on a date")
     if not by_day and not isinstance(anchor, datetime):
@@ -151,9 +152,8 @@ def plan(
     for offset in sorted(offsets if offsets is not None else spec.offsets):
         if isinstance(anchor, datetime):
             due = anchor + offset
-        else:
-            assert spec.at is not None
-            due = _local(anchor + timedelta(days=offset.days), spec.at, tz)
+        else:  # a date, so the kind is day-based (checked above)
+            due = _local(anchor + timedelta(days=offset.days), at or MORNING, tz)
         send_at = due if spec.urgent else defer_for_quiet_hours(due, tz, quiet, holidays)
         if send_at > due + spec.grace or (spec.before_anchor and send_at >= limit):
             continue
