@@ -17,7 +17,8 @@ from enum import StrEnum
 
 from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_
-from bot.render.text import has_control_characters, utf16_len
+from bot.render.text import has_control_characters
+from bot.rules.commitments import clean_text
 
 
 class Field(StrEnum):
@@ -100,45 +101,18 @@ def clean_field(field: Field | str, text: str) -> str:
     """The typed text, trimmed: one line for a name or a workplace (spaces collapsed), lines
     kept for the deed. InvalidInput says what to fix."""
     found = Field(field)
-    cleaned = _lines(text) if found is Field.DEED else " ".join((text or "").split())
     low, high = LIMITS[found]
-    _check(text or "", cleaned, low, high)
-    return cleaned
+    _refuse_control_characters(text)
+    one_line = found is not Field.DEED
+    return clean_text(" ".join((text or "").split()) if one_line else text, low=low, high=high)
 
 
 def clean_reason(text: str) -> str:
     """Why the board rejects a nomination: required, told to the nominator as written."""
-    cleaned = _lines(text)
-    _check(text or "", cleaned, REASON_MIN, REASON_MAX)
-    return cleaned
+    _refuse_control_characters(text)
+    return clean_text(text, low=REASON_MIN, high=REASON_MAX)
 
 
-def _lines(text: str) -> str:
-    lines = [" ".join(line.split()) for line in (text or "").strip().splitlines()]
-    return "\n".join(line for line in lines if line)
-
-
-def _check(raw: str, text: str, low: int, high: int) -> None:
-    if has_control_characters(raw):
+def _refuse_control_characters(text: str | None) -> None:
+    if has_control_characters(text or ""):
         raise InvalidInput(N_("The text contains invisible control characters; type it again."))
-    if not text:
-        raise InvalidInput(
-            N_("The text is empty. Please write {low} to {high} characters."), low=low, high=high
-        )
-    if text.startswith("/"):
-        raise InvalidInput(N_("Please write the text itself, not a command."))
-    length = utf16_len(text)
-    if length < low:
-        raise InvalidInput(
-            N_("The text is too short ({count} characters). Please write {low} to {high}."),
-            count=length,
-            low=low,
-            high=high,
-        )
-    if length > high:
-        raise InvalidInput(
-            N_("The text is too long ({count} characters). Please write {low} to {high}."),
-            count=length,
-            low=low,
-            high=high,
-        )
