@@ -12,6 +12,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
 from bot import callbacks as cb
+from bot.callbacks import Button
 from bot.context import CadreContext
 from bot.errors import Conflict, UserFacingError
 from bot.i18n import N_, format_datetime, format_number, gettext
@@ -106,9 +107,8 @@ async def show_one(update: Update, context: CadreContext, story_id: int) -> None
 
 
 async def on_show(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.STORY_SHOW, update)
+    values = await _values(cb.STORY_SHOW, update)
     if values is None:
-        await refuse_button(update, gettext(stale()))
         return
     try:
         await show_preview(update, context, values[0])
@@ -122,15 +122,22 @@ def stale() -> str:
     return N_("This button is no longer active. Please look at the story again: /story list")
 
 
+async def _values(button: Button, update: Update) -> tuple | None:
+    """The pressed button's values; None (the person told) when it is not a live one."""
+    values = parse_button(button, update)
+    if values is None:
+        await refuse_button(update, gettext(stale()))
+    return values
+
+
 async def _refuse_changed(update: Update, context: CadreContext, error: UserFacingError) -> None:
     """A refusal; when the story changed since the buttons were shown, they come off."""
     await refuse_button(update, error, drop=isinstance(error, Conflict) or None)
 
 
 async def on_send(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.STORY_SEND, update)
+    values = await _values(cb.STORY_SEND, update)
     if values is None:
-        await refuse_button(update, gettext(stale()))
         return
     story_id, seen = values
     try:
@@ -149,9 +156,8 @@ async def on_send(update: Update, context: CadreContext) -> None:
 
 
 async def on_keep(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.STORY_KEEP, update)
+    values = await _values(cb.STORY_KEEP, update)
     if values is None:
-        await refuse_button(update, gettext(stale()))
         return
     await pressed(update)
     await reply(
@@ -194,9 +200,8 @@ async def cancel_ask(update: Update, context: CadreContext, story_id: int) -> No
 
 
 async def on_cancel(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.STORY_CANCEL, update)
+    values = await _values(cb.STORY_CANCEL, update)
     if values is None:
-        await refuse_button(update, gettext(stale()))
         return
     try:
         await cancel_ask(update, context, values[0])
@@ -207,9 +212,8 @@ async def on_cancel(update: Update, context: CadreContext) -> None:
 
 
 async def on_cancel_ok(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.STORY_CANCEL_OK, update)
+    values = await _values(cb.STORY_CANCEL_OK, update)
     if values is None:
-        await refuse_button(update, gettext(stale()))
         return
     story_id, seen = values
     try:
@@ -236,9 +240,8 @@ async def show_stats(update: Update, context: CadreContext, story_id: int) -> No
 
 
 async def on_stats(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.STORY_STATS, update)
+    values = await _values(cb.STORY_STATS, update)
     if values is None:
-        await refuse_button(update, gettext(stale()))
         return
     try:
         await show_stats(update, context, values[0])
