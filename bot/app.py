@@ -32,6 +32,7 @@ from bot.services.nominations import NominationService
 from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
+from bot.services.reminders import ReminderService
 from bot.services.sessions import SessionService
 from bot.services.stories import StoryService
 from bot.update_processor import PerUserOrderedProcessor
@@ -57,6 +58,7 @@ def build_services(
     clock = clock or Clock(settings.tz)
     notifications = NotificationService(clock)
     stories = StoryService(db, clock, notifications)
+    reminders = ReminderService(db, clock, notifications, quiet=settings.quiet)
     return Services(
         settings=settings,
         db=db,
@@ -66,12 +68,13 @@ def build_services(
         organisation=OrganisationService(db, clock),
         campaigns=CampaignService(db, clock),
         commitments=CommitmentService(db, clock, notifications, settings.locality),
-        sessions=SessionService(db, clock, notifications, settings.locality),
+        sessions=SessionService(db, clock, notifications, settings.locality, reminders=reminders),
         stories=stories,
         calendar=CalendarService(db, clock, notifications, stories),
         nominations=NominationService(
             db, clock, notifications, stories, admin_ids=settings.admin_ids
         ),
+        reminders=reminders,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -40,12 +40,25 @@ _EXPECTED = {
         "CADREBOT_PAID_BROADCAST_RATE",
         "messages per second with paid broadcasts, a whole number 1-1000",
     ),
-    "outbox_keep_days": ("CADREBOT_OUTBOX_KEEP_DAYS", "days, a whole number 1-3650"),
+    "outbox_keep_days": ("CADREBOT_OUTBOX_KEEP_DAYS", "days, a whole number 15-3650"),
+    "quiet_hours": (
+        "CADREBOT_QUIET_HOURS",
+        "local hours when reminders wait, like 21:00-07:00 (equal ends: none)",
+    ),
     "conversation_timeout_hours": (
         "CADREBOT_CONVERSATION_TIMEOUT_HOURS",
         "hours from 0.01 to 720 (0 turns the timeout off)",
     ),
 }
+
+
+def parse_quiet_hours(value: str) -> tuple[time, time]:
+    """``21:00-07:00`` → (21:00, 07:00); ValueError for anything else."""
+    match = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
+    if match is None:
+        raise ValueError("not HH:MM-HH:MM")
+    h1, m1, h2, m2 = (int(part) for part in match.groups())
+    return time(h1, m1), time(h2, m2)  # time() refuses 25:00 or 07:60 with a ValueError
 
 
 class ConfigError(Exception):
@@ -87,7 +100,9 @@ class Settings(BaseSettings):
     paid_broadcast_rate: int = Field(
         default=1000, ge=1, le=1000, alias="CADREBOT_PAID_BROADCAST_RATE"
     )
-    outbox_keep_days: int = Field(default=90, ge=1, le=3650, alias="CADREBOT_OUTBOX_KEEP_DAYS")
+    # Longer than the longest reminder grace (14 days), so a sent reminder's key outlives it.
+    outbox_keep_days: int = Field(default=90, ge=15, le=3650, alias="CADREBOT_OUTBOX_KEEP_DAYS")
+    quiet_hours: str = Field(default="21:00-07:00", alias="CADREBOT_QUIET_HOURS")
     conversation_timeout_hours: float = Field(
         default=24, ge=0, le=720, alias="CADREBOT_CONVERSATION_TIMEOUT_HOURS"
     )
@@ -107,6 +122,17 @@ class Settings(BaseSettings):
         if value is not None and not _TOKEN.match(value.get_secret_value().strip()):
             raise ValueError("bad token shape")
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_span(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value.strip()
+
+    @property
+    def quiet(self) -> tuple[time, time]:
+        """The quiet hours as (start, end), local; the start is quiet, the end is not."""
+        return parse_quiet_hours(self.quiet_hours)
 
     @field_validator("timezone")
     @classmethod

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.services.notifications import NotificationService
     from bot.services.organisation import OrganisationService
     from bot.services.registration import RegistrationService
+    from bot.services.reminders import ReminderService
     from bot.services.sessions import SessionService
     from bot.services.stories import StoryService
     from storage import Database
@@ -38,6 +39,7 @@ class Services:
     stories: StoryService
     calendar: CalendarService
     nominations: NominationService
+    reminders: ReminderService
 
 
 SERVICES_KEY = "services"

@@ -10,7 +10,10 @@ import aiosqlite
 from storage.clock import to_db, utcnow
 from storage.records import Campaign
 
-_COLUMNS = "id, year, topic, commit_deadline, study_deadline, review_opens, review_closes"
+_COLUMNS = (
+    "id, year, topic, commit_deadline, study_deadline, review_opens, review_closes, "
+    "commit_reminder_days"
+)
 
 
 def _campaign(row: sqlite3.Row) -> Campaign:
@@ -22,7 +25,14 @@ def _campaign(row: sqlite3.Row) -> Campaign:
         study_deadline=date.fromisoformat(row["study_deadline"]),
         review_opens=date.fromisoformat(row["review_opens"]),
         review_closes=date.fromisoformat(row["review_closes"]),
+        commit_reminder_days=_days(row["commit_reminder_days"]),
     )
+
+
+def _days(value: str | None) -> tuple[int, ...] | None:
+    if not value:
+        return None
+    return tuple(int(part) for part in value.split(","))
 
 
 class CampaignRepository:
@@ -84,3 +94,13 @@ class CampaignRepository:
         updated = await self.get(campaign.id)
         assert updated is not None
         return updated
+
+    async def set_commit_reminder_days(
+        self, campaign_id: int, days: tuple[int, ...] | None
+    ) -> None:
+        """The campaign's own reminder days before the commitment deadline (None: default)."""
+        value = ",".join(str(day) for day in days) if days else None
+        await self.conn.execute(
+            "UPDATE campaigns SET commit_reminder_days = ?, updated_at = ? WHERE id = ?",
+            (value, to_db(utcnow()), campaign_id),
+        )

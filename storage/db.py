@@ -73,6 +73,7 @@ class Store:
         from storage.nominations import NominationRepository
         from storage.outbox import OutboxRepository
         from storage.persistence import PersistenceRepository
+        from storage.reminders import ReminderRepository
         from storage.roles import RoleRepository
         from storage.sessions import SessionRepository
         from storage.stories import StoryRepository
@@ -95,6 +96,7 @@ class Store:
         self.stories = StoryRepository(conn)
         self.calendar = CalendarRepository(conn)
         self.nominations = NominationRepository(conn)
+        self.reminders = ReminderRepository(conn)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this write transaction has committed (not on rollback):

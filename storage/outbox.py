@@ -42,6 +42,7 @@ class OutboxRow:
     language: str | None  # the recipient's language now (members only)
     blocked: bool  # the recipient has blocked the bot
     parts_sent: int = 0  # the calls of a multi-call message already delivered (a retry resumes)
+    dedup_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ class Batch:
 
 _ROW = (
     "o.id, o.batch_id, o.kind, o.chat_id, o.member_id, o.template, o.params, o.priority, "
-    "o.attempts, m.language, m.blocked_at IS NOT NULL AS blocked, o.parts_sent"
+    "o.attempts, m.language, m.blocked_at IS NOT NULL AS blocked, o.parts_sent, o.dedup_key"
 )
 
 
@@ -77,6 +78,7 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         language=row[9],
         blocked=bool(row[10]),
         parts_sent=row[11],
+        dedup_key=row[12],
     )
 
 
@@ -288,6 +290,17 @@ class OutboxRepository:
         )
         await self.finish_batch(batch_id, now)
         return cursor.rowcount
+
+    async def drop_queued(self, ids: Sequence[int]) -> int:
+        """Delete these rows if still queued (a reminder that lost its reason)."""
+        dropped = 0
+        for chunk in chunked(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            cursor = await self.conn.execute(
+                f"DELETE FROM outbox WHERE status = 'queued' AND id IN ({marks})", chunk
+            )
+            dropped += cursor.rowcount
+        return dropped
 
     async def withdraw(self, dedup_prefix: str) -> int:
         """Withdraw the queued messages whose dedup key starts with ``dedup_prefix`` (a

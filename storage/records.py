@@ -159,3 +159,5 @@ class Campaign:
     study_deadline: date
     review_opens: date
     review_closes: date
+    # Days before the commitment deadline members are reminded; None: the engine's default.
+    commit_reminder_days: tuple[int, ...] | None = None

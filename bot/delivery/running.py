@@ -30,6 +30,7 @@ async def start_delivery(application: Application, services: Services, pacer: Pa
         pacer,
         wake=services.notifications.wake,
         paid_broadcast=settings.paid_broadcast,
+        screen=services.reminders.screen,
     )
     await sender.start()
     application.bot_data[SENDER_KEY] = sender

@@ -34,7 +34,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -55,6 +55,7 @@ from storage.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+Screen = Callable[[Store, list[OutboxRow]], Awaitable[set[int]]]
 BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=5), timedelta(minutes=10)
 MIN_WAVE = 8
 FLUSH_AFTER = 0.1  # seconds of waiting after which the deliveries not recorded are written
@@ -134,6 +135,9 @@ class Sender:
     _unrecorded: list[Outcome] = field(default_factory=list)
     _next: list[OutboxRow] = field(default_factory=list)  # claimed while a wave was sending
     progress: ProgressReporter | None = None
+    # The last look before sending: the ids of claimed rows that lost their reason (a
+    # reminder of a commitment filed meanwhile); they are dropped, not sent.
+    screen: Screen | None = None
 
     def __post_init__(self) -> None:
         if self.progress is None:
@@ -262,7 +266,12 @@ class Sender:
         try:
             async with self.db.write() as store:
                 await self._write_outcomes(store, unrecorded)
-                claimed = set(await store.outbox.claim([r.id for r in rows], self.clock.now()))
+                lapsed = await self.screen(store, rows) if self.screen and rows else set()
+                if lapsed:
+                    await store.outbox.drop_queued(sorted(lapsed))
+                    log.info("outbox: %s reminder(s) no longer needed, dropped", len(lapsed))
+                wanted = [r.id for r in rows if r.id not in lapsed]
+                claimed = set(await store.outbox.claim(wanted, self.clock.now()))
         except BaseException:
             self._unrecorded = unrecorded + self._unrecorded
             self._buffer[:0] = rows  # not claimed: they stay to be sent

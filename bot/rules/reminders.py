@@ -332,6 +332,17 @@ def dedup_key(
     return key if recipient is None else f"{key}:{recipient}"
 
 
+def parse_key(key: str) -> tuple[str, int, ReminderKind] | None:
+    """(subject, id, kind) of a reminder's dedup key; None for any other key."""
+    parts = key.split(":")
+    if len(parts) < 5 or parts[0] != KEY_PREFIX or not parts[2].isdigit():
+        return None
+    try:
+        return parts[1], int(parts[2]), ReminderKind(parts[3])
+    except ValueError:
+        return None
+
+
 # The calendar's reminders, folded in ------------------------------------------------------------
 
 

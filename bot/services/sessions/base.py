@@ -17,6 +17,7 @@ from bot.rules.access import MANAGERS, Actor, Role, has_role_over, scope_units
 from bot.rules.names import sorted_by_name
 from bot.services.audit import audit
 from bot.services.notifications import NotificationService
+from bot.services.reminders import ReminderService
 from storage import Database, Store
 from storage.records import Campaign, Unit
 from storage.sessions import BridgeReport, Invitee, Minutes, Session
@@ -109,11 +110,17 @@ class SessionBase:
         clock: Clock,
         notifications: NotificationService,
         locality: str | None = None,
+        reminders: ReminderService | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.notifications = notifications
         self.locality = locality  # the configured place of documents; None: the root's
+        self.reminders = reminders  # a session's reminders follow it when it changes
+
+    async def _sync_reminders(self, store: Store, session_id: int) -> None:
+        if self.reminders is not None:
+            await self.reminders.sync_session(store, session_id)
 
     @property
     def tz(self) -> tzinfo:

@@ -110,6 +110,7 @@ class Scheduling(SessionBase):
             )
             # Saved and invited together, or neither.
             await self._queue_invitations(store, actor, session, unit)
+            await self._sync_reminders(store, session.id)
         return session, len(rows)
 
     async def _queue_invitations(
@@ -176,6 +177,7 @@ class Scheduling(SessionBase):
                 dedup=f"session:{session_id}:change:{self.clock.now().isoformat()}",
                 progress_to=progress_to(actor),
             )
+            await self._sync_reminders(store, session_id)
         return updated
 
     async def cancel(self, actor: Actor, session_id: int) -> tuple[Session, int]:
@@ -196,6 +198,7 @@ class Scheduling(SessionBase):
                 dedup=f"session:{session_id}:cancelled",
                 progress_to=progress_to(actor),
             )
+            await self._sync_reminders(store, session_id)
         return session, told
 
     # Lists --------------------------------------------------------------------------------------
