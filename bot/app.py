@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import warnings
-from datetime import time
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -32,7 +31,7 @@ from bot.services.nominations import NominationService
 from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
-from bot.services.reminders import ReminderService
+from bot.services.reminders import SWEEP_EVERY, ReminderService
 from bot.services.sessions import SessionService
 from bot.services.stories import StoryService
 from bot.update_processor import PerUserOrderedProcessor
@@ -45,8 +44,7 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message="If 'per_message=False'", module="handlers")
 
 BOT_USERNAME_KEY = "bot_username"
-CALENDAR_JOB = "calendar-reminders"
-CALENDAR_JOB_AT = time(0, 5)  # local: the reminders of the day are queued before 08:00
+REMINDERS_JOB = "reminders-sweep"
 STORY_RELEASE_JOB = "story-release"
 STORY_RELEASE_EVERY = 20.0  # seconds: a scheduled story goes out at most this late
 
@@ -70,7 +68,7 @@ def build_services(
         commitments=CommitmentService(db, clock, notifications, settings.locality),
         sessions=SessionService(db, clock, notifications, settings.locality, reminders=reminders),
         stories=stories,
-        calendar=CalendarService(db, clock, notifications, stories),
+        calendar=CalendarService(db, clock, notifications, stories, quiet=settings.quiet),
         nominations=NominationService(
             db, clock, notifications, stories, admin_ids=settings.admin_ids
         ),
@@ -141,29 +139,37 @@ async def _post_init(application: Application) -> None:
     await set_default_menus(application.bot)
     await after_start(application)
     await start_delivery(application, services, application.bot_data[PACER_KEY])
-    await start_calendar_reminders(application)
+    await start_reminders(application)
     await start_story_release(application)
     log.info("cadrebot started as @%s", username)
 
 
-async def calendar_reminders(context: CallbackContext) -> None:
-    """Queue the calendar's reminders due soon (idempotent: the dedup keys hold)."""
-    queued = await services_of(context.application).calendar.queue_reminders()
+async def sweep_reminders(context: CallbackContext) -> None:
+    """The reminder engine's clock: queue what falls due soon (idempotent: the keys hold)."""
+    await _sweep(services_of(context.application))
+
+
+async def _sweep(services: Services) -> None:
+    try:
+        await services.reminders.sweep()
+        queued = await services.calendar.queue_reminders()
+    except Exception:  # a bad sweep must not stop the next one, nor the bot's start
+        log.exception("reminders: the sweep failed; the next one will try again")
+        return
     if queued:
         log.info("calendar: %s reminder(s) queued", queued)
 
 
-async def start_calendar_reminders(application: Application) -> None:
-    """Once at start (what came due while stopped), then every day shortly after midnight."""
+async def start_reminders(application: Application) -> None:
+    """Once at start (what came due while stopped, if still useful), then every few
+    minutes, on the JobQueue (APScheduler): the database says what is due, the job only
+    wakes the engine."""
     services = services_of(application)
-    queued = await services.calendar.queue_reminders()
-    if queued:
-        log.info("calendar: %s reminder(s) queued at start", queued)
+    await _sweep(services)
     if application.job_queue is not None:
-        application.job_queue.run_daily(
-            calendar_reminders,
-            CALENDAR_JOB_AT.replace(tzinfo=services.settings.tz),
-            name=CALENDAR_JOB,
+        every = SWEEP_EVERY.total_seconds()
+        application.job_queue.run_repeating(
+            sweep_reminders, interval=every, first=every, name=REMINDERS_JOB
         )
 
 

@@ -23,6 +23,7 @@ from bot.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from bot.i18n import N_
 from bot.rules import calendar as rules
 from bot.rules.access import Actor, Role, has_role_over, scope_units
+from bot.rules.reminders import QUIET
 from bot.rules.stories import current_status
 from bot.services.audit import audit
 from bot.services.calendar_reminders import Reminders
@@ -99,11 +100,13 @@ class CalendarService:
         clock: Clock,
         notifications: NotificationService,
         stories: StoryService,
+        *,
+        quiet: tuple[time, time] = QUIET,
     ) -> None:
         self.db = db
         self.clock = clock
         self.stories = stories
-        self.reminders = Reminders(clock, notifications)
+        self.reminders = Reminders(clock, notifications, quiet=quiet)
 
     # Scope and permissions --------------------------------------------------------------------
 

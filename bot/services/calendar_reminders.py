@@ -1,8 +1,10 @@
 """The calendar's reminders to the propaganda board: "day X is in N days, prepare a story".
 
-One outbox row per board member and occurrence, dedup key ``calendar:<day>:<year>:<chat>``,
-queued with a not-before time of 08:00 local, ``remind_days`` before the day. The rows are
-queued shortly ahead (within :data:`LEAD`) by a daily job and at start, and at once when a
+The reminder engine's ``calendar.day`` kind. One outbox row per board member and
+occurrence, dedup key ``calendar:<day>:<year>:<chat>``, queued with a not-before time of
+08:00 local, ``remind_days`` before the day, deferred past quiet hours and public holidays
+like every non-urgent reminder (none when that would pass the day). The rows are queued
+shortly ahead (within :data:`LEAD`) by the engine's sweep and at start, and at once when a
 day is added or changed, so a day added late still gets its reminder. The dedup key keeps
 a sent reminder from being queued again. A reminder still queued is withdrawn when the day
 is removed or changed, or, for the board members it concerns, when a story is attached to
@@ -15,19 +17,20 @@ role; for a unit's day, those holding it on that unit or a unit above it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
 
 from bot.clock import Clock
 from bot.rules import calendar as rules
+from bot.rules import reminders as reminder_rules
 from bot.rules.stories import current_status
 from bot.services.notifications import NotificationService, Priority
 from storage.calendar import Attachment, CalendarDay
 from storage.db import Store
 from storage.records import Member
 
-LEAD = timedelta(hours=36)  # how far ahead the daily job queues (it runs every 24 hours)
-CATCH_UP = timedelta(days=2)  # the daily job also queues a reminder missed while stopped
+LEAD = timedelta(hours=36)  # how far ahead the rows are queued
+CATCH_UP = timedelta(days=2)  # a reminder missed while stopped is still queued (its grace)
 IN_EFFECT = frozenset({"scheduled", "sent"})
 
 
@@ -42,9 +45,18 @@ def prefix(day_id: int) -> str:
 
 
 class Reminders:
-    def __init__(self, clock: Clock, notifications: NotificationService) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        notifications: NotificationService,
+        *,
+        quiet: tuple[time, time] = reminder_rules.QUIET,
+        holidays: Callable[[date], bool] = reminder_rules.is_public_holiday,
+    ) -> None:
         self.clock = clock
         self.notifications = notifications
+        self.quiet = quiet  # the engine's: non-urgent reminders wait for the morning
+        self.holidays = holidays  # and skip public holidays (Tết)
 
     async def withdraw(self, store: Store, day_id: int) -> int:
         return await store.outbox.withdraw_queued(prefix(day_id))
@@ -64,7 +76,13 @@ class Reminders:
             if day.removed_at is not None or day.remind_days == 0 or on is None:
                 await self.withdraw(store, day.id)
                 continue
-            at = rules.reminder_at(on, day.remind_days, self.clock.tz)
+            planned = reminder_rules.calendar_plan(
+                on, day.remind_days, self.clock.tz, quiet=self.quiet, holidays=self.holidays
+            )
+            if not planned:  # deferred past the day by quiet hours or holidays: none
+                await self.withdraw(store, day.id)
+                continue
+            at = planned[0].send_at
             if at > now + LEAD or (not catch_up and at < now - CATCH_UP):
                 await self.withdraw(store, day.id)
                 continue

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import CALENDAR_JOB
+from bot.app import REMINDERS_JOB
 from bot.context import services_of
 from tests.e2e.conftest import TZ, Harness
 
@@ -63,10 +63,10 @@ async def test_calendar_counts_the_years_and_reminds_the_board(
                 day_id) == (1976, 7)  # fmt: skip
     assert origin and when
 
-    # The daily job queues the reminder for 08:00 on 13/03, seven days before.
+    # The reminder sweep queues the reminder for 08:00 on 13/03, seven days before.
     assert h.app is not None
     h.clock.moment = datetime(2026, 3, 13, 0, 5, tzinfo=TZ)
-    (job,) = h.app.job_queue.get_jobs_by_name(CALENDAR_JOB)
+    (job,) = h.app.job_queue.get_jobs_by_name(REMINDERS_JOB)
     await job.run(h.app)
     await job.run(h.app)  # twice: still one reminder
     rows = _one(
