@@ -189,7 +189,13 @@ def fake_bot(services: Services) -> FakeBot:
     from bot.delivery.sender import Sender
 
     bot = FakeBot()
-    sender = Sender(bot, services.db, services.clock, Pacer(rate=10_000, clock=_Ticker()))  # type: ignore[arg-type]
+    sender = Sender(
+        bot,  # type: ignore[arg-type]
+        services.db,
+        services.clock,
+        Pacer(rate=10_000, clock=_Ticker()),
+        screen=services.reminders.screen,
+    )
 
     async def deliver() -> None:
         # As the running bot: the release job queues the stories due, the sender sends.

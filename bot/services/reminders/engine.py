@@ -177,12 +177,16 @@ class ReminderService:
         if not people:
             return 0
         spec = spec_of(due.kind)
+        params = due.params
+        if "days" in params and not isinstance(due.anchor, datetime):
+            # From the day it actually goes (late after downtime, or deferred).
+            params = {**params, "days": (due.anchor - at.astimezone(self.tz).date()).days}
         queued = await self.notifications.queue(
             store,
             kind="reminder",
             template=template_of(due.kind),
             to=people,
-            params=due.params,
+            params=params,
             dedup=due.dedup,
             priority=Priority.ALERT if spec.urgent else Priority.REMINDER,
             not_before=at,

@@ -475,11 +475,10 @@ async def review(service: ReminderService, store: Store, window: Window) -> list
                 extra = {
                     "unit": ", ".join(units[u].name for u in unit_ids),
                     "ungraded": sum(ungraded[u] for u in unit_ids),
-                    "days": days_left(closes, planned, service.tz),
                 }
                 if (one := personal(holder, extra)) is not None:
                     to.append(one)
-            found.append(Due(planned, subject, closes, to, base))
+            found.append(Due(planned, subject, closes, to, {**base, "days": 0}))
     return found
 
 
