@@ -64,7 +64,7 @@ def build_services(
         notifications=notifications,
         registration=RegistrationService(db, clock, notifications, settings.admin_ids),
         organisation=OrganisationService(db, clock),
-        campaigns=CampaignService(db, clock),
+        campaigns=CampaignService(db, clock, reminders),
         commitments=CommitmentService(db, clock, notifications, settings.locality),
         sessions=SessionService(db, clock, notifications, settings.locality, reminders=reminders),
         stories=stories,

@@ -19,6 +19,7 @@ from bot.parsing import check_date
 from bot.render.attendance import attendance_file
 from bot.render.commitment_export import commitments_file
 from bot.render.nomination_export import commendation_file
+from bot.rules.campaigns import parse_reminder_days
 from storage import Database
 from storage.records import Campaign
 
@@ -123,6 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument(
             "--review-closes", type=_date, metavar="YYYY-MM-DD", help="default: 31 December"
+        )
+        sub.add_argument(
+            "--reminder-days",
+            metavar="N,N,...",
+            help="days before the commitment deadline members are reminded (default 14,7,3,1)",
         )
 
     role = commands.add_parser("role", help="grant or revoke roles").add_subparsers(
@@ -284,6 +290,11 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 closes=i18n.format_date(campaign.review_closes),
             )
         )
+        if campaign.commit_reminder_days:
+            days = ", ".join(str(day) for day in campaign.commit_reminder_days)
+            print(
+                _("  members reminded {days} days before the commitment deadline").format(days=days)
+            )
 
     async def campaign_list() -> int:
         campaigns = await services.campaigns.all()
@@ -300,6 +311,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             "review_opens": args.review_opens,
             "review_closes": args.review_closes,
         }
+        if args.reminder_days is not None:
+            dates["commit_reminder_days"] = parse_reminder_days(args.reminder_days)
         if args.sub == "create":
             campaign = await services.campaigns.create(
                 year=args.year, topic=args.topic, actor="cli", **dates

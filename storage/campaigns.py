@@ -29,6 +29,10 @@ def _campaign(row: sqlite3.Row) -> Campaign:
     )
 
 
+def _days_text(days: tuple[int, ...] | None) -> str | None:
+    return ",".join(str(day) for day in days) if days else None
+
+
 def _days(value: str | None) -> tuple[int, ...] | None:
     if not value:
         return None
@@ -61,7 +65,8 @@ class CampaignRepository:
         now = to_db(utcnow())
         cursor = await self.conn.execute(
             "INSERT INTO campaigns (year, topic, commit_deadline, study_deadline, review_opens, "
-            "review_closes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "review_closes, commit_reminder_days, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 campaign.year,
                 campaign.topic,
@@ -69,6 +74,7 @@ class CampaignRepository:
                 campaign.study_deadline.isoformat(),
                 campaign.review_opens.isoformat(),
                 campaign.review_closes.isoformat(),
+                _days_text(campaign.commit_reminder_days),
                 now,
                 now,
             ),
@@ -80,13 +86,15 @@ class CampaignRepository:
     async def update(self, campaign: Campaign) -> Campaign:
         await self.conn.execute(
             "UPDATE campaigns SET topic = ?, commit_deadline = ?, study_deadline = ?, "
-            "review_opens = ?, review_closes = ?, updated_at = ? WHERE id = ?",
+            "review_opens = ?, review_closes = ?, commit_reminder_days = ?, updated_at = ? "
+            "WHERE id = ?",
             (
                 campaign.topic,
                 campaign.commit_deadline.isoformat(),
                 campaign.study_deadline.isoformat(),
                 campaign.review_opens.isoformat(),
                 campaign.review_closes.isoformat(),
+                _days_text(campaign.commit_reminder_days),
                 to_db(utcnow()),
                 campaign.id,
             ),
@@ -99,8 +107,7 @@ class CampaignRepository:
         self, campaign_id: int, days: tuple[int, ...] | None
     ) -> None:
         """The campaign's own reminder days before the commitment deadline (None: default)."""
-        value = ",".join(str(day) for day in days) if days else None
         await self.conn.execute(
             "UPDATE campaigns SET commit_reminder_days = ?, updated_at = ? WHERE id = ?",
-            (value, to_db(utcnow()), campaign_id),
+            (_days_text(days), to_db(utcnow()), campaign_id),
         )

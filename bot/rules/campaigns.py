@@ -53,7 +53,36 @@ def validate_campaign(campaign: Campaign) -> Campaign:
             )
     if campaign.review_opens > campaign.review_closes:
         raise InvalidInput(N_("The review window must open before it closes."))
+    if campaign.commit_reminder_days is not None:
+        check_reminder_days(campaign.commit_reminder_days)
     return campaign
+
+
+REMINDER_DAYS_MAX = 60  # days before the deadline a reminder may fall
+REMINDER_DAYS_COUNT = 6  # reminders a member may get before one deadline
+
+
+def check_reminder_days(days: tuple[int, ...]) -> tuple[int, ...]:
+    """The days before the commitment deadline members are reminded, as a campaign sets
+    them: 1 to 60 days, at most 6 of them; returned from the farthest to the nearest."""
+    if not 1 <= len(days) <= REMINDER_DAYS_COUNT or len(set(days)) != len(days):
+        raise InvalidInput(
+            N_("Give 1 to {count} different numbers of days, like 14,7,3,1."),
+            count=REMINDER_DAYS_COUNT,
+        )
+    if not all(1 <= day <= REMINDER_DAYS_MAX for day in days):
+        raise InvalidInput(
+            N_("Each number of days must be from 1 to {high}."), high=REMINDER_DAYS_MAX
+        )
+    return tuple(sorted(days, reverse=True))
+
+
+def parse_reminder_days(text: str) -> tuple[int, ...]:
+    """``"14, 7,3,1"`` → (14, 7, 3, 1); InvalidInput for anything else."""
+    parts = [part.strip() for part in text.split(",")]
+    if not parts or not all(part.isdecimal() and len(part) <= 3 for part in parts):
+        raise InvalidInput(N_("Give the days as numbers separated by commas, like 14,7,3,1."))
+    return check_reminder_days(tuple(int(part) for part in parts))
 
 
 def in_review_window(campaign: Campaign, today: date) -> bool:

@@ -8,14 +8,18 @@ from bot.clock import Clock
 from bot.errors import Conflict, NotFound
 from bot.i18n import N_
 from bot.rules.campaigns import default_campaign, validate_campaign, with_changes
+from bot.services.reminders import ReminderService
 from storage import Database
 from storage.records import Campaign
 
 
 class CampaignService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, reminders: ReminderService | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.reminders = reminders  # the campaign's reminders follow its dates
 
     async def create(
         self,
@@ -27,6 +31,7 @@ class CampaignService:
         study_deadline: date | None = None,
         review_opens: date | None = None,
         review_closes: date | None = None,
+        commit_reminder_days: tuple[int, ...] | None = None,
     ) -> Campaign:
         campaign = with_changes(
             default_campaign(year, topic),
@@ -34,6 +39,7 @@ class CampaignService:
             study_deadline=study_deadline,
             review_opens=review_opens,
             review_closes=review_closes,
+            commit_reminder_days=commit_reminder_days,
         )
         async with self.db.write() as store:
             if await store.campaigns.by_year(year) is not None:
@@ -55,6 +61,8 @@ class CampaignService:
             if current is None:
                 raise NotFound(N_("There is no campaign for {year}."), year=year)
             updated = await store.campaigns.update(with_changes(current, **changes))
+            if self.reminders is not None and updated != current:
+                await self.reminders.sync_campaign(store, updated.id)
             await store.audit.record(
                 actor=actor,
                 action="campaign.edit",

@@ -591,3 +591,20 @@ def test_channels_add_list_remove(cli, loaded: Path) -> None:
     assert cli("channel", "remove", "-1001234")[0] == EXIT_OK
     assert "-1001234" in cli("channel", "remove", "-1001234")[1]
     assert "-1001234" not in cli("channel", "list")[1]
+
+
+def test_a_campaign_sets_its_own_commitment_reminder_days_and_bad_ones_are_refused(
+    cli, cli_db: Path
+) -> None:
+    code, out, _ = cli("campaign", "create", "--year", "2027", "--topic", "Nêu gương người tốt",
+                       "--reminder-days", "3, 10,1")  # fmt: skip
+    assert code == EXIT_OK
+    assert "10, 3, 1" in out  # farthest first
+    with sqlite3.connect(cli_db) as conn:
+        (days,) = conn.execute("SELECT commit_reminder_days FROM campaigns").fetchone()
+    assert days == "10,3,1"
+    for bad in ("0", "14,14", "a,b", "61", "1,2,3,4,5,6,7"):
+        code, _, err = cli("campaign", "edit", "--year", "2027", "--reminder-days", bad)
+        assert code != EXIT_OK and "Traceback" not in err and err.strip(), bad
+    with sqlite3.connect(cli_db) as conn:
+        assert conn.execute("SELECT commit_reminder_days FROM campaigns").fetchone() == ("10,3,1",)

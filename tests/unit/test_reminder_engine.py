@@ -352,3 +352,16 @@ async def test_the_review_opening_reaches_everyone_expected_and_the_weekly_nudge
     await engine.reminders.sweep()
     weekly = await rows(engine, "reminder.review.self")
     assert chats(weekly) == {CHATS["DV002"]}
+
+
+async def test_a_moved_deadline_withdraws_the_queued_reminders_and_follows_the_new_date(
+    engine: Services,
+) -> None:
+    await sweep_at(engine, at(17, 7, 45))
+    assert await rows(engine, "reminder.commitment.due")
+    await engine.campaigns.edit(year=2026, actor="test", commit_deadline=at(10, 0, month=4).date())
+    assert await rows(engine, "reminder.commitment.due") == []  # keyed on the old deadline
+    await sweep_at(engine, at(27, 7, 45))  # 14 days before 10/04
+    due = await rows(engine, "reminder.commitment.due")
+    assert due and {r["params"]["deadline"] for r in due} == {"2026-04-10"}
+    assert {r["params"]["days"] for r in due} == {14}

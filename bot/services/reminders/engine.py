@@ -227,6 +227,21 @@ class ReminderService:
             queued += await self.queue(store, due, now)
         return queued
 
+    async def sync_campaign(self, store: Store, campaign_id: int) -> int:
+        """In the transaction that changed a campaign's dates or reminder days: its queued
+        reminders (keyed on the old dates) are withdrawn, and those now due within the lead
+        queued; later ones come with the sweeps."""
+        from bot.services.reminders import sources
+
+        now = self.clock.now()
+        window = Window(now, now + LEAD, now)
+        await store.outbox.withdraw_queued(rules.subject_prefix("campaign", campaign_id))
+        queued = 0
+        for collect in sources.CAMPAIGN:
+            for due in await collect(self, store, window):
+                queued += await self.queue(store, due, now)
+        return queued
+
     # At send time -------------------------------------------------------------------------------
 
     async def screen(self, store: Store, rows: list[OutboxRow]) -> set[int]:

@@ -484,5 +484,6 @@ async def review(service: ReminderService, store: Store, window: Window) -> list
 
 Source = Callable[["ReminderService", Store, Window], Awaitable[list[Due]]]
 ALL: tuple[Source, ...] = (commitments, returned, sessions, cadence, study, review)
+CAMPAIGN: tuple[Source, ...] = (commitments, returned, study, review)  # keyed on its dates
 
 __all__ = ["ALL", "session_dues"]
