@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -111,6 +112,10 @@ def test_env_example_loads_with_defaults(tmp_path: Path) -> None:
         ("CADREBOT_LOG_LEVEL", "TRACE"),
         ("CADREBOT_LOCALITY", "x" * 101),
         ("CADREBOT_LOCALITY", "Cần\x07Thơ"),
+        ("CADREBOT_QUIET_HOURS", "21h-7h"),
+        ("CADREBOT_QUIET_HOURS", "25:00-07:00"),
+        ("CADREBOT_QUIET_HOURS", "21:00-07:60"),
+        ("CADREBOT_OUTBOX_KEEP_DAYS", "7"),
     ],
 )
 def test_invalid_value_names_its_key(monkeypatch, key: str, value: str) -> None:
@@ -226,3 +231,9 @@ def test_settings_are_frozen() -> None:
     settings = load_settings(env_file=None)
     with pytest.raises(Exception):  # noqa: B017 - pydantic's ValidationError
         settings.log_level = "DEBUG"  # type: ignore[misc]
+
+
+def test_quiet_hours_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings(env_file=None).quiet == (time(21, 0), time(7, 0))
+    monkeypatch.setenv("CADREBOT_QUIET_HOURS", " 22:30 - 6:00 ")
+    assert load_settings(env_file=None).quiet == (time(22, 30), time(6, 0))
