@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.commands import SHORTCUTS
 from bot.rules.commitments import Heading, Rating
 from bot.rules.grading import Grade
 from bot.rules.sessions import Kind
@@ -117,6 +118,13 @@ class Button:
         """The regular expression for ``CallbackQueryHandler(pattern=...)``."""
         return self._regex.pattern
 
+    def pattern_for(self, first: object) -> str:
+        """The pattern of the buttons of this kind whose first value is ``first`` (one
+        handler per value: each shortcut of ``GO`` has its own)."""
+        fixed = ":" + re.escape(self.slots[0].encode(first))
+        rest = "".join(":" + slot.pattern for slot in self.slots[1:])
+        return f"^{re.escape(self.name)}{fixed}{rest}$"
+
     @property
     def worst_case_bytes(self) -> int:
         return len(self.name) + sum(1 + slot.width for slot in self.slots)
@@ -139,6 +147,10 @@ FORMAT = choice("csv", "xlsx")
 
 # Everyone ----------------------------------------------------------------------------------
 LANGUAGE = Button("lang", choice("vi", "en"))
+
+# A typed command as a button (bot.commands.SHORTCUTS), with the number typed after it (a
+# year, a session id) or 0 for none: the reminders' "File my commitment", "Grade", ...
+GO = Button("go", choice(*SHORTCUTS), ID)
 
 # Joining -----------------------------------------------------------------------------------
 JOIN_NAME = Button("joinname", choice("ok", "edit"))

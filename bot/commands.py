@@ -103,6 +103,32 @@ COMMANDS: tuple[CommandSpec, ...] = (
 BY_NAME: dict[str, CommandSpec] = {spec.name: spec for spec in COMMANDS}
 
 
+@dataclass(frozen=True)
+class Shortcut:
+    """A button that stands for a typed command (``bot.callbacks.GO``, on the reminders):
+    pressing it is taken as typing ``/command words [number]``, through the same gate."""
+
+    command: str
+    words: tuple[str, ...] = ()  # typed after the command: a subcommand
+
+    def args(self, number: int) -> list[str]:
+        """The words after the command; the button's number (a year, a session) when set."""
+        return [*self.words, str(number)] if number else list(self.words)
+
+
+SHORTCUTS: dict[str, Shortcut] = {
+    "commit": Shortcut("commit"),
+    "commitments": Shortcut("commitments"),  # number: the year
+    "review": Shortcut("review"),
+    "grade": Shortcut("grade"),  # number: the year
+    "sessions": Shortcut("sessions"),
+    "session_new": Shortcut("session", ("new",)),
+    "session_close": Shortcut("session", ("close",)),  # number: the session
+    "session_minutes": Shortcut("session", ("minutes",)),  # number: the session
+    "session_report": Shortcut("session", ("report",)),
+}
+
+
 def visible_commands(actor: Actor) -> list[CommandSpec]:
     """The commands this person may use, in table order."""
     if not (actor.is_registered or actor.is_admin):

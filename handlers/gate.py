@@ -21,6 +21,8 @@ from bot.menus import refresh_menu
 from bot.render.text import has_control_characters
 from bot.rules.access import may_use
 from handlers.replies import is_private, reply, stranger_text
+from handlers.shortcuts import command_of
+from handlers.ui import refuse_button
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +102,8 @@ async def guard(update: Update, context: CadreContext) -> None:
         raise ApplicationHandlerStop
     await _refuse_invisible_characters(update)
     actor = context.actor
-    name = command_name(update)
+    # A shortcut button (a reminder's "File my commitment") is checked as its command.
+    name = command_name(update) or command_of(update)
     registered = actor.is_registered or actor.is_admin
     if name is not None:
         spec = BY_NAME.get(name)
@@ -115,7 +118,7 @@ async def guard(update: Update, context: CadreContext) -> None:
         if not registered and not spec.public:
             await _refuse_stranger(update, context, f"/{name}")
         if spec.private_only and not is_private(update):
-            await reply(update, gettext("Please use this command in a private chat with me."))
+            await _tell(update, gettext("Please use this command in a private chat with me."))
             raise ApplicationHandlerStop
         if not spec.public and not may_use(actor, spec.roles):
             await _deny(update, context, f"/{name}")
@@ -152,11 +155,20 @@ async def _refuse_invisible_characters(update: Update) -> None:
     raise ApplicationHandlerStop
 
 
+async def _tell(update: Update, text: str) -> None:
+    """A refusal: the reply to a typed command, the alert of a pressed shortcut (its button
+    answered, so it does not spin)."""
+    if update.callback_query is not None:
+        await refuse_button(update, text)
+    else:
+        await reply(update, text)
+
+
 async def _refuse_stranger(update: Update, context: CadreContext, what: str) -> None:
     if what.startswith("/"):
         await _audit_denial(context, what)
     if context.actor.pending:
-        await reply(
+        await _tell(
             update,
             gettext(
                 "Your request to join is waiting for the secretary's approval. You will get "
@@ -164,13 +176,13 @@ async def _refuse_stranger(update: Update, context: CadreContext, what: str) -> 
             ),
         )
     else:
-        await reply(update, stranger_text())
+        await _tell(update, stranger_text())
     raise ApplicationHandlerStop
 
 
 async def _deny(update: Update, context: CadreContext, what: str) -> None:
     await _audit_denial(context, what)
-    await reply(
+    await _tell(
         update,
         gettext("Sorry, comrade, {command} is only for the roles that manage it.").format(
             command=what

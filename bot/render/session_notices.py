@@ -14,7 +14,7 @@ from datetime import datetime
 from html import escape
 
 from bot import callbacks as cb
-from bot.i18n import format_datetime, gettext
+from bot.i18n import current_locale, format_datetime, gettext
 from bot.rules import sessions as rules
 from storage.records import Member, Unit
 from storage.sessions import Session
@@ -67,6 +67,21 @@ def detail_lines(
     if lead_in:
         lines.append(gettext("Lead-in:") + "\n<i>" + _h(lead_in) + "</i>")
     return lines
+
+
+ROMAN = ("I", "II", "III", "IV")
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    """'quý I/2026' in Vietnamese (documents write quarters in Roman numerals); 'Q1/2026'
+    in English."""
+    number = ROMAN[quarter - 1] if current_locale() == "vi" else str(quarter)
+    return gettext("Q{quarter}/{year}").format(quarter=number, year=year)
+
+
+def month_label(year: int, month: int) -> str:
+    """'03/2026', as the cadence reports write a month."""
+    return f"{month:02d}/{year}"
 
 
 def answer_buttons(session_id: int) -> Rows:

@@ -29,7 +29,7 @@ from telegram.ext import (
 
 from bot import callbacks as cb
 from bot.i18n import N_
-from handlers import flow
+from handlers import flow, shortcuts
 from handlers.commitments import deciding, filing, grading, monitoring, review, yearend
 from handlers.commitments.filing import FILING
 from handlers.commitments.grading import GRADING, REMARKING
@@ -94,14 +94,14 @@ def _filing_buttons() -> list[CallbackQueryHandler]:
 def _conversation(
     application: Application,
     name: str,
-    entry: CommandHandler | CallbackQueryHandler,
+    entry: list[CommandHandler | CallbackQueryHandler],
     states: dict[object, list],
     cancel: Callable,
 ) -> ConversationHandler:
     return flow.conversation(
         application,
         FLOWS[name],
-        entry_points=[entry],
+        entry_points=entry,
         states=states,
         fallbacks=[CommandHandler("cancel", cancel)],
     )
@@ -114,7 +114,10 @@ def register(application: Application) -> None:
         _conversation(
             application,
             FILING,
-            CommandHandler("commit", filing.commit_start),
+            [
+                CommandHandler("commit", filing.commit_start),
+                shortcuts.entry("commit", filing.commit_start, FILING),
+            ],
             {
                 filing.MENU: [*buttons, MessageHandler(TEXT, filing.filing_text_in_menu)],
                 filing.ADD_TEXT: [*buttons, MessageHandler(TEXT, filing.action_text)],
@@ -126,14 +129,17 @@ def register(application: Application) -> None:
         _conversation(
             application,
             RETURNING,
-            _button(cb.REVIEW_RETURN, review.pressed_return),
+            [_button(cb.REVIEW_RETURN, review.pressed_return)],
             {review.ASK_COMMENT: [MessageHandler(TEXT, review.return_comment)]},
             review.return_cancel,
         ),
         _conversation(
             application,
             SELF_REVIEW,
-            CommandHandler("review", yearend.review_start),
+            [
+                CommandHandler("review", yearend.review_start),
+                shortcuts.entry("review", yearend.review_start, SELF_REVIEW),
+            ],
             {
                 yearend.RATE: [rating, MessageHandler(TEXT, yearend.rate_text)],
                 yearend.EVIDENCE: [rating, MessageHandler(TEXT, yearend.evidence_text)],
@@ -143,7 +149,7 @@ def register(application: Application) -> None:
         _conversation(
             application,
             GRADING,
-            _button(cb.PROPOSE, grading.pressed_grade),
+            [_button(cb.PROPOSE, grading.pressed_grade)],
             {
                 grading.POINTS: [MessageHandler(TEXT, grading.grade_points)],
                 grading.GRADE_COMMENT: [MessageHandler(TEXT, grading.grade_comment)],
@@ -157,7 +163,7 @@ def register(application: Application) -> None:
         _conversation(
             application,
             REMARKING,
-            _button(cb.REMARK, grading.pressed_remark),
+            [_button(cb.REMARK, grading.pressed_remark)],
             {grading.REMARK_TEXT: [MessageHandler(TEXT, grading.remark_text)]},
             grading.remark_cancel,
         ),
@@ -183,3 +189,6 @@ def register(application: Application) -> None:
         ("decide", deciding.decide_command),
     ):
         application.add_handler(CommandHandler(command, callback))
+    # The reminders' "Monitoring" and "Grade": as if /commitments YEAR, /grade YEAR were typed.
+    application.add_handler(shortcuts.handler("commitments", monitoring.show_progress))
+    application.add_handler(shortcuts.handler("grade", grading.list_gradable))

@@ -25,6 +25,7 @@ from bot import callbacks as cb
 from bot.context import CadreContext
 from bot.errors import UserFacingError
 from bot.i18n import N_, gettext
+from handlers import shortcuts
 from handlers.replies import h, reply
 from handlers.sessions import attendance, closing, create, edit, minutes, reports, show
 from handlers.sessions.shared import need_id
@@ -89,5 +90,8 @@ def register(application: Application) -> None:
             *reports.handlers(),
             CallbackQueryHandler(show.show_refresh, pattern=cb.SHOW.pattern),
             CommandHandler("session", route),
+            # The reminders' "My meetings" and "Study progress" (/sessions, /session report).
+            shortcuts.handler("sessions", reports.my_sessions),
+            shortcuts.handler("session_report", route),
         ]
     )

@@ -25,7 +25,7 @@ from bot.errors import NotFound, UserFacingError
 from bot.i18n import N_, gettext
 from bot.rules import sessions as rules
 from bot.services.sessions import SessionOver
-from handlers import flow
+from handlers import flow, shortcuts
 from handlers.replies import h, reply, reply_lines, split_message
 from handlers.sessions import shared
 from handlers.sessions.shared import flow_step, need_id, refuse, text_of
@@ -192,7 +192,10 @@ def conversation(application: Application) -> ConversationHandler:
     return flow.conversation(
         application,
         FLOW,
-        entry_points=[CommandHandler("session", start, filters=shared.subcommand("close"))],
+        entry_points=[
+            CommandHandler("session", start, filters=shared.subcommand("close")),
+            shortcuts.entry("session_close", start, NAME),
+        ],
         states={
             CLOSE_EDIT: [
                 MessageHandler(filters.TEXT & ~filters.COMMAND, close_text),

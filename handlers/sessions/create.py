@@ -26,7 +26,7 @@ from bot.i18n import gettext
 from bot.render.session_notices import detail_lines
 from bot.rules import sessions as rules
 from bot.services.sessions import Draft
-from handlers import flow
+from handlers import flow, shortcuts
 from handlers.replies import h, reply, reply_lines
 from handlers.sessions import shared
 from handlers.sessions.shared import flow_step, kind_name, text_of
@@ -267,7 +267,10 @@ def conversation(application: Application) -> ConversationHandler:
     return flow.conversation(
         application,
         FLOW,
-        entry_points=[CommandHandler("session", start, filters=shared.subcommand("new"))],
+        entry_points=[
+            CommandHandler("session", start, filters=shared.subcommand("new")),
+            shortcuts.entry("session_new", start, NAME),
+        ],
         states={
             NEW_UNIT: [CallbackQueryHandler(new_unit, pattern=cb.NEW_UNIT.pattern)],
             NEW_KIND: [CallbackQueryHandler(new_kind, pattern=cb.NEW_KIND.pattern)],

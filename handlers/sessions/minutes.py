@@ -28,7 +28,7 @@ from bot.render.text import utf16_len
 from bot.rules import minutes as minutes_rules
 from bot.rules import sessions as rules
 from bot.services.sessions import Minutes, SessionView
-from handlers import flow
+from handlers import flow, shortcuts
 from handlers.replies import h, reply, reply_lines, split_message
 from handlers.sessions import shared
 from handlers.sessions.shared import END, Step, flow_step, need_id, refuse, text_of
@@ -289,6 +289,7 @@ def conversation(application: Application) -> ConversationHandler:
         FLOW,
         entry_points=[
             CommandHandler("session", start, filters=shared.subcommand("minutes")),
+            shortcuts.entry("session_minutes", start, NAME),
             CallbackQueryHandler(again, pattern=cb.MINUTES_AGAIN.pattern),
         ],
         states={

@@ -12,10 +12,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import callbacks as cb
 from bot.context import CadreContext
 from bot.errors import InvalidInput, UserFacingError
-from bot.i18n import N_, current_locale, format_date, gettext
+from bot.i18n import N_, format_date, gettext
 from bot.parsing import parse_date, parse_whole_number
 from bot.render.attendance import attendance_file
-from bot.render.session_notices import answer_buttons, describe
+from bot.render.session_notices import answer_buttons, describe, month_label, quarter_label
 from bot.rules import sessions as rules
 from bot.services.sessions import PeriodReport
 from handlers.replies import h, reply, reply_lines
@@ -147,20 +147,6 @@ async def deadline_confirmed(update: Update, context: CadreContext) -> None:
 # /session report and its export ----------------------------------------------------------------
 
 
-ROMAN = ("I", "II", "III", "IV")
-
-
-def quarter_label(year: int, quarter: int) -> str:
-    """'quý I/2026' in Vietnamese (documents write quarters in Roman numerals); 'Q1/2026'
-    in English."""
-    number = ROMAN[quarter - 1] if current_locale() == "vi" else str(quarter)
-    return gettext("Q{quarter}/{year}").format(quarter=number, year=year)
-
-
-def _month_label(year: int, month: int) -> str:
-    return f"{month:02d}/{year}"
-
-
 def report_lines(report: PeriodReport) -> list[str]:
     """Per unit: sessions held, attendance, months and quarters without the rule's meeting;
     then each member's attendance."""
@@ -189,7 +175,7 @@ def report_lines(report: PeriodReport) -> list[str]:
             lines.append(
                 "  "
                 + gettext("No regular meeting in: {months}").format(
-                    months=", ".join(_month_label(y, m) for y, m in row.cadence.missing_months)
+                    months=", ".join(month_label(y, m) for y, m in row.cadence.missing_months)
                 )
             )
         if row.cadence is not None and row.cadence.missing_quarters:

@@ -108,3 +108,12 @@ def test_no_handler_parses_button_data_by_hand() -> None:
         if re.search(r'pattern=r?"\^', text):
             offenders.append(path.name)
     assert offenders == []
+
+
+def test_a_pattern_for_one_value_of_the_first_slot() -> None:
+    pattern = re.compile(cb.GO.pattern_for("commit"))
+    assert pattern.match(cb.GO("commit", 0)) and pattern.match(cb.GO("commit", 2026))
+    assert not pattern.match(cb.GO("commitments", 2026))
+    assert not pattern.match("go:commit:x") and not pattern.match("go:commit:1:2")
+    with pytest.raises(ValueError):
+        cb.GO.pattern_for("nothing")
