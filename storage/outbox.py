@@ -127,6 +127,8 @@ class OutboxRepository:
         """Insert the rows; one already queued under the same dedup key is left alone.
         Returns how many were queued."""
         before = self.conn.total_changes
+        # The same for every row: worked out once, not per row of a large fan-out.
+        due_at, created_at, empty = to_db(not_before), to_db(now), "{}"
         await self.conn.executemany(
             "INSERT INTO outbox (batch_id, kind, chat_id, member_id, template, params, "
             "dedup_key, not_before, priority, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -138,11 +140,11 @@ class OutboxRepository:
                     message.chat_id,
                     message.member_id,
                     template,
-                    json.dumps(message.params or {}, ensure_ascii=False),
+                    json.dumps(message.params, ensure_ascii=False) if message.params else empty,
                     message.dedup_key,
-                    to_db(not_before),
+                    due_at,
                     priority,
-                    to_db(now),
+                    created_at,
                 )
                 for message in messages
             ],

@@ -11,3 +11,6 @@ CREATE TABLE reminder_mutes (
 
 -- "14,7,3,1": the days before the commitment deadline members are reminded; NULL: the default.
 ALTER TABLE campaigns ADD COLUMN commit_reminder_days TEXT;
+
+-- The sweep reads the sessions starting around now; years of past sessions stay off its path.
+CREATE INDEX sessions_starts ON sessions(starts_at);

@@ -129,9 +129,14 @@ class ReminderService:
         window = Window(since, now + LEAD, now)
         result = SweepResult()
         for collect in sources.ALL:
-            async with self.db.write() as store:
-                for due in await collect(self, store, window):
-                    await self.queue(store, due, window.now, result)
+            # Read in a snapshot, write in a short transaction: members filing at 08:00 do
+            # not wait for the reading. A change in between is caught at send time (screen).
+            async with self.db.read() as store:
+                dues = await collect(self, store, window)
+            if dues:
+                async with self.db.write() as store:
+                    for due in dues:
+                        await self.queue(store, due, window.now, result)
         async with self.db.write() as store:
             await store.kv.set(LAST_SWEEP_KEY, window.until.isoformat())
         for kind, count in sorted(result.stale.items()):
