@@ -208,6 +208,11 @@ def attend_text(outcome: str, session: Session) -> str:
         return gettext("Your report for meeting {id} is already waiting for the secretary.").format(
             id=session.id
         )
+    if session.checkin_opens is None:  # pressed from the reminder before the code is out
+        return gettext(
+            "The secretary has not opened check-in, so your attendance at meeting {id} was sent "
+            "to the secretary to confirm. If a code is read out in the room, send /attend with it."
+        ).format(id=session.id)
     return gettext(
         "Check-in has closed, so your attendance at meeting {id} was sent to the secretary to "
         "confirm."

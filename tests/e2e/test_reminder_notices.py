@@ -141,6 +141,7 @@ async def test_the_checkin_reminder_checks_the_member_in(org: Harness) -> None:
     # Check-in not opened in the room: as the "I attended" button, the secretary confirms.
     reported = await h.press(BICH, reminder, "Điểm danh")
     assert f"buổi sinh hoạt số {session.id}" in reported.text and "gửi bí thư" in reported.text
+    assert "Bí thư chưa mở điểm danh" in reported.text  # not "closed": it never opened
     request = await h.server.next_message(AN)
     assert "Trần Thị Bích" in request.text and "báo đã tham dự" in request.text
     await h.server.wait_callback_answer(await _press(h, AN, request, "Xác nhận"))
