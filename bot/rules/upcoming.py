@@ -61,6 +61,16 @@ def invitee_kinds(
     return [k for k in kinds if reminds(k, member_status)]
 
 
+# The earliest invitee reminder, before the start (24 h).
+EARLIEST = max(-min(spec_of(kind).offsets) for kind in INVITEE_KINDS)
+
+
+def session_span(since: datetime, until: datetime) -> tuple[datetime, datetime]:
+    """The starts of the sessions whose invitee reminders (from a day before to the start)
+    can fall in (since, until]."""
+    return since, until + EARLIEST
+
+
 def review_kinds(
     expected: bool, member_status: str, filed: bool, self_assessed: bool
 ) -> list[ReminderKind]:
@@ -146,13 +156,3 @@ def from_button_code(code: str) -> ReminderKind | None:
 
 
 MUTE_CODES = tuple(button_code(k) for k in CATALOGUE if k in MUTABLE)
-
-
-# The earliest invitee reminder, before the start (24 h).
-EARLIEST = max(-min(spec_of(kind).offsets) for kind in INVITEE_KINDS)
-
-
-def session_span(since: datetime, until: datetime) -> tuple[datetime, datetime]:
-    """The starts of the sessions whose invitee reminders (from a day before to the start)
-    can fall in (since, until]."""
-    return since, until + EARLIEST
