@@ -20,6 +20,7 @@ from bot.rules.commitments import Heading, Rating
 from bot.rules.grading import Grade
 from bot.rules.sessions import Kind
 from bot.rules.stories import AUDIENCE_ROLES, AudienceKind, Tag
+from bot.rules.upcoming import MUTE_CODES
 
 MAX_BYTES = 64
 _MAX_ID = 2**63 - 1  # SQLite's INTEGER
@@ -235,6 +236,9 @@ MINUTES_SAVE = Button("sesn:min", choice("save", "redo"))
 BRIDGE_CONFIRM = Button("ses:brok", ID)
 DEADLINE_CONFIRM = Button("ses:dlok")
 SESSION_EXPORT = Button("ses:exp", FORMAT, ID, DATE, DATE)  # format, unit id, from, to
+
+# Reminders (/reminders): mute ("off") or unmute ("on") one mutable kind ----------------------
+REMINDER_MUTE = Button("rmd", choice(*MUTE_CODES), choice("off", "on"))
 
 # Stories -----------------------------------------------------------------------------------
 STORY_READ = Button("st:read", ID)  # story id: "read and learned"

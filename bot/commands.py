@@ -51,6 +51,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         private_only=True,
     ),
     CommandSpec("sessions", N_("My upcoming meetings"), private_only=True),
+    CommandSpec("reminders", N_("My reminders ahead; mute the optional ones"), private_only=True),
     CommandSpec("attend", N_("Check in to a meeting, or report attendance"), private_only=True),
     CommandSpec("commit", N_("File or revise my yearly commitment"), private_only=True),
     CommandSpec("mycommitments", N_("My commitments and results, every year"), private_only=True),

@@ -16,6 +16,7 @@ from handlers import (
     menus,
     nominations,
     registration,
+    reminders,
     sessions,
     stories,
 )
@@ -31,6 +32,7 @@ def register_handlers(application: Application) -> None:
     stories.register(application)
     calendar.register(application)
     nominations.register(application)
+    reminders.register(application)
     common.register(application)
     errors.register(application)
 

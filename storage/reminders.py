@@ -269,3 +269,83 @@ class ReminderRepository:
             )
             withdrawn += cursor.rowcount
         return withdrawn
+
+    # One person's coming reminders (/reminders) -----------------------------------------------
+    # Per member and per unit: what /reminders reads for one person, never the organisation.
+
+    async def standing(self, campaign_id: int, member_id: int) -> Standing | None:
+        """One active member's commitment for a campaign as the reminders see it; None for a
+        member not active. ``unit_id`` is None without a current primary unit."""
+        cursor = await self.conn.execute(
+            "SELECT m.status AS m_status, ms.unit_id AS unit_id, c.status AS c_status, "
+            "c.last_version AS last_version, c.self_review_at AS self_review_at, "
+            "c.grade AS grade, v.decided_at AS returned_at FROM members m "
+            "LEFT JOIN memberships ms ON ms.member_id = m.id AND ms.ended_on IS NULL "
+            "AND ms.is_primary = 1 "
+            "LEFT JOIN commitments c ON c.member_id = m.id AND c.campaign_id = ? "
+            "LEFT JOIN commitment_versions v ON v.commitment_id = c.id "
+            "AND v.number = c.last_version AND c.status = 'returned' AND v.decision = 'returned' "
+            "WHERE m.id = ? AND m.registration = 'active' LIMIT 1",
+            (campaign_id, member_id),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return None
+        return Standing(
+            unit_id=row["unit_id"],
+            expected=row["unit_id"] is not None and row["m_status"] != "exempt",
+            status=row["c_status"],
+            filed=(row["last_version"] or 0) > 0,
+            self_assessed=row["self_review_at"] is not None or row["grade"] is not None,
+            returned_at=from_db(row["returned_at"]),
+        )
+
+    async def pending_in_units(self, campaign_id: int, unit_ids: Sequence[int]) -> dict[int, int]:
+        """Unit id → how many expected members (by primary unit) of these units have not
+        submitted their commitment."""
+        found: dict[int, int] = {}
+        for chunk in chunked(list(unit_ids)):
+            cursor = await self.conn.execute(
+                f"SELECT u.id, COUNT(*) {_PRIMARY}"
+                "LEFT JOIN commitments c ON c.member_id = m.id AND c.campaign_id = ? "
+                f"WHERE {_EXPECTED} AND (c.status IS NULL OR c.status IN ('draft', 'returned')) "
+                f"AND u.id IN ({','.join('?' * len(chunk))}) GROUP BY u.id",
+                (campaign_id, *chunk),
+            )
+            found.update({row[0]: row[1] for row in await cursor.fetchall()})
+        return found
+
+    async def ungraded_in_units(self, campaign_id: int, unit_ids: Sequence[int]) -> dict[int, int]:
+        """Unit id → how many expected members of these units have a filed commitment and no
+        grade yet."""
+        found: dict[int, int] = {}
+        for chunk in chunked(list(unit_ids)):
+            cursor = await self.conn.execute(
+                f"SELECT u.id, COUNT(*) {_PRIMARY}"
+                "JOIN commitments c ON c.member_id = m.id AND c.campaign_id = ? "
+                f"WHERE {_EXPECTED} AND c.last_version > 0 AND c.grade IS NULL "
+                f"AND u.id IN ({','.join('?' * len(chunk))}) GROUP BY u.id",
+                (campaign_id, *chunk),
+            )
+            found.update({row[0]: row[1] for row in await cursor.fetchall()})
+        return found
+
+    async def withdraw_member_template(self, member_id: int, template: str) -> int:
+        """Delete one member's rows still queued with this template (a kind they muted)."""
+        cursor = await self.conn.execute(
+            "DELETE FROM outbox WHERE status = 'queued' AND member_id = ? AND template = ?",
+            (member_id, template),
+        )
+        return cursor.rowcount
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A member's commitment for one campaign, as /reminders needs it."""
+
+    unit_id: int | None  # the current primary unit
+    expected: bool  # in a unit and not exempt: expected to file, self-assess, be graded
+    status: str | None  # the commitment's status; None: none started
+    filed: bool  # a version was submitted at least once
+    self_assessed: bool  # rated their actions, or already graded
+    returned_at: datetime | None  # when it was returned, while it stays returned

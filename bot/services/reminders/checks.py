@@ -1,12 +1,13 @@
 """The last look before a reminder goes: rows queued up to a lead ahead may have lost their
 reason since (the commitment was filed, the invitee declined or checked in, the session was
-closed with its minutes, the member self-assessed). The sender drops those."""
+closed with its minutes, the member self-assessed), or the member has muted their kind since.
+The sender drops those."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
-from bot.rules.reminder_kinds import ReminderKind
+from bot.rules.reminder_kinds import MUTABLE, ReminderKind
 from bot.rules.reminders import parse_key
 from storage.db import Store
 from storage.outbox import OutboxRow
@@ -30,7 +31,18 @@ async def lapsed(store: Store, rows: list[OutboxRow]) -> set[int]:
             gone |= await _session(store, kind, found)
         elif kind is ReminderKind.REVIEW_SELF:
             gone |= await _assessed(store, found)
+    mutable = [(row, k) for k, found in by_kind.items() if k in MUTABLE for row, _ in found]
+    gone |= await _muted(store, mutable)
     return gone
+
+
+async def _muted(store: Store, rows: list[tuple[OutboxRow, ReminderKind]]) -> set[int]:
+    """Rows of a kind their member muted after they were queued (muting withdraws them; this
+    catches a row claimed in between)."""
+    if not rows:
+        return set()
+    muted = await store.reminders.muted({row.member_id for row, _ in rows if row.member_id})
+    return {row.id for row, kind in rows if kind.value in muted.get(row.member_id or 0, set())}
 
 
 async def _filed(store: Store, found: list[tuple[OutboxRow, int]]) -> set[int]:

@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock
 from bot.rules import reminders as rules
@@ -32,6 +32,10 @@ from storage import Database
 from storage.db import Store
 from storage.outbox import OutboxRow
 from storage.records import Member
+
+if TYPE_CHECKING:
+    from bot.rules.access import Actor
+    from bot.services.reminders.upcoming import Upcoming
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +266,23 @@ class ReminderService:
     async def muted(self, member_id: int) -> set[str]:
         async with self.db.read() as store:
             return (await store.reminders.muted([member_id])).get(member_id, set())
+
+    # /reminders: what is coming for one person (bot/services/reminders/upcoming.py) ---------
+
+    async def upcoming(self, actor: Actor, days: int = 30) -> list[Upcoming]:
+        from bot.services.reminders import upcoming
+
+        return await upcoming.upcoming(self, actor, days)
+
+    async def mute_choices(self, actor: Actor) -> list[tuple[ReminderKind, bool]]:
+        from bot.services.reminders import upcoming
+
+        return await upcoming.mute_choices(self, actor)
+
+    async def set_muted(self, actor: Actor, kind: str, muted: bool) -> bool:
+        from bot.services.reminders import upcoming
+
+        return await upcoming.set_muted(self, actor, kind, muted)
 
 
 def personal(member: Member, params: dict[str, Any]) -> Recipient | None:
