@@ -365,3 +365,22 @@ async def test_a_moved_deadline_withdraws_the_queued_reminders_and_follows_the_n
     due = await rows(engine, "reminder.commitment.due")
     assert due and {r["params"]["deadline"] for r in due} == {"2026-04-10"}
     assert {r["params"]["days"] for r in due} == {14}
+
+
+async def test_a_reminder_falling_on_the_windows_very_end_is_queued(
+    engine: Services, org: Organisation
+) -> None:
+    await new_session(engine, org, "CB-BT1", starts_at=at(20, 19, 30))
+    await sweep_at(engine, at(19, 18, 50))
+    # The window now ends at 19:30 sharp, the 24-hour reminder's time: it is in.
+    assert (await sweep_at(engine, at(19, 19, 0))).get("session.soon") == 3
+    assert await sweep_at(engine, at(19, 19, 10)) == {}
+
+
+async def test_someone_on_two_committees_gets_both_summaries(engine: Services) -> None:
+    await engine.organisation.set_role(
+        member_code="DV010", role="committee", unit_code="QU-HL", grant=True, actor="test"
+    )
+    await sweep_at(engine, at(1, 7, 45, month=4))
+    mine = [r for r in await rows(engine, "reminder.commitment.summary") if r["chat"] == 700010]
+    assert sorted(r["params"]["unit"] for r in mine) == ["Huyện ủy Hòa Lợi", "Quận ủy Bến Tre Xanh"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -171,16 +172,27 @@ async def _summaries(
                 totals[above][1] += filed
     holders = await store.roles.holders(sorted(parents), LEADING_ROLES)
     members = await store.members.many({member_id for member_id, _, _ in holders})
-    to = []
-    seen: set[tuple[int, int]] = set()
+    by_unit: dict[int, dict[int, Member]] = defaultdict(dict)
     for member_id, _role, unit_id in holders:
-        if (member_id, unit_id) in seen or member_id not in members:
+        if member_id in members:
+            by_unit[unit_id][member_id] = members[member_id]
+    children: dict[int, list[Unit]] = defaultdict(list)
+    for unit in sorted(units.values(), key=lambda u: u.path):
+        if unit.parent_id is not None:
+            children[unit.parent_id].append(unit)
+    # Leaders still missing, under each committee that has someone to tell.
+    missing_leaders: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for p in pending:
+        unit = units.get(p.unit_id)
+        if unit is None or not (p.member.is_head or p.member.id in leaders):
             continue
-        seen.add((member_id, unit_id))
+        entry = {**_entry(p.member, leaders), "unit": unit.name}
+        for above in unit.chain_ids:
+            if above in by_unit:
+                missing_leaders[above].append(entry)
+    found = []
+    for unit_id, people in by_unit.items():
         unit = units[unit_id]
-        children = sorted(
-            (u for u in units.values() if u.parent_id == unit_id), key=lambda u: u.path
-        )
         rows = [
             {
                 "unit": child.name,
@@ -188,28 +200,23 @@ async def _summaries(
                 "filed": totals[child.id][1],
                 "missing": totals[child.id][0] - totals[child.id][1],
             }
-            for child in children
+            for child in children[unit_id]
             if totals[child.id][0]
         ]
-        missing_leaders = [
-            {**_entry(p.member, leaders), "unit": units[p.unit_id].name}
-            for p in pending
-            if (p.member.is_head or p.member.id in leaders)
-            and units.get(p.unit_id) is not None
-            and unit.id in units[p.unit_id].chain_ids
-        ]
+        named = missing_leaders[unit_id]
         extra = {
             "unit": unit.name,
             "expected": totals[unit.id][0],
             "filed": totals[unit.id][1],
             "rows": rows,
-            "leaders": missing_leaders[:LIST_CAP],
-            "more": max(0, len(missing_leaders) - LIST_CAP),
+            "leaders": named[:LIST_CAP],
+            "more": max(0, len(named) - LIST_CAP),
         }
-        if (one := personal(members[member_id], extra)) is not None:
-            to.append(one)
-    deadline = campaign.commit_deadline
-    return [Due(planned, subject, deadline, to, base)]
+        to = [one for m in people.values() if (one := personal(m, extra)) is not None]
+        # One summary per committee: someone on two committees gets both.
+        per_unit = replace(planned, occurrence=f"{planned.occurrence}.u{unit_id}")
+        found.append(Due(per_unit, subject, campaign.commit_deadline, to, base))
+    return found
 
 
 async def returned(service: ReminderService, store: Store, window: Window) -> list[Due]:
@@ -242,7 +249,9 @@ AFTER = timedelta(hours=24) + spec_of(ReminderKind.SESSION_CLOSE).grace  # the l
 
 
 async def sessions(service: ReminderService, store: Store, window: Window) -> list[Due]:
-    starting = await store.reminders.sessions_starting(window.since - AFTER, window.until + BEFORE)
+    # The window's end is inclusive, the query's is not: a second more.
+    until = window.until + BEFORE + timedelta(seconds=1)
+    starting = await store.reminders.sessions_starting(window.since - AFTER, until)
     return await session_dues(service, store, window, starting)
 
 
