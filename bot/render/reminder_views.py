@@ -12,7 +12,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from bot import callbacks as cb
-from bot.i18n import N_, current_locale, format_date, format_datetime, gettext
+from bot.i18n import N_, format_date, format_datetime, gettext
+from bot.render.session_notices import quarter_label
 from bot.rules import sessions as session_rules
 from bot.rules import upcoming as decide
 from bot.rules.reminder_kinds import ReminderKind
@@ -25,7 +26,6 @@ Rows = list[list[tuple[str, str]]]
 
 SHOWN = 80  # lines listed at most; the rest are counted
 UNITS_SHOWN = 3  # unit names on one line at most; the rest are counted
-ROMAN = ("I", "II", "III", "IV")
 
 # The kinds a member may mute, named on their buttons.
 MUTE_NAMES = {
@@ -60,9 +60,7 @@ def _session(subject: Subject) -> dict[str, str]:
 
 
 def _quarter(day: date) -> str:
-    quarter = (day.month - 1) // 3 + 1
-    number = ROMAN[quarter - 1] if current_locale() == "vi" else str(quarter)
-    return gettext("Q{quarter}/{year}").format(quarter=number, year=day.year)
+    return quarter_label(day.year, (day.month - 1) // 3 + 1)
 
 
 def describe(kind: ReminderKind, s: Subject) -> str:

@@ -452,16 +452,21 @@ async def study(service: ReminderService, store: Store, window: Window) -> list[
 # The year-end review ----------------------------------------------------------------------------
 
 
+def review_params(campaign: Campaign) -> dict[str, Any]:
+    """What every year-end review reminder says (also used by an unmute's re-queue)."""
+    return {
+        "year": campaign.year,
+        "opens": campaign.review_opens.isoformat(),
+        "closes": campaign.review_closes.isoformat(),
+        "campaign_id": campaign.id,
+    }
+
+
 async def review(service: ReminderService, store: Store, window: Window) -> list[Due]:
     found: list[Due] = []
     for campaign in await _campaigns(store):
         opens, closes = campaign.review_opens, campaign.review_closes
-        base = {
-            "year": campaign.year,
-            "opens": opens.isoformat(),
-            "closes": closes.isoformat(),
-            "campaign_id": campaign.id,
-        }
+        base = review_params(campaign)
         subject = ("campaign", campaign.id)
         for planned in in_window(service.plan(ReminderKind.REVIEW_OPENS, opens), window):
             everyone = [p.member for p in await store.reminders.expected(campaign.id)]

@@ -26,7 +26,7 @@ from bot.rules import upcoming as decide
 from bot.rules.access import Actor
 from bot.rules.reminder_kinds import MUTABLE, ReminderKind
 from bot.services.audit import audit
-from bot.services.reminders import duties
+from bot.services.reminders import duties, sources
 from bot.services.reminders.engine import LEAD, Due, Window, template_of
 from bot.services.reminders.subjects import Found, Subject
 from storage.db import Store
@@ -239,12 +239,7 @@ async def _review_dues(
         ):
             continue
         opens, closes = campaign.review_opens, campaign.review_closes
-        params = {
-            "year": campaign.year,
-            "opens": opens.isoformat(),
-            "closes": closes.isoformat(),
-            "campaign_id": campaign.id,
-        }
+        params = sources.review_params(campaign)
         for week in rules.review_weeks(opens, closes):
             for planned in service.plan(ReminderKind.REVIEW_SELF, week):
                 if window.holds(planned.send_at):
