@@ -9,7 +9,7 @@ The organisation is tests/data/org_*.csv; the 2026 campaign's commitment deadlin
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -384,3 +384,94 @@ async def test_someone_on_two_committees_gets_both_summaries(engine: Services) -
     await sweep_at(engine, at(1, 7, 45, month=4))
     mine = [r for r in await rows(engine, "reminder.commitment.summary") if r["chat"] == 700010]
     assert sorted(r["params"]["unit"] for r in mine) == ["Huyện ủy Hòa Lợi", "Quận ủy Bến Tre Xanh"]
+
+
+# Returned commitments, the thematic cadence, the study cascade, grading ------------------------
+
+
+async def test_a_returned_commitment_not_resubmitted_is_recalled_three_days_later(
+    engine: Services, fake_bot: FakeBot
+) -> None:
+    await file_commitment(engine, "DV002", status="returned")
+    async with engine.db.write() as store:
+        (commitment_id,) = await (
+            await store.conn.execute(
+                "SELECT id FROM commitments WHERE member_id = "
+                "(SELECT id FROM members WHERE code = 'DV002')"
+            )
+        ).fetchone()
+        returned_at = at(12, 15, 20).astimezone(UTC).isoformat()
+        await store.conn.execute(
+            "INSERT INTO commitment_versions (commitment_id, number, submitted_at, submitted_on, "
+            "late, decision, decided_at) VALUES (?, 1, ?, '2026-03-11', 0, 'returned', ?)",
+            (commitment_id, returned_at, returned_at),
+        )
+    await sweep_at(engine, at(15, 14, 55))
+    (recall,) = await rows(engine, "reminder.commitment.returned")
+    assert recall["chat"] == CHATS["DV002"] and recall["at"] == at(15, 15, 20)
+    assert recall["params"]["returned_on"] == "2026-03-12"
+    # Resubmitted before the reminder went: it is dropped at send time.
+    await file_commitment(engine, "DV002", status="submitted")
+    engine.clock.moment = at(15, 15, 25)  # type: ignore[attr-defined]
+    assert engine.db.deliver is not None
+    await engine.db.deliver()
+    assert await rows(engine, "reminder.commitment.returned") == []
+    assert fake_bot.to(CHATS["DV002"]) == []
+
+
+async def test_a_cell_without_a_thematic_session_this_quarter_is_reminded_in_its_second_month(
+    engine: Services, org: Organisation
+) -> None:
+    await new_session(
+        engine, org, "CB-BT2", kind="thematic", starts_at=at(20, 19, 30, month=4),
+        presenter="Võ Thị Ngọc Ánh", lead_in="Bài gợi ý về nêu gương.",
+    )  # fmt: skip
+    # 1 May, the quarter's second month, is Labour Day (and 30 April Reunification Day): the
+    # reminder waits for the next working morning, 07:00 on 2 May.
+    assert await sweep_at(engine, at(1, 7, 45, month=5)) == {}
+    await sweep_at(engine, at(2, 6, 45, month=5))
+    thematic = await rows(engine, "reminder.cadence.thematic")
+    assert chats(thematic) == {CHATS["DV001"]}  # CB-BT2 holds one in April
+    assert {r["at"] for r in thematic} == {at(2, 7, 0, month=5)}
+    assert thematic[0]["params"] | {"unit_id": 0} == {
+        "unit": "Chi bộ Khu phố Đông Hưng",
+        "unit_id": 0,
+        "year": 2026,
+        "quarter": 2,
+    }
+
+
+async def test_the_study_cascade_reminds_the_cells_not_done_and_lists_them_to_the_committee(
+    engine: Services,
+) -> None:
+    await sweep_at(engine, at(24, 7, 45))  # seven days before the study deadline, 31/03
+    due = await rows(engine, "reminder.study.due")
+    assert chats(due) == {CHATS["DV001"], CHATS["DV005"]}  # CB-HL1 has nobody to tell
+    (listed,) = await rows(engine, "reminder.study.list")
+    assert listed["chat"] == CHATS["DV010"]
+    assert listed["params"]["units"] == [
+        "Chi bộ Khu phố Đông Hưng",
+        "Chi bộ Trường Tiểu học Ánh Dương",
+    ]
+    assert listed["params"]["days"] == 7
+
+
+async def test_secretaries_with_ungraded_members_are_reminded_before_the_review_closes(
+    engine: Services,
+) -> None:
+    for code in ("DV002", "DV003", "DV006"):
+        await file_commitment(engine, code)
+    async with engine.db.write() as store:
+        await store.conn.execute(
+            "UPDATE commitments SET grade = 'good' WHERE member_id = "
+            "(SELECT id FROM members WHERE code = 'DV006')"
+        )
+        campaign = await store.campaigns.by_year(2026)
+        assert campaign is not None
+    closes = campaign.review_closes
+    week_before = datetime.combine(closes - timedelta(days=7), at(1, 7, 45).timetz())
+    await sweep_at(engine, week_before)
+    grade = {r["chat"]: r["params"] for r in await rows(engine, "reminder.review.grade")}
+    assert set(grade) == {CHATS["DV001"]}  # CB-BT2's only filer is graded
+    assert grade[CHATS["DV001"]]["ungraded"] == 2
+    assert grade[CHATS["DV001"]]["days"] == 7
