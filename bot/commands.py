@@ -75,6 +75,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         roles=MONITORS,
         private_only=True,
     ),
+    # Everyone: a member gets their own; secretaries and committees name a member or a cell.
+    CommandSpec(
+        "dossier",
+        N_("Year-end review dossier (DOCX): mine, a member's or a cell's"),
+        private_only=True,
+    ),
     CommandSpec("stories", N_("Stories of exemplary models sent to me"), private_only=True),
     CommandSpec(
         "calendar",

@@ -66,6 +66,7 @@ class Store:
         from storage.calendar import CalendarRepository
         from storage.campaigns import CampaignRepository
         from storage.commitments import CommitmentRepository
+        from storage.dossiers import DossierRepository
         from storage.grading import GradingRepository
         from storage.invites import InviteRepository
         from storage.kv import KeyValueRepository
@@ -97,6 +98,7 @@ class Store:
         self.calendar = CalendarRepository(conn)
         self.nominations = NominationRepository(conn)
         self.reminders = ReminderRepository(conn)
+        self.dossiers = DossierRepository(conn)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this write transaction has committed (not on rollback):

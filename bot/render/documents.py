@@ -5,7 +5,8 @@ Top left the issuing body under its superior (named as a Party organisation, see
 underlined, with the locality and the document's own date below in italics ("Cần Thơ, ngày
 05 tháng 02 năm 2026"); then the document's kind in capitals, its name, a short rule
 "-----", the body and the signatures, all in Times New Roman. Features (the commitment form,
-the minutes) fill a :class:`PartyDocument`.
+the minutes, the year-end dossier) fill a :class:`PartyDocument`; several of them make one
+file with :func:`render_many_docx`, each starting on a new page (a section of its own).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from docx import Document
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
@@ -24,6 +27,7 @@ from bot.render.text import strip_control_in
 
 FONT = "Times New Roman"
 BODY_SIZE = Pt(14)
+TABLE_SIZE = Pt(13)
 PARTY_TITLE = "ĐẢNG CỘNG SẢN VIỆT NAM"
 RULE = "-----"  # the short rule under the document's name
 
@@ -62,13 +66,24 @@ class Signature:
 
 
 @dataclass
+class Table:
+    """A grid with a header row, in the body. ``spans`` are the indexes of rows shown as
+    one cell across the table (a heading inside it); ``widths`` in cm, empty: even."""
+
+    header: list[str]
+    rows: list[list[str]]
+    widths: list[float] = field(default_factory=list)
+    spans: list[int] = field(default_factory=list)
+
+
+@dataclass
 class PartyDocument:
     issuing_parent: str  # "ĐẢNG BỘ PHƯỜNG NINH KIỀU" ("" at the root: one line)
     issuing_body: str  # "CHI BỘ KHU VỰC 1"
     place_date: str  # vietnamese_place_date(...)
     kind: str  # "BẢN CAM KẾT", "BIÊN BẢN"
     subtitle: str = ""  # the document's name under the kind
-    blocks: list[tuple[str, str]] = field(default_factory=list)  # (style, text)
+    blocks: list[tuple[str, str | Table]] = field(default_factory=list)  # (style, text)
     signatures: list[Signature] = field(default_factory=list)
 
     def heading(self, text: str) -> None:
@@ -86,6 +101,16 @@ class PartyDocument:
     def note(self, text: str) -> None:
         """A remark on the bullet above it, indented under it, in italics."""
         self.blocks.append(("note", text))
+
+    def table(
+        self,
+        header: list[str],
+        rows: list[list[str]],
+        *,
+        widths: list[float] | None = None,
+        spans: list[int] | None = None,
+    ) -> None:
+        self.blocks.append(("table", Table(header, rows, widths or [], spans or [])))
 
 
 def _style_run(
@@ -107,10 +132,7 @@ def _cell_line(cell, text: str, **style: object) -> None:  # type: ignore[no-unt
     _style_run(paragraph.add_run(text), **style)  # type: ignore[arg-type]
 
 
-def render_docx(doc: PartyDocument) -> bytes:
-    # XML cannot hold control characters: one member's name with \x01 must not break the file.
-    doc = strip_control_in(doc)
-    document = Document()
+def _page(document: DocxDocument) -> None:
     section = document.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin, section.right_margin = Cm(3), Cm(2)
@@ -119,6 +141,36 @@ def render_docx(doc: PartyDocument) -> bytes:
     normal.font.name = FONT
     normal.font.size = BODY_SIZE
 
+
+def _table_cell(cell, text: str, *, bold: bool = False) -> None:  # type: ignore[no-untyped-def]
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.space_after = Pt(0)
+    _style_run(paragraph.add_run(text), bold=bold, size=TABLE_SIZE)
+
+
+def _table(document: DocxDocument, table: Table) -> None:
+    grid = document.add_table(rows=1 + len(table.rows), cols=len(table.header))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(grid.rows[0].cells, table.header, strict=True):
+        _table_cell(cell, text, bold=True)
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    for index, row in enumerate(table.rows):
+        cells = grid.rows[index + 1].cells
+        if index in table.spans:
+            merged = cells[0].merge(cells[-1])
+            _table_cell(merged, row[0] if row else "", bold=True)
+            continue
+        for cell, text in zip(cells, row, strict=False):
+            _table_cell(cell, text)
+    if table.widths:
+        for row in grid.rows:
+            for cell, width in zip(row.cells, table.widths, strict=False):
+                cell.width = Cm(width)
+
+
+def _write(document: DocxDocument, doc: PartyDocument) -> None:
+    """One Party document into ``document``, from where it stands."""
     header = document.add_table(rows=1, cols=2)
     header.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = header.rows[0].cells
@@ -142,6 +194,9 @@ def render_docx(doc: PartyDocument) -> bytes:
     _style_run(rule.add_run(RULE))
 
     for style, text in doc.blocks:
+        if isinstance(text, Table):
+            _table(document, text)
+            continue
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
         paragraph.paragraph_format.space_after = Pt(4)
@@ -173,6 +228,28 @@ def render_docx(doc: PartyDocument) -> bytes:
             if signature.name:
                 _cell_line(cell, signature.name, bold=True)
 
+
+def _bytes(document: DocxDocument) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def render_docx(doc: PartyDocument) -> bytes:
+    # XML cannot hold control characters: one member's name with \x01 must not break the file.
+    document = Document()
+    _page(document)
+    _write(document, strip_control_in(doc))
+    return _bytes(document)
+
+
+def render_many_docx(docs: list[PartyDocument]) -> bytes:
+    """Several documents in one file, each from the top of a new page, in a section of its
+    own (the page setup carries over)."""
+    document = Document()
+    _page(document)
+    for index, doc in enumerate(docs):
+        if index:
+            document.add_section(WD_SECTION.NEW_PAGE)
+        _write(document, strip_control_in(doc))
+    return _bytes(document)

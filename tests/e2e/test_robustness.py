@@ -266,6 +266,7 @@ SUBCOMMANDS = {
     "invite": ("unit", "unit CB-1"),
     "calendar": ("add", "edit", "remove", "attach"),
     "story": ("new", "show", "edit", "cancel", "stats"),
+    "dossier": ("cell", "cell CB-1", "DV002"),
 }
 SUBCOMMAND_ARGS = {
     "session": ("bridge 1", "deadline", "bridge 1 CB-1"),
