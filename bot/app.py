@@ -32,6 +32,7 @@ from bot.services.notifications import NotificationService
 from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
 from bot.services.reminders import SWEEP_EVERY, ReminderService
+from bot.services.reports.service import ReportService
 from bot.services.sessions import SessionService
 from bot.services.stories import StoryService
 from bot.update_processor import PerUserOrderedProcessor
@@ -73,6 +74,7 @@ def build_services(
             db, clock, notifications, stories, admin_ids=settings.admin_ids
         ),
         reminders=reminders,
+        reports=ReportService(db, clock),
     )
 
 

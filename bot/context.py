@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from bot.services.organisation import OrganisationService
     from bot.services.registration import RegistrationService
     from bot.services.reminders import ReminderService
+    from bot.services.reports.service import ReportService
     from bot.services.sessions import SessionService
     from bot.services.stories import StoryService
     from storage import Database
@@ -40,6 +41,7 @@ class Services:
     calendar: CalendarService
     nominations: NominationService
     reminders: ReminderService
+    reports: ReportService
 
 
 SERVICES_KEY = "services"
