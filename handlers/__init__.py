@@ -17,6 +17,7 @@ from handlers import (
     nominations,
     registration,
     reminders,
+    reports,
     sessions,
     stories,
 )
@@ -33,6 +34,7 @@ def register_handlers(application: Application) -> None:
     calendar.register(application)
     nominations.register(application)
     reminders.register(application)
+    reports.register(application)
     common.register(application)
     errors.register(application)
 

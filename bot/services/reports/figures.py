@@ -2,7 +2,7 @@
 unit's total and of each child unit, each over its subtree, and the month trend.
 
 One query per figure family over the whole subtree (members, commitments and grades;
-attendance; sessions held; stories), grouped by child in SQL; what is left here is adding
+attendance; sessions held; stories), grouped by unit in SQL; what is left here is adding
 up and the rules that are not SQL (the meeting rule, the study cascade).
 """
 
@@ -17,6 +17,7 @@ from bot.rules import sessions as session_rules
 from bot.services.reports.model import GRADES, Figures, MonthAttendance, Overview, Period
 from storage import Store
 from storage.records import Campaign, Unit
+from storage.reports import HeldSession
 
 
 @dataclass
@@ -68,10 +69,11 @@ async def overview(
     since, until = rules.bounds(period, tz)
     campaign_id = campaign.id if campaign is not None else None
     units = await store.reports.units(top.path)
+    child = _children_of(units, top)  # unit id → the child of the top it lies under (0: top)
     tallies: dict[int, _Tally] = defaultdict(_Tally)
 
     for counts in await store.reports.member_counts(top.path, campaign_id):
-        tally = tallies[counts.child]
+        tally = tallies[child[counts.unit_id]]
         tally.members += counts.members
         tally.expected += counts.expected
         tally.filed += counts.filed
@@ -83,31 +85,32 @@ async def overview(
 
     months = {month: [0, 0] for month in rules.trend_months(period, today)}
     for row in await store.reports.attendance(top.path, since, until):
-        tallies[row.child].invited += row.invited
-        tallies[row.child].present += row.present
+        tallies[child[row.unit_id]].invited += row.invited
+        tallies[child[row.unit_id]].present += row.present
         local = row.starts_at.astimezone(tz).date()
         month = months.setdefault(local.replace(day=1), [0, 0])
         month[0] += row.invited
         month[1] += row.present
 
     held = await store.reports.held(top.path, since, until, campaign_id)
-    _meeting_rule(tallies, units, held, period, today, tz)
+    _meeting_rule(tallies, units, child, held, period, today, tz)
     study = _study(units, top, held, campaign, await _deadlines(store, campaign), tz)
-    for child, state in study.items():
-        if child:  # the top's own state (0) covers its whole subtree: the total's
-            tallies[child].study_units += state.leaves_total
-            tallies[child].study_done += state.leaves_done
+    for key, state in study.items():
+        if key:  # the top's own state (0) covers its whole subtree: the total's
+            tallies[key].study_units += state.leaves_total
+            tallies[key].study_done += state.leaves_done
 
-    for child, (delivered, read) in (await store.reports.stories(top.path, since, until)).items():
-        tallies[child].stories_delivered += delivered
-        tallies[child].stories_read += read
+    stories = await store.reports.stories(top.path, since, until)
+    for unit_id, (delivered, read) in stories.items():
+        tallies[child[unit_id]].stories_delivered += delivered
+        tallies[child[unit_id]].stories_read += read
 
     total = _Tally()
     for tally in tallies.values():
         total.add(tally)
     if 0 in study:
         total.study_units, total.study_done = study[0].leaves_total, study[0].leaves_done
-    children = [unit for _, unit in units if unit.parent_id == top.id]
+    children = [unit for unit in units if unit.parent_id == top.id]
     rows = [tallies.get(unit.id, _Tally()).figures(unit) for unit in children]
     rows.sort(key=lambda figures: rules.unit_key(figures.unit.name))
     trend = [
@@ -117,10 +120,17 @@ async def overview(
     return Overview(period, total.figures(top), rows, trend)
 
 
+def _children_of(units: list[Unit], top: Unit) -> dict[int, int]:
+    """Unit id → the id of the child of ``top`` it lies under, 0 for ``top`` itself."""
+    depth = len(top.chain_ids)
+    return {unit.id: unit.chain_ids[depth] if unit.id != top.id else 0 for unit in units}
+
+
 def _meeting_rule(
     tallies: dict[int, _Tally],
-    units: list[tuple[int, Unit]],
-    held: list,
+    units: list[Unit],
+    child: dict[int, int],
+    held: list[HeldSession],
     period: Period,
     today: date,
     tz: tzinfo,
@@ -130,12 +140,12 @@ def _meeting_rule(
     by_unit: dict[int, list[tuple[str, date]]] = defaultdict(list)
     for session in held:
         by_unit[session.unit_id].append((session.kind, session.starts_at.astimezone(tz).date()))
-    for child, unit in units:
+    for unit in units:
         if not session_rules.follows_cadence(unit.kind):
             continue
         cadence = session_rules.cadence(by_unit.get(unit.id, []), period.start, period.end, today)
         regular_held, regular_due, thematic_held, thematic_due = rules.held_and_due(cadence)
-        tally = tallies[child]
+        tally = tallies[child[unit.id]]
         tally.regular_held += regular_held
         tally.regular_due += regular_due
         tally.thematic_held += thematic_held
@@ -147,9 +157,9 @@ async def _deadlines(store: Store, campaign: Campaign | None) -> dict[int, date]
 
 
 def _study(
-    units: list[tuple[int, Unit]],
+    units: list[Unit],
     top: Unit,
-    held: list,
+    held: list[HeldSession],
     campaign: Campaign | None,
     deadlines: dict[int, date],
     tz: tzinfo,
@@ -173,11 +183,11 @@ def _study(
             ),
             tuple(days.get(unit.id, ())),
         )
-        for _, unit in units
+        for unit in units
     ]
     states = session_rules.study_states(study)
     found = {0: states[top.id]}
-    for _, unit in units:
+    for unit in units:
         if unit.parent_id == top.id:
             found[unit.id] = states[unit.id]
     return found
