@@ -53,8 +53,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--out", type=Path, help="the file to write (text: the terminal; csv: a name here)"
     )
-    # Actions under ``report`` (e.g. ``review``) are added here; none: the report itself.
-    report.add_subparsers(dest="sub", required=False, metavar="ACTION")
+    # Actions under ``report`` (``review``) go here, as
+    # ``report.add_subparsers(dest="sub", required=False)``: without one, ``sub`` is None and
+    # the key of the report itself stays ("report", None).
 
 
 def part_of(args: argparse.Namespace) -> str | None:

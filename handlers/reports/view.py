@@ -26,7 +26,7 @@ from bot.parsing import check_year
 from bot.render.reports import legend, member_detail, members_lines, overview_lines
 from bot.render.text import strip_control
 from bot.rules import reports as rules
-from bot.services.reports.model import Period
+from bot.services.reports.model import MemberLine, Period
 from handlers.replies import reply, reply_lines
 from handlers.reports import extras
 from handlers.ui import Row, answer, keyboard, parse_button, refuse_button, stale_text
@@ -152,7 +152,7 @@ async def show_members(
     await reply_lines(update, members_lines(unit, period, shown, first), keyboard(*buttons))
 
 
-def _member_buttons(shown: Sequence, first: int, period: Period) -> list[Row]:
+def _member_buttons(shown: Sequence[MemberLine], first: int, period: Period) -> list[Row]:
     code = rules.part_code(period)
     return _pairs(
         [
@@ -176,8 +176,12 @@ async def _around(
         rows.append(
             [(f"{UP} {_label(parent.name)}", cb.REPORT_UNIT(parent.id, period.year, code, "0"))]
         )
+    # Telegram takes at most 100 buttons: the others past a page are reached by code.
     rows += _pairs(
-        [(_label(other.name), cb.REPORT_UNIT(other.id, period.year, code, "0")) for other in others]
+        [
+            (_label(other.name), cb.REPORT_UNIT(other.id, period.year, code, "0"))
+            for other in others[:PAGE_SIZE]
+        ]
     )
     return rows
 
