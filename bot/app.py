@@ -33,6 +33,7 @@ from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
 from bot.services.reminders import SWEEP_EVERY, ReminderService
 from bot.services.reports.dossier import DossierService
+from bot.services.reports.service import ReportService
 from bot.services.sessions import SessionService
 from bot.services.stories import StoryService
 from bot.update_processor import PerUserOrderedProcessor
@@ -75,6 +76,7 @@ def build_services(
         ),
         reminders=reminders,
         dossiers=DossierService(db, clock, settings.locality),
+        reports=ReportService(db, clock),
     )
 
 

@@ -18,6 +18,7 @@ from datetime import date
 from bot.commands import SHORTCUTS
 from bot.rules.commitments import Heading, Rating
 from bot.rules.grading import Grade
+from bot.rules.reports import PART_CODES
 from bot.rules.sessions import Kind
 from bot.rules.stories import AUDIENCE_ROLES, AudienceKind, Tag
 from bot.rules.upcoming import MUTE_CODES
@@ -101,7 +102,10 @@ class Button:
         self.slots = slots
         body = "".join(":" + slot.pattern for slot in slots)
         self._regex = re.compile(f"^{re.escape(name)}{body}$")
-        self._parts = re.compile(f"^{re.escape(name)}" + "".join(f":({s.pattern})" for s in slots))
+        # Anchored at both ends, so a choice that starts another ("1", "10") reads whole.
+        self._parts = re.compile(
+            f"^{re.escape(name)}" + "".join(f":({s.pattern})" for s in slots) + "$"
+        )
         BUTTONS.append(self)
 
     def __call__(self, *values: object) -> str:
@@ -298,3 +302,12 @@ STORY_FIELD = Button(
 )
 STORY_REMOVE_PHOTO = Button("ste:nophoto")
 STORY_WHEN = Button("stw", choice("ok", "edit"))
+
+# Reports (/report): a unit's overview (a page of its child units, or of a cell's members),
+# a unit's own members, one member's line; with the year and the part of the year shown
+# (bot.rules.reports.PART_CODES: "y", "h1", "q3", "m05"), and the page.
+REPORT_PART = choice(*PART_CODES)
+PAGE = choice(*[str(number) for number in range(100)])
+REPORT_UNIT = Button("rp:u", ID, ID, REPORT_PART, PAGE)  # unit id, year, part, page
+REPORT_MEMBERS = Button("rp:m", ID, ID, REPORT_PART, PAGE)  # unit id: its own members
+REPORT_MEMBER = Button("rp:p", ID, ID, REPORT_PART)  # member id, year, part

@@ -81,6 +81,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("Year-end review dossier (DOCX): mine, a member's or a cell's"),
         private_only=True,
     ),
+    CommandSpec(
+        "report",
+        N_("Reports: your units' figures, drill down to members"),
+        roles=MONITORS,
+        private_only=True,
+    ),
     CommandSpec("stories", N_("Stories of exemplary models sent to me"), private_only=True),
     CommandSpec(
         "calendar",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.services.registration import RegistrationService
     from bot.services.reminders import ReminderService
     from bot.services.reports.dossier import DossierService
+    from bot.services.reports.service import ReportService
     from bot.services.sessions import SessionService
     from bot.services.stories import StoryService
     from storage import Database
@@ -42,6 +43,7 @@ class Services:
     nominations: NominationService
     reminders: ReminderService
     dossiers: DossierService
+    reports: ReportService
 
 
 SERVICES_KEY = "services"

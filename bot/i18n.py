@@ -141,3 +141,11 @@ def format_datetime(value: datetime) -> str:
 def format_number(value: int) -> str:
     """A count as people write it in the current locale (1.234 in Vietnamese)."""
     return babel_numbers.format_decimal(value, locale=current_locale())
+
+
+def format_percent(value: float | None) -> str:
+    """A share (0.0-1.0) as a whole percentage in the current locale ("85%"); "—" when there
+    is nothing to count."""
+    if value is None:
+        return "—"
+    return babel_numbers.format_percent(value, format="#,##0%", locale=current_locale())

@@ -17,6 +17,7 @@ from handlers import (
     nominations,
     registration,
     reminders,
+    reports,
     reports_dossier,
     sessions,
     stories,
@@ -35,6 +36,7 @@ def register_handlers(application: Application) -> None:
     nominations.register(application)
     reminders.register(application)
     reports_dossier.register(application)
+    reports.register(application)
     common.register(application)
     errors.register(application)
 

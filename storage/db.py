@@ -75,6 +75,7 @@ class Store:
         from storage.outbox import OutboxRepository
         from storage.persistence import PersistenceRepository
         from storage.reminders import ReminderRepository
+        from storage.reports import ReportRepository
         from storage.roles import RoleRepository
         from storage.sessions import SessionRepository
         from storage.stories import StoryRepository
@@ -99,6 +100,7 @@ class Store:
         self.nominations = NominationRepository(conn)
         self.reminders = ReminderRepository(conn)
         self.dossiers = DossierRepository(conn)
+        self.reports = ReportRepository(conn)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this write transaction has committed (not on rollback):

@@ -1,0 +1,96 @@
+"""``cadrebot report``: a unit's report for a year or part of it, as text (on the terminal by
+default) or CSV, for the operator (who sees everything). Registered by :mod:`bot.cli`.
+
+    cadrebot report --unit CODE --year 2026 [--half 1|2 | --quarter N | --month N]
+                    [--format text|csv] [--out FILE]
+
+Without ``--unit``: every top unit of the organisation, one after the other. Other formats
+add a builder to ``FORMATS``; other actions (``cadrebot report review …``) add their parser
+under ``report`` in :func:`add_parsers` and their handler in :func:`handlers`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.context import Services
+from bot.errors import UserFacingError
+from bot.render.reports import overview_csv, overview_text
+from bot.services.reports.model import Overview, Period
+
+EXIT_OK, EXIT_USAGE = 0, 2
+Builder = Callable[[Services, list[Overview]], Awaitable[tuple[str, bytes]]]
+Writer = Callable[[str, bytes], int]
+
+
+async def _text(services: Services, overviews: list[Overview]) -> tuple[str, bytes]:
+    name = f"bao-cao-{overviews[0].period.label.lower()}.txt"
+    return name, overview_text(overviews).encode("utf-8")
+
+
+async def _csv(services: Services, overviews: list[Overview]) -> tuple[str, bytes]:
+    return overview_csv(overviews)
+
+
+# --format NAME → what builds the file (its name and bytes) from the overviews.
+FORMATS: dict[str, Builder] = {"text": _text, "csv": _csv}
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    report = commands.add_parser(
+        "report", help="a unit's report over a period: members, commitments, meetings, ..."
+    )
+    report.add_argument("--unit", metavar="CODE", help="this unit and below (default: the tops)")
+    report.add_argument("--year", type=int, help="the campaign year (default: this year)")
+    part = report.add_mutually_exclusive_group()
+    part.add_argument("--half", type=int, choices=[1, 2], help="the first or second half")
+    part.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="a quarter")
+    part.add_argument("--month", type=int, choices=range(1, 13), metavar="1-12", help="a month")
+    report.add_argument("--format", choices=list(FORMATS), default="text")
+    report.add_argument(
+        "--out", type=Path, help="the file to write (text: the terminal; csv: a name here)"
+    )
+    # Actions under ``report`` (``review``) go here, as
+    # ``report.add_subparsers(dest="sub", required=False)``: without one, ``sub`` is None and
+    # the key of the report itself stays ("report", None).
+
+
+def part_of(args: argparse.Namespace) -> str | None:
+    if getattr(args, "half", None):
+        return f"H{args.half}"
+    if getattr(args, "quarter", None):
+        return f"Q{args.quarter}"
+    if getattr(args, "month", None):
+        return f"M{args.month:02d}"
+    return None
+
+
+def handlers(
+    args: argparse.Namespace, services: Services, write: Writer
+) -> dict[tuple[str, str | None], Callable[[], Awaitable[int]]]:
+    """``write(name, data)`` is the CLI's one export writer (to ``args.out``)."""
+
+    async def report() -> int:
+        reports = services.reports
+        try:
+            period: Period = reports.period(args.year, part_of(args))
+            if args.unit is None:
+                tops = await reports.tops(None)
+            else:
+                tops = [await reports.unit(None, args.unit)]
+            overviews = [await reports.overview(None, top.id, period) for top in tops]
+        except UserFacingError as error:  # no such unit, a year out of range: a usage error
+            print(error.render(), file=sys.stderr)
+            return EXIT_USAGE
+        name, data = await FORMATS[args.format](services, overviews)
+        if args.format == "text" and args.out is None:
+            sys.stdout.write(data.decode("utf-8"))
+            return EXIT_OK
+        if args.out is None:
+            args.out = Path(name)
+        return write(name, data)
+
+    return {("report", None): report}
