@@ -3,6 +3,7 @@ default) or CSV, for the operator (who sees everything). Registered by :mod:`bot
 
     cadrebot report --unit CODE --year 2026 [--half 1|2 | --quarter N | --month N]
                     [--format text|csv] [--out FILE]
+    cadrebot report review --unit CODE --year 2026 [--half 1|2] [--out FILE.docx]
 
 Without ``--unit``: every top unit of the organisation, one after the other. Other formats
 add a builder to ``FORMATS``; other actions (``cadrebot report review …``) add their parser
@@ -19,7 +20,9 @@ from pathlib import Path
 from bot.context import Services
 from bot.errors import UserFacingError
 from bot.render.reports import overview_csv, overview_text
+from bot.render.review_report import review_docx, review_file_name
 from bot.services.reports.model import Overview, Period
+from bot.services.reports.review import review_report
 
 EXIT_OK, EXIT_USAGE = 0, 2
 Builder = Callable[[Services, list[Overview]], Awaitable[tuple[str, bytes]]]
@@ -53,9 +56,15 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     report.add_argument(
         "--out", type=Path, help="the file to write (text: the terminal; csv: a name here)"
     )
-    # Actions under ``report`` (``review``) go here, as
-    # ``report.add_subparsers(dest="sub", required=False)``: without one, ``sub`` is None and
-    # the key of the report itself stays ("report", None).
+    # Actions under ``report``: without one, ``sub`` is None and the report itself answers.
+    actions = report.add_subparsers(dest="sub", required=False, metavar="ACTION")
+    review = actions.add_parser(
+        "review", help="the mid-year or year-end review's figures as a DOCX (sơ kết, tổng kết)"
+    )
+    review.add_argument("--unit", metavar="CODE", required=True, help="the reporting unit")
+    review.add_argument("--year", type=int, required=True, help="the campaign year")
+    review.add_argument("--half", type=int, choices=[1, 2], help="a half-year review (sơ kết)")
+    review.add_argument("--out", type=Path, help="the DOCX to write (default: a name here)")
 
 
 def part_of(args: argparse.Namespace) -> str | None:
@@ -93,4 +102,17 @@ def handlers(
             args.out = Path(name)
         return write(name, data)
 
-    return {("report", None): report}
+    async def review() -> int:
+        try:
+            found = await review_report(
+                services.reports, None, args.unit, args.year, args.half, services.settings.locality
+            )
+        except UserFacingError as error:
+            print(error.render(), file=sys.stderr)
+            return EXIT_USAGE
+        name = review_file_name(found)
+        if args.out is None:
+            args.out = Path(name)
+        return write(name, review_docx(found))
+
+    return {("report", None): report, ("report", "review"): review}

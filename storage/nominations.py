@@ -166,6 +166,21 @@ class NominationRepository:
             "n.nominated_by = ?", (member_id, limit), "ORDER BY n.id DESC LIMIT ?"
         )
 
+    async def counts_in_subtree(
+        self, unit_path: str, since: datetime, until: datetime
+    ) -> tuple[int, int]:
+        """(nominated, approved) of the subtree: made in [since, until), and of those, the
+        ones approved (a review's figures)."""
+        part, bounds = _in_paths([unit_path])
+        cursor = await self.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(n.status = 'approved'), 0) FROM units u "
+            f"CROSS JOIN nominations n ON n.unit_id = u.id WHERE {part} "
+            "AND n.created_at >= ? AND n.created_at < ?",
+            (*bounds, to_db(since), to_db(until)),
+        )
+        row = await cursor.fetchone()
+        return (row[0], row[1]) if row else (0, 0)
+
     async def commended(
         self, unit_path: str, since: datetime, until: datetime
     ) -> list[NominationRecord]:
