@@ -23,7 +23,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.i18n import gettext, ngettext
+from bot.i18n import gettext
 from bot.render.text import strip_control
 
 if TYPE_CHECKING:
@@ -163,9 +163,7 @@ def overview_chart(overview: Overview) -> bytes:
         return _png(figure)
 
 
-def _bars(
-    ax: Axes, heading: str, bars: Sequence[tuple[str, float | None]], target: float
-) -> None:
+def _bars(ax: Axes, heading: str, bars: Sequence[tuple[str, float | None]], target: float) -> None:
     from matplotlib.ticker import PercentFormatter
 
     # The lowest first (what needs attention), units without figures last.
@@ -244,11 +242,9 @@ def trend_chart(overview: Overview) -> bytes:
         missing = sum(month.rate is None for month in months)
         if missing:
             figure.supxlabel(
-                ngettext(
-                    "{count} month without meetings held is left blank.",
-                    "{count} months without meetings held are left blank.",
-                    missing,
-                ).format(count=missing),
+                gettext("Months without meetings held are left blank: {count}.").format(
+                    count=missing
+                ),
                 fontsize=9,
                 color="#555555",
             )
@@ -259,9 +255,7 @@ def no_data_chart(title: str) -> bytes:
     """A small image saying there is nothing to draw yet, rather than an empty frame."""
     with _lock, _style():
         figure = _canvas(8.0, 2.6)
-        figure.text(
-            0.5, 0.68, label(title, 90), ha="center", fontweight="bold", parse_math=False
-        )
+        figure.text(0.5, 0.68, label(title, 90), ha="center", fontweight="bold", parse_math=False)
         figure.text(
             0.5,
             0.38,

@@ -35,7 +35,7 @@ RATE_FORMAT = "0%"
 WIDTH_SAMPLE = 5000  # rows looked at to size the columns: enough to see the long names
 
 SESSION_STATUS = {
-    "scheduled": N_("Scheduled"),
+    "scheduled": N_("Not held yet"),
     "closed": N_("Held"),
     "cancelled": N_("Cancelled"),
 }

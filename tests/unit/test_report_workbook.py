@@ -137,9 +137,10 @@ async def world(setup: Services, org: Organisation, fake_bot: FakeBot, clock) ->
     july = datetime(2026, 7, 2, 19, 30, tzinfo=TIMEZONE)
     await _held(setup, org, clock, "CB-BT1", july, {"DV001": present})
 
-    roster = ROSTER.replace(
-        "DV003,Lê Hoàng Yến,CB-BT1,", "DV003,Lê Hoàng Yến,CB-HL1,"
-    ) + f'DV011,"{FORMULA.replace(chr(34), chr(34) * 2)}",CB-BT2,official,,false,,\n'
+    roster = (
+        ROSTER.replace("DV003,Lê Hoàng Yến,CB-BT1,", "DV003,Lê Hoàng Yến,CB-HL1,")
+        + f'DV011,"{FORMULA.replace(chr(34), chr(34) * 2)}",CB-BT2,official,,false,,\n'
+    )
     summary = await setup.organisation.import_members(roster.encode(), actor="test", source="t")
     assert summary.created == 1
     clock.moment = datetime(2026, 7, 10, 9, 0, tzinfo=TIMEZONE)
@@ -232,7 +233,11 @@ async def test_commitments_grades_and_stories(world: Organisation, setup: Servic
     draft_row = city.commitments[ids["DV003"]]
     assert (draft_row.status, draft_row.version, draft_row.actions) == ("draft", 0, 2)
     (story,) = data.stories
-    assert (story.title, story.board, story.read) == ("Tấm gương vượt lũ", "Quận ủy Bến Tre Xanh", 1)
+    assert (story.title, story.board, story.read) == (
+        "Tấm gương vượt lũ",
+        "Quận ủy Bến Tre Xanh",
+        1,
+    )
     # Delivered to QU-BT's members on Telegram, by where they are now: DV001, DV002, DV005,
     # DV006 and DV010 (DV003 received it in CB-BT1, and is counted in CB-HL1 now).
     assert story.delivered == 5
@@ -244,8 +249,18 @@ async def test_commitments_grades_and_stories(world: Organisation, setup: Servic
 
 
 async def test_the_workbook_reads_back_cell_by_cell_in_vietnamese(
-    world: Organisation, setup: Services
+    world: Organisation, setup: Services, clock
 ) -> None:
+    # At year end CB-BT1 (a grassroots cell: it decides itself) grades DV002.
+    clock.moment = datetime(2026, 12, 5, 9, 0, tzinfo=TIMEZONE)
+    secretary = await actor_for(setup, "DV001", 730000 + world.units["CB-BT1"].id)
+    graded = (await _data(setup, world, "CB-BT1")).commitments[world.members["DV002"].id]
+    async with setup.db.read() as store:
+        record = await store.commitments.find(graded.member_id, 1)
+    assert record is not None
+    await setup.commitments.propose(
+        secretary, record.id, "good", points=80, comment="Hoàn thành tốt các việc đã cam kết"
+    )
     data = await _data(setup, world, "QU-BT")
     with i18n.use_locale("vi"):
         name, content = workbook_file(data)
@@ -254,7 +269,7 @@ async def test_the_workbook_reads_back_cell_by_cell_in_vietnamese(
     assert list(sheets) == [
         "Đảng viên",
         "Cam kết",
-        "Chuyên cần",
+        "Điểm danh",
         "Buổi sinh hoạt",
         "Tin bài",
         "Xếp loại",
@@ -287,7 +302,7 @@ async def test_the_workbook_reads_back_cell_by_cell_in_vietnamese(
     commitments = _by_name(sheets["Cam kết"])
     assert sheets["Cam kết"][0][4:] == [
         "Bản cam kết",
-        "Lần nộp",
+        "Phiên bản",
         "Nộp lần đầu",
         "Nộp lần cuối",
         "Nộp muộn",
@@ -303,11 +318,11 @@ async def test_the_workbook_reads_back_cell_by_cell_in_vietnamese(
         datetime(2026, 3, 10),
         1,
     ]
-    assert commitments["Phạm Quốc Việt"][4:] == ["Không phải nộp (miễn sinh hoạt)"]
-    assert commitments["Tô Văn Lực"][4:] == ["Chưa nộp"]
+    assert commitments["Phạm Quốc Việt"][4:] == ["Không phải lập (miễn sinh hoạt)"] + [None] * 6
+    assert commitments["Tô Văn Lực"][4:] == ["Chưa lập bản cam kết"] + [None] * 6
 
-    attendance = _by_name(sheets["Chuyên cần"])
-    assert sheets["Chuyên cần"][0][4:] == [
+    attendance = _by_name(sheets["Điểm danh"])
+    assert sheets["Điểm danh"][0][4:] == [
         "Số buổi được mời",
         "Có mặt",
         "Vắng có lý do",
@@ -324,13 +339,13 @@ async def test_the_workbook_reads_back_cell_by_cell_in_vietnamese(
         "19:30",
         "CB-BT1",
         "Chi bộ Khu phố Đông Hưng",
-        "Sinh hoạt định kỳ hằng tháng",
+        "Sinh hoạt chi bộ thường kỳ",
         "Sinh hoạt CB-BT1",
         "Đã tổ chức",
         None,
     ]
     assert sessions[1][8:] == [3, 1, 1, 1, pytest.approx(1 / 3), None]
-    assert [row[6] for row in sessions[1:]] == ["Đã tổ chức", "Đã tổ chức", "Đã lên lịch"]
+    assert [row[6] for row in sessions[1:]] == ["Đã tổ chức", "Đã tổ chức", "Chưa tổ chức"]
     assert sessions[3][9:13] == [None, None, None, None]  # not held yet: no marks
 
     stories = sheets["Tin bài"]
@@ -341,7 +356,24 @@ async def test_the_workbook_reads_back_cell_by_cell_in_vietnamese(
         "Quận ủy Bến Tre Xanh",
     ]
     grades = _by_name(sheets["Xếp loại"])
-    assert grades["Phạm Quốc Việt"][4:] == [None, None, None, "Miễn đánh giá"]
+    assert sheets["Xếp loại"][0][4:] == [
+        "Tự đánh giá",
+        "Mức đề xuất",
+        "Điểm đề xuất",
+        "Xếp loại được quyết định",
+        "Điểm",
+        "Ngày quyết định",
+    ]
+    assert grades["Nguyễn Văn Đức"][4:] == [
+        None,
+        "Hoàn thành tốt nhiệm vụ",
+        80,
+        "Hoàn thành tốt nhiệm vụ",
+        80,
+        datetime(2026, 12, 5),
+    ]
+    assert grades["Tô Văn Lực"][4:] == [None] * 6  # nothing filed, nothing graded
+    assert grades["Phạm Quốc Việt"][4:] == [None, None, None, "Miễn đánh giá", None, None]
 
 
 async def test_the_workbook_in_english_with_real_dates_and_sized_columns(
@@ -416,8 +448,7 @@ async def test_a_cell_workbook_and_the_scope(world: Organisation, setup: Service
 async def _audit(services: Services) -> list[tuple[str, str, str]]:
     async with services.db.read() as store:
         cursor = await store.conn.execute(
-            "SELECT action, outcome, target FROM audit_log WHERE action LIKE 'report.%' "
-            "ORDER BY id"
+            "SELECT action, outcome, target FROM audit_log WHERE action LIKE 'report.%' ORDER BY id"
         )
         return [tuple(row) for row in await cursor.fetchall()]
 
@@ -433,7 +464,7 @@ async def test_an_empty_subtree_and_a_year_without_a_campaign(
     assert all(len(rows) >= 1 for rows in sheets.values())
     assert sheets["Tin bài"] == [sheets["Tin bài"][0]]  # the header alone
     commitments = _by_name(sheets["Cam kết"])
-    assert commitments["Dương Ngọc Trâm"][4] == "Chưa nộp"
+    assert commitments["Dương Ngọc Trâm"][4] == "Chưa lập bản cam kết"
 
 
 async def test_every_subtree_query_starts_from_the_units_path(
@@ -470,9 +501,7 @@ async def test_every_subtree_query_starts_from_the_units_path(
             assert parents, (sql, steps)
             for parent in parents:
                 first = next(
-                    step
-                    for p, step in steps
-                    if p == parent and step.startswith(("SEARCH", "SCAN"))
+                    step for p, step in steps if p == parent and step.startswith(("SEARCH", "SCAN"))
                 )
                 assert first.startswith("SEARCH u USING COVERING INDEX units_path"), steps
             # Nothing is scanned but the handful of the period's stories and their totals.
