@@ -74,7 +74,8 @@ def handlers(
         async with services.db.read() as store:
             unit = await store.units.by_code(args.unit)
         if unit is None:
-            print(NotFound(N_("There is no unit {code}."), code=args.unit).render(), file=sys.stderr)
+            missing = NotFound(N_("There is no unit {code}."), code=args.unit)
+            print(missing.render(), file=sys.stderr)
             return EXIT_USAGE
         if args.format == "xlsx":
             from bot.render.report_workbook import workbook_file
