@@ -43,10 +43,10 @@ NOT_EXPECTED = N_("Not expected (exempt)")
 NOT_GRADED = N_("Exempt from evaluation")
 
 
-def _label(names: dict, key: str | None) -> str:
+def _label(names: dict, key: str | None) -> str | None:
     """The translated label of a stored value; the value itself when unknown."""
     if key is None:
-        return ""
+        return None
     found = names.get(key)
     return gettext(found) if found else key
 
@@ -59,8 +59,8 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _yes(flag: bool) -> str:
-    return gettext("Yes") if flag else ""
+def _yes(flag: bool) -> str | None:
+    return gettext("Yes") if flag else None
 
 
 class _Sheets:
@@ -85,9 +85,9 @@ class _Sheets:
             yield [
                 self.unit_codes.get(member.unit_id, ""),
                 *self._who(member),
-                member.position,
-                member.work_unit,
-                member.other_units,
+                member.position or None,  # an empty text is no cell at all: less to write
+                member.work_unit or None,
+                member.other_units or None,
             ]
 
     def commitments(self) -> Iterator[list[object]]:
@@ -164,7 +164,7 @@ class _Sheets:
             if row is None or (row.grade is None and row.proposed_grade is None):
                 self_review = _day(row.self_review_at) if row else None
                 decided = exempt if member.status == "exempt" else ""
-                yield [*self._who(member), self_review, "", None, decided]
+                yield [*self._who(member), self_review, None, None, decided or None]
                 continue
             yield [
                 *self._who(member),
