@@ -1,8 +1,9 @@
 """``cadrebot report``: a unit's report for a year or part of it, as text (on the terminal by
-default) or CSV, for the operator (who sees everything). Registered by :mod:`bot.cli`.
+default), CSV, the workbook (XLSX, a sheet per topic) or the chart (PNG), for the operator
+(who sees everything). Registered by :mod:`bot.cli`.
 
     cadrebot report --unit CODE --year 2026 [--half 1|2 | --quarter N | --month N]
-                    [--format text|csv] [--out FILE]
+                    [--format text|csv|xlsx|png] [--chart units|trend] [--out FILE]
     cadrebot report review --unit CODE --year 2026 [--half 1|2] [--out FILE.docx]
 
 Without ``--unit``: every top unit of the organisation, one after the other. Other formats
@@ -38,8 +39,32 @@ async def _csv(services: Services, overviews: list[Overview]) -> tuple[str, byte
     return overview_csv(overviews)
 
 
+async def _xlsx(services: Services, overviews: list[Overview]) -> tuple[str, bytes]:
+    """The workbook of the first unit (``--unit``): a sheet per topic."""
+    from bot.render.report_workbook import workbook_file
+    from bot.services.reports.workbook import export_workbook
+
+    first = overviews[0]
+    data = await export_workbook(
+        services.db, None, first.total.unit, first.period, tz=services.clock.tz
+    )
+    return workbook_file(data)
+
+
+def _png(chart: str) -> Builder:
+    async def draw(services: Services, overviews: list[Overview]) -> tuple[str, bytes]:
+        from bot.render import report_charts
+
+        first = overviews[0]
+        paint = report_charts.trend_chart if chart == "trend" else report_charts.overview_chart
+        name = f"bao-cao-{first.period.label.lower()}-{first.total.unit.code}-{chart}.png"
+        return name, paint(first)
+
+    return draw
+
+
 # --format NAME → what builds the file (its name and bytes) from the overviews.
-FORMATS: dict[str, Builder] = {"text": _text, "csv": _csv}
+FORMATS: dict[str, Builder] = {"text": _text, "csv": _csv, "xlsx": _xlsx, "png": _png("units")}
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -53,6 +78,12 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     part.add_argument("--quarter", type=int, choices=[1, 2, 3, 4], help="a quarter")
     part.add_argument("--month", type=int, choices=range(1, 13), metavar="1-12", help="a month")
     report.add_argument("--format", choices=list(FORMATS), default="text")
+    report.add_argument(
+        "--chart",
+        choices=["units", "trend"],
+        default="units",
+        help="png: the bars per child unit (default) or the month-by-month attendance",
+    )
     report.add_argument(
         "--out", type=Path, help="the file to write (text: the terminal; csv: a name here)"
     )
@@ -94,7 +125,8 @@ def handlers(
         except UserFacingError as error:  # no such unit, a year out of range: a usage error
             print(error.render(), file=sys.stderr)
             return EXIT_USAGE
-        name, data = await FORMATS[args.format](services, overviews)
+        build = _png(args.chart) if args.format == "png" else FORMATS[args.format]
+        name, data = await build(services, overviews)
         if args.format == "text" and args.out is None:
             sys.stdout.write(data.decode("utf-8"))
             return EXIT_OK

@@ -106,16 +106,28 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     return text
 
 
-def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "Data") -> bytes:
-    """One sheet: a bold, frozen header row, columns sized to their content."""
-    rows = [list(row) for row in rows]
-    workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet_title(sheet))
+def column_widths(header: Sequence[str], rows: Iterable[Sequence[object]]) -> list[int]:
+    """How wide each column shows: its longest value, within bounds."""
     widths = [_width(h) for h in header]
     for row in rows:
         for index, value in enumerate(row[: len(widths)]):
             if value is not None:
                 widths[index] = max(widths[index], min(WIDTH_MAX, _width(value)))
+    return widths
+
+
+def add_sheet(
+    workbook: Workbook,
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    widths: Sequence[int],
+    number_formats: dict[int, str] | None = None,
+) -> None:
+    """One sheet of a write-only workbook: a bold, frozen header row, the columns sized, the
+    rows streamed as they come (each row written once, never kept). ``number_formats`` maps
+    a column index to the format of its numbers (``"0%"`` for a rate)."""
+    worksheet = workbook.create_sheet(sheet_title(name))
     for index, width in enumerate(widths, start=1):  # before the first row: write-only
         worksheet.column_dimensions[get_column_letter(index)].width = max(WIDTH_MIN, width) + 2
     worksheet.freeze_panes = "A2"
@@ -127,8 +139,23 @@ def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str 
         cell.font = bold
         titles.append(cell)
     worksheet.append(titles)
+    formats = number_formats or {}
     for row in rows:
-        worksheet.append([_xlsx_cell(worksheet, value) for value in row])
+        cells = [_xlsx_cell(worksheet, value) for value in row]
+        for index, fmt in formats.items():
+            value = cells[index] if index < len(cells) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                cell = WriteOnlyCell(worksheet, value=value)
+                cell.number_format = fmt
+                cells[index] = cell
+        worksheet.append(cells)
+
+
+def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "Data") -> bytes:
+    """One sheet: a bold, frozen header row, columns sized to their content."""
+    rows = [list(row) for row in rows]
+    workbook = Workbook(write_only=True)
+    add_sheet(workbook, sheet, header, rows, column_widths(header, rows))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
