@@ -311,3 +311,6 @@ PAGE = choice(*[str(number) for number in range(100)])
 REPORT_UNIT = Button("rp:u", ID, ID, REPORT_PART, PAGE)  # unit id, year, part, page
 REPORT_MEMBERS = Button("rp:m", ID, ID, REPORT_PART, PAGE)  # unit id: its own members
 REPORT_MEMBER = Button("rp:p", ID, ID, REPORT_PART)  # member id, year, part
+REPORT_CHART = Button("rp:c", ID, ID, REPORT_PART)  # unit id, year, part: the charts
+REPORT_EXPORT = Button("rp:x", ID, ID, REPORT_PART)  # unit id, year, part: the workbook
+REPORT_DOSSIER = Button("rp:d", ID, ID)  # member id, year: the year-end dossier

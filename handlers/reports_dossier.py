@@ -15,7 +15,7 @@ import asyncio
 import io
 from dataclasses import dataclass
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import CadreContext
@@ -24,6 +24,7 @@ from bot.i18n import N_, gettext
 from bot.parsing import check_year, parse_whole_number
 from bot.render.dossier import cell_docx, cell_name, cell_units, dossier_docx, dossier_name
 from bot.rules.access import MONITORS, Actor, may_use
+from bot.services.reports.dossier import Dossier
 from handlers.replies import h, reply
 
 CELL_WORD = "cell"
@@ -114,6 +115,11 @@ async def dossier(update: Update, context: CadreContext) -> None:
             ).format(year=found[0].year, unit=h(_short(unit)), count=len(found)),
         )
         return
+    await send_dossier(message, one)
+
+
+async def send_dossier(message: Message, one: Dossier) -> None:
+    """One member's dossier as a DOCX (also from /report's member line)."""
     data = await asyncio.to_thread(dossier_docx, one)
     await message.reply_document(
         document=io.BytesIO(data),

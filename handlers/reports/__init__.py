@@ -15,11 +15,11 @@ from telegram.ext import Application, CommandHandler
 from bot.context import CadreContext
 from bot.i18n import gettext
 from handlers.replies import h, reply
-from handlers.reports import extras, review, view
+from handlers.reports import extras, files, review, view
 
 # The feature modules of this package that register subcommands and buttons on import
 # (charts, the workbook, the dossier, the review), e.g. ``from handlers.reports import chart``.
-FEATURES: tuple[object, ...] = (review,)
+FEATURES: tuple[object, ...] = (files, review)
 
 HELP_WORDS = ("help", "?")
 

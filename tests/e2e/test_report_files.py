@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot.context import CadreContext, services_of
 from bot.services.reports.model import Figures, MonthAttendance, Overview, Period
-from handlers.reports_files import send_chart, send_workbook
+from handlers.reports.files_send import send_chart, send_workbook
 from tests.e2e.conftest import Harness
 
 SECRETARY, EM, GIANG = 1001, 1005, 1007  # CB-1's and CB-2's secretaries, DU-NK's committee
@@ -126,3 +127,41 @@ async def test_a_cell_without_figures_gets_one_clear_picture(wired: Harness) -> 
     )
     await wired.server.wait_idle()
     assert len(wired.server.messages(EM)) == 1  # no trend without a meeting held
+
+
+async def test_report_offers_the_chart_the_workbook_and_the_dossier(org: Harness) -> None:
+    """The real /report: its buttons bring the charts, the workbook and a member's dossier;
+    a forged button for a unit out of scope is refused."""
+    code, _, err = await org.cli("campaign", "create", "--year", "2026", "--topic", "Trách nhiệm")
+    assert code == 0, err
+    overview = await org.say(GIANG, "/report 2026")
+    labels = [label for label, _ in overview.buttons]
+    assert "📊 Biểu đồ" in labels and "📥 Tệp Excel" in labels, labels
+    org.server.press_button(GIANG, overview, button_text="📊 Biểu đồ")
+    bars = await org.next_new(GIANG)
+    assert bars.kind == "photo" and bars.file_bytes and bars.file_bytes.startswith(PNG)
+    org.server.press_button(GIANG, overview, button_text="📥 Tệp Excel")
+    book = await org.next_new(GIANG)
+    assert book.kind == "document" and (book.file_name or "").endswith(".xlsx")
+    assert book.file_bytes is not None
+    assert "Đảng viên" in load_workbook(io.BytesIO(book.file_bytes)).sheetnames
+
+    cell = await org.press(GIANG, overview, "Chi bộ Khu vực 1")
+    one = await org.press(GIANG, cell, "Trần Thị Bích")
+    org.server.press_button(GIANG, one, button_text="Hồ sơ")
+    dossier = await org.next_new(GIANG)
+    assert dossier.kind == "document" and (dossier.file_name or "").endswith(".docx")
+
+    # The cell secretary forges the committee's chart, export and dossier buttons: refused
+    # in an alert, nothing sent.
+    own = await org.say(SECRETARY, "/report 2026")
+    du_nk = units["DU-NK"].id if (units := await _units(org)) else 0
+    with sqlite3.connect(org.db_path) as conn:
+        em = conn.execute("SELECT id FROM members WHERE code = 'DV005'").fetchone()[0]
+    for forged in (f"rp:c:{du_nk}:2026:y", f"rp:x:{du_nk}:2026:y", f"rp:d:{em}:2026"):
+        query = org.server.press_button(SECRETARY, own, forged)
+        answer = await org.server.wait_callback_answer(query)
+        assert answer.show_alert, forged
+    await org.server.no_message(SECRETARY)
+    typed = await org.say(SECRETARY, "/report export DU-NK 2026")
+    assert typed.kind == "text" and "không thuộc phạm vi" in (typed.plain_text or "")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.cli import EXIT_OK, build_parser
+from bot.cli import EXIT_OK
 from bot.rules.reports import period as _period
 from tests.unit.test_cli import cli, cli_db, loaded  # noqa: F401 (fixtures)
 from tests.unit.test_report_charts import png_size
@@ -56,11 +56,10 @@ def test_a_wrong_unit_or_year_is_a_usage_error(cli, tmp_path: Path) -> None:  # 
         "--out", str(out),
     )  # fmt: skip
     assert code == 2 and "NOWHERE" in stderr and not out.exists()
-    with pytest.raises(SystemExit) as bad:
-        build_parser().parse_args(
-            ["report", "--unit", "QU-BT", "--year", "26", "--format", "png", "--out", "x"]
-        )
-    assert bad.value.code == 2
+    code, _, stderr = cli(
+        "report", "--unit", "QU-BT", "--year", "26", "--format", "png", "--out", str(out)
+    )
+    assert code == 2 and stderr.strip() and not out.exists()
 
 
 def test_the_periods() -> None:

@@ -199,7 +199,7 @@ def test_charts_leave_nothing_behind() -> None:
 
 def test_matplotlib_is_not_imported_until_a_chart_is_drawn() -> None:
     code = (
-        "import sys, bot.app, bot.render.report_charts, handlers.reports_files, bot.cli; "
+        "import sys, bot.app, bot.render.report_charts, handlers.reports.files_send, bot.cli; "
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported at start'"
     )
     result = subprocess.run(
