@@ -267,6 +267,7 @@ SUBCOMMANDS = {
     "calendar": ("add", "edit", "remove", "attach"),
     "story": ("new", "show", "edit", "cancel", "stats"),
     "dossier": ("cell", "cell CB-1", "DV002"),
+    "report": ("review", "review 2026", "chart", "export", "help"),
 }
 SUBCOMMAND_ARGS = {
     "session": ("bridge 1", "deadline", "bridge 1 CB-1"),
