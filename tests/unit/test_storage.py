@@ -99,7 +99,11 @@ def test_available_migrations_are_numbered_and_sorted() -> None:
     migrations = available_migrations()
     versions = [m.version for m in migrations]
     assert versions == sorted(versions) and len(set(versions)) == len(versions)
-    assert versions == list(range(1, len(versions) + 1))  # numbered from 1 without gaps
+    # Numbered from 1 without gaps, but for numbers taken by branches not merged yet (the
+    # runner applies whatever is not recorded, so a late one still runs). Drop a number
+    # here once its migration is on main.
+    reserved = {16, 17}
+    assert sorted(set(versions) | reserved) == list(range(1, max(versions) + 1))
     assert all(m.sql.strip() for m in migrations)
 
 
