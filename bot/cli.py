@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from bot import cli_board, cli_reports, cli_reports_dossier, i18n
+from bot import cli_board, cli_nominations, cli_reports, cli_reports_dossier, i18n
 from bot.config import ConfigError, Settings, load_settings
 from bot.errors import UserFacingError
 from bot.i18n import N_
@@ -174,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     nominations.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     nominations.add_argument("--out", type=Path, help="the file to write (default: a name here)")
     cli_board.add_parsers(commands)
+    cli_nominations.add_parsers(commands)
     cli_reports_dossier.add_parsers(commands)
     cli_reports.add_parsers(commands)
     return parser
@@ -425,6 +426,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         ("outbox", "retry"): outbox_retry,
     }
     handlers.update(cli_board.handlers(args, services))
+    handlers.update(cli_nominations.handlers(args, services))
     handlers.update(cli_reports_dossier.handlers(args, services))
     handlers.update(cli_reports.handlers(args, services, write_export))
     key = (args.command, getattr(args, "db_command", None) or getattr(args, "sub", None))

@@ -5,12 +5,14 @@ Every query is driven by an index: the members' ids (``commitments`` by its uniq
 (member_id, campaign_id), ``session_invitees_member``, ``grade_remarks_member``), the
 commitments' ids (the unique (commitment_id, number/revision) of versions, proposals and
 grades) and the versions' ids (``commitment_version_actions_version``); the roster of a
-subtree by ``units_path`` then the open memberships of each unit.
+subtree by ``units_path`` then the open memberships of each unit; the nominations naming
+the members by ``nominations_nominee`` (migration 0017).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
@@ -37,6 +39,19 @@ _V_JOINED = (
     "v.id, v.commitment_id, v.number, v.unit_id, v.submitted_at, v.submitted_on, v.late, "
     "v.decision, v.decided_by, v.decided_by_name, v.decided_at, v.comment"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class NomineeDeed:
+    """A good-deed nomination naming a member, as the dossier lists it."""
+
+    id: int
+    member_id: int
+    deed: str
+    status: str  # "approved" or "submitted" (waiting for the board)
+    created_at: datetime
+    decided_at: datetime | None
+    story_id: int | None  # the story made from it
 
 
 def _ids(values: Iterable[int]) -> list[int]:
@@ -172,4 +187,37 @@ class DossierRepository:
             for row in await cursor.fetchall():
                 invitee = _invitee(row, "i_")
                 found.setdefault(invitee.member_id, []).append((_session(row), invitee))
+        return found
+
+    async def nominations(
+        self, member_ids: Iterable[int], since: datetime, until: datetime
+    ) -> dict[int, list[NomineeDeed]]:
+        """The nominations naming each member that were approved in [since, until), or
+        submitted then and not rejected, by member id, in the order they were submitted."""
+        found: dict[int, list[NomineeDeed]] = {}
+        bounds = (to_db(since), to_db(until))
+        for chunk in chunked(_ids(member_ids)):
+            marks = ",".join("?" * len(chunk))
+            cursor = await self.conn.execute(
+                "SELECT id, nominee_member_id, deed, status, created_at, decided_at, story_id "
+                f"FROM nominations WHERE nominee_member_id IN ({marks}) "
+                # "+status": by the members (nominations_nominee), never every approved one
+                "AND +status IN ('approved', 'submitted') "
+                "AND ((created_at >= ? AND created_at < ?) "
+                "OR (+status = 'approved' AND decided_at >= ? AND decided_at < ?)) "
+                "ORDER BY created_at, id",
+                [*chunk, *bounds, *bounds],
+            )
+            for row in await cursor.fetchall():
+                found.setdefault(row["nominee_member_id"], []).append(
+                    NomineeDeed(
+                        id=row["id"],
+                        member_id=row["nominee_member_id"],
+                        deed=row["deed"],
+                        status=row["status"],
+                        created_at=from_db(row["created_at"]),  # type: ignore[arg-type]
+                        decided_at=from_db(row["decided_at"]),
+                        story_id=row["story_id"],
+                    )
+                )
         return found

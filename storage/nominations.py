@@ -15,11 +15,14 @@ _COLUMNS = (
     "n.id, n.nominee, n.nominee_info, n.deed, n.photo, n.unit_id, n.nominated_by, n.status, "
     "n.reason, n.decided_by, n.decided_by_name, n.decided_at, n.story_id, n.created_at, "
     "m.full_name AS nominator_name, u.name AS unit_name, u.path AS unit_path, "
-    "s.status AS story_status, s.send_at AS story_send_at"
+    "s.status AS story_status, s.send_at AS story_send_at, "
+    "n.nominee_member_id, n.nominee_linked_by, nm.full_name AS nominee_member_name, "
+    "nm.code AS nominee_member_code"
 )
 _FROM = (
     "FROM nominations n JOIN members m ON m.id = n.nominated_by "
-    "JOIN units u ON u.id = n.unit_id LEFT JOIN stories s ON s.id = n.story_id"
+    "JOIN units u ON u.id = n.unit_id LEFT JOIN stories s ON s.id = n.story_id "
+    "LEFT JOIN members nm ON nm.id = n.nominee_member_id"
 )
 
 
@@ -44,6 +47,10 @@ class NominationRecord:
     unit_path: str = ""
     story_status: str | None = None  # of the story made from it, as stored
     story_send_at: datetime | None = None
+    nominee_member_id: int | None = None  # the member it names (see migration 0017)
+    nominee_linked_by: str | None = None  # "rule", "hand", or None: never decided
+    nominee_member_name: str | None = None
+    nominee_member_code: str | None = None
 
 
 def _record(row: aiosqlite.Row) -> NominationRecord:
@@ -67,6 +74,10 @@ def _record(row: aiosqlite.Row) -> NominationRecord:
         unit_path=row["unit_path"],
         story_status=row["story_status"],
         story_send_at=from_db(row["story_send_at"]),
+        nominee_member_id=row["nominee_member_id"],
+        nominee_linked_by=row["nominee_linked_by"],
+        nominee_member_name=row["nominee_member_name"],
+        nominee_member_code=row["nominee_member_code"],
     )
 
 
@@ -134,6 +145,18 @@ class NominationRepository:
             "UPDATE nominations SET story_id = ? "
             "WHERE id = ? AND status = 'approved' AND story_id IS NULL",
             (story_id, nomination_id),
+        )
+        return cursor.rowcount > 0
+
+    async def link_nominee(self, nomination_id: int, member_id: int | None, *, by: str) -> bool:
+        """Set the member the nomination names (None: none). ``by="rule"`` only where
+        nobody has decided yet, so the rule never overrides the operator; ``by="hand"``
+        always."""
+        only_undecided = " AND nominee_linked_by IS NULL" if by == "rule" else ""
+        cursor = await self.conn.execute(
+            "UPDATE nominations SET nominee_member_id = ?, nominee_linked_by = ? "
+            f"WHERE id = ?{only_undecided}",
+            (member_id, by, nomination_id),
         )
         return cursor.rowcount > 0
 

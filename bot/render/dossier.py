@@ -13,7 +13,9 @@ the reader's language, as the commitment form and the minutes are.
         the self-ratings and evidence
     III. THAM GIA SINH HOẠT: the counts, a table of the year's closed sessions with the
         mark and the reason
-    IV. ĐÁNH GIÁ, XẾP LOẠI: every proposal and decision in a table, the grade in force,
+    IV. NGƯỜI TỐT, VIỆC TỐT; BIỂU DƯƠNG, KHEN THƯỞNG: the good deeds the member was
+        nominated for in the year (approved, or waiting), whether a story was made of it
+    V. ĐÁNH GIÁ, XẾP LOẠI: every proposal and decision in a table, the grade in force,
         the remarks of a temporary cell
     then T/M CHI BỘ / BÍ THƯ and the member's signature.
 
@@ -43,7 +45,7 @@ from bot.rules.organisation import MASS_ORG, collective, member_noun, role_title
 from bot.rules.sessions import Mark
 
 if TYPE_CHECKING:
-    from bot.services.reports.dossier import Dossier, GradeStep, SessionLine
+    from bot.services.reports.dossier import Dossier, GradeStep, NominationLine, SessionLine
 
 TITLE = "HỒ SƠ KIỂM ĐIỂM CUỐI NĂM"
 SIGN_NOTE = "(Ký, ghi rõ họ tên)"
@@ -73,6 +75,7 @@ LATE_VI = {
 ACTION_WIDTHS = [1.0, 6.5, 2.3, 2.7, 3.5]
 SESSION_WIDTHS = [1.0, 2.4, 5.6, 3.0, 4.0]
 GRADE_WIDTHS = [3.4, 2.4, 2.8, 2.9, 1.3, 3.2]
+DEED_WIDTHS = [1.0, 10.0, 5.0]
 
 
 def _vi(label: str) -> str:
@@ -234,6 +237,33 @@ def _sessions(doc: PartyDocument, d: Dossier) -> None:
     doc.table(["TT", "Ngày", "Buổi sinh hoạt", "Đơn vị", "Tham gia"], rows, widths=SESSION_WIDTHS)
 
 
+def _deed_outcome(line: NominationLine) -> str:
+    if not line.approved:
+        return f"Đề xuất ngày {_day(line.on)}, đang chờ xem xét"
+    story = "; đã có bài viết tuyên truyền" if line.story else ""
+    return f"Đã duyệt, biểu dương ngày {_day(line.on)}{story}"
+
+
+def _nominations(doc: PartyDocument, d: Dossier) -> None:
+    doc.heading("IV. NGƯỜI TỐT, VIỆC TỐT; BIỂU DƯƠNG, KHEN THƯỞNG")
+    if not d.nominations:
+        doc.italic("(Không có)")
+        return
+    approved = sum(line.approved for line in d.nominations)
+    doc.paragraph(
+        f"Được đề xuất gương người tốt, việc tốt trong năm {d.year}: {len(d.nominations)}; "
+        f"được duyệt, biểu dương: {approved}."
+    )
+    doc.table(
+        ["TT", "Việc tốt", "Kết quả"],
+        [
+            [str(number), line.deed, _deed_outcome(line)]
+            for number, line in enumerate(d.nominations, start=1)
+        ],
+        widths=DEED_WIDTHS,
+    )
+
+
 def _step_label(step: GradeStep) -> str:
     if step.kind == "proposal":
         who = "Cấp ủy điều chỉnh đề xuất" if step.source == "decider" else "Đề xuất"
@@ -244,7 +274,7 @@ def _step_label(step: GradeStep) -> str:
 
 
 def _grade(doc: PartyDocument, d: Dossier) -> None:
-    doc.heading("IV. ĐÁNH GIÁ, XẾP LOẠI")
+    doc.heading("V. ĐÁNH GIÁ, XẾP LOẠI")
     part = d.grade
     if not part.graded:
         doc.italic(
@@ -316,6 +346,7 @@ def build_dossier(d: Dossier) -> PartyDocument:
     _member(doc, d)
     _commitment(doc, d)
     _sessions(doc, d)
+    _nominations(doc, d)
     _grade(doc, d)
     doc.signatures = _signatures(d)
     return doc

@@ -57,7 +57,22 @@ def card(nomination: NominationRecord) -> list[str]:
         )
     if nomination.status == Status.REJECTED:
         lines.append(gettext("Reason: <i>{reason}</i>").format(reason=_h(nomination.reason or "")))
+    if nomination.status == Status.APPROVED or nomination.nominee_member_id is not None:
+        lines.append(member_line(nomination))
     return lines
+
+
+def member_line(nomination: NominationRecord) -> str:
+    """Whose year-end dossier the deed goes into, or that nobody could be identified."""
+    if nomination.nominee_member_id is None:
+        return gettext(
+            "No member could be identified by this name (nobody, or several namesakes): the "
+            "deed is in nobody's year-end dossier."
+        )
+    name = _h(nomination.nominee_member_name or "")
+    if nomination.nominee_member_code:
+        name += f" ({_h(nomination.nominee_member_code)})"
+    return gettext("It goes into the year-end dossier of comrade {name}.").format(name=name)
 
 
 def review_buttons(nomination: NominationRecord) -> Rows:

@@ -91,6 +91,18 @@ def name_key(full_name: str) -> tuple:
     return (tuple(k[0] for k in keys), tuple(k[1] for k in keys))
 
 
+def match_key(full_name: str) -> tuple:
+    """The key two spellings of one name share, for telling whether a typed name is a
+    member's. Two names with equal :func:`name_key` have equal keys here; besides, the
+    text is read in composed form (NFC: a name typed with combining marks is the same
+    name), and each word keeps its tones but not their place in the word (a syllable has
+    one tone, which "Hoà" and "Hòa", "Thuỷ" and "Thủy" put on different vowels). Case
+    and spacing do not count; letters and tones do ("Lê" is not "Le")."""
+    words = unicodedata.normalize("NFC", full_name).split()
+    keys = [word_key(word) for word in words]
+    return tuple((letters, tuple(tone for tone in tones if tone)) for letters, tones in keys)
+
+
 def sorted_by_name(items: Iterable[T], name: Callable[[T], str] = str) -> list[T]:
     """``items`` in roster order; ``name`` gives each item's full name."""
     return sorted(items, key=lambda item: name_key(name(item)))

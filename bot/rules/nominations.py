@@ -1,5 +1,5 @@
-"""Good-deed nominations ("Đề xuất gương người tốt, việc tốt"): the fields, their limits and
-the decisions. Pure: no Telegram, no database.
+"""Good-deed nominations ("Đề xuất gương người tốt, việc tốt"): the fields, their limits,
+the decisions, and which member a nomination names. Pure: no Telegram, no database.
 
 ::
 
@@ -13,12 +13,17 @@ finds the nomination decided and is told by whom.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from enum import StrEnum
+from typing import TypeVar
 
 from bot.errors import Conflict, InvalidInput
 from bot.i18n import N_
 from bot.render.text import has_control_characters
 from bot.rules.commitments import clean_text
+from bot.rules.names import match_key
+
+T = TypeVar("T")
 
 
 class Field(StrEnum):
@@ -116,3 +121,18 @@ def clean_reason(text: str) -> str:
 def _refuse_control_characters(text: str | None) -> None:
     if has_control_characters(text or ""):
         raise InvalidInput(N_("The text contains invisible control characters; type it again."))
+
+
+def named_member(
+    nominee: str, candidates: Iterable[T], name: Callable[[T], str] = lambda c: c.full_name
+) -> T | None:
+    """The member a nomination names: the one candidate (the active members of the
+    nomination's unit and below) whose full name is the typed name, compared by
+    :func:`bot.rules.names.match_key` (case, spaces, composed or combining marks and the
+    place of a tone mark do not count). None when nobody has that name, and when several
+    do: a deed is never attached to a guess between namesakes."""
+    wanted = match_key(nominee)
+    if not wanted:
+        return None
+    found = [candidate for candidate in candidates if match_key(name(candidate)) == wanted]
+    return found[0] if len(found) == 1 else None

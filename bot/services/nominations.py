@@ -32,6 +32,7 @@ from bot.rules.nominations import (
     check_event,
     clean_field,
     clean_reason,
+    named_member,
 )
 from bot.rules.stories import Tag, current_status
 from bot.services.audit import audit
@@ -295,6 +296,8 @@ class NominationService:
                 reason=reason,
             ):
                 raise AlreadyDecided(N_("The nomination changed meanwhile. Please look again."))
+            if status is Status.APPROVED:
+                await _link_nominee(store, found, unit)
             decided = await store.nominations.get(found.id)
             assert decided is not None
             nominator = await store.members.get(found.nominated_by)
@@ -307,7 +310,14 @@ class NominationService:
                 dedup=f"nomination:{found.id}:decision",
                 priority=Priority.ANSWER,
             )
-            await audit(store, actor, f"nomination.{event.value}", found.id, unit=unit.code)
+            linked = (
+                {"nominee": decided.nominee_member_code or ""}
+                if decided.status == "approved"
+                else {}
+            )
+            await audit(
+                store, actor, f"nomination.{event.value}", found.id, unit=unit.code, **linked
+            )
         return decided
 
     async def make_story(
@@ -318,6 +328,7 @@ class NominationService:
         async with self.db.write() as store:  # the draft and its link, or neither
             found, unit = await self._reviewable(store, actor, nomination_id)
             self._check_story(found)
+            await _link_nominee(store, found, unit)  # approved before the link existed
             title, body = story_draft(found)
             story = await self.stories.draft_in(
                 store,
@@ -353,6 +364,39 @@ class NominationService:
             if Role(g.role) in BOARD and actor.is_registered and g.unit.contains(unit)
         ]
         return max(held, key=lambda u: len(u.path)) if held else unit
+
+    # The nominee's member record ---------------------------------------------------------------
+
+    async def link(
+        self, nomination_id: int, member_code: str | None, *, actor: Actor | str = "cli"
+    ) -> NominationRecord:
+        """The operator's correction: the nomination names this member (``None``: no
+        member). It stands: approval's rule never changes it afterwards."""
+        async with self.db.write() as store:
+            found = await store.nominations.get(nomination_id)
+            if found is None:
+                raise NotFound(N_("There is no nomination {id}."), id=nomination_id)
+            member = None
+            if member_code is not None:
+                member = await store.members.by_code(member_code)
+                if member is None:
+                    raise NotFound(N_("No member has the code '{code}'."), code=member_code)
+                if found.status == Status.REJECTED:
+                    raise Conflict(
+                        N_(
+                            "Nomination {id} was not approved, so it is in no dossier; "
+                            "only approved or waiting nominations can be linked."
+                        ),
+                        id=nomination_id,
+                    )
+            await store.nominations.link_nominee(found.id, member.id if member else None, by="hand")
+            await audit(
+                store, actor, "nomination.link" if member else "nomination.unlink", found.id,
+                member=member.code if member else "", before=found.nominee_member_code or "",
+            )  # fmt: skip
+            linked = await store.nominations.get(found.id)
+        assert linked is not None
+        return linked
 
     # The commendation list --------------------------------------------------------------------
 
@@ -405,6 +449,17 @@ async def story_going_out(
         priority=Priority.NOTICE,
         not_before=at,
     )
+
+
+async def _link_nominee(store: Store, found: NominationRecord, unit: Unit) -> None:
+    """At approval: the member the nominee's name names among the active members of the
+    nomination's unit and below (:func:`named_member`), unless the operator has already
+    decided (by hand). Nobody, or namesakes: it stays unlinked."""
+    if found.nominee_linked_by is not None:
+        return
+    member = named_member(found.nominee, await store.members.in_subtree(unit))
+    if member is not None:
+        await store.nominations.link_nominee(found.id, member.id, by="rule")
 
 
 async def story_withdrawn(store: Store, story_id: int) -> None:

@@ -103,7 +103,9 @@ async def pressed_approve(update: Update, context: CadreContext) -> None:
         gettext(
             "Nomination {id} ({nominee}) is approved; the nominator will be told. You can make "
             "it into a story draft now, or later from /nominations."
-        ).format(id=decided.id, nominee=h(decided.nominee)),
+        ).format(id=decided.id, nominee=h(decided.nominee))
+        + "\n"
+        + render.member_line(decided),
         reply_markup=keyboard(*render.review_buttons(decided)),
     )
 

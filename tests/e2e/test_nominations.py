@@ -1,12 +1,17 @@
 """Good-deed nominations end to end: a member nominates with a photo through /nominate, the
 propaganda board is alerted, opens it from /nominations, approves it and makes a story
 draft; the story is sent, and the nominator is told of the approval and of the story. A
-rejection with its reason reaches the nominator too; the yearly list is exported."""
+rejection with its reason reaches the nominator too; the yearly list is exported. A
+nomination naming a member goes into that member's year-end dossier, until the operator
+unlinks it."""
 
 from __future__ import annotations
 
+import io
 import sqlite3
 from pathlib import Path
+
+from docx import Document
 
 from bot.context import services_of
 from fake_telegram import BotMessage
@@ -85,6 +90,8 @@ async def test_nominate_approve_make_a_story_and_tell_the_nominator(org: Harness
     assert card.kind == "photo" and DEED in card.plain_text
     approved = await h.press(GIANG, card, "Duyệt")
     assert "đã được duyệt" in approved.plain_text, approved.text
+    # Nobody of that name in the cell: the board is told the deed stays in nobody's dossier.
+    assert "Không xác định được đồng chí nào mang tên này" in approved.plain_text
     # Pressing the alert's button again is refused plainly: decided already, by whom.
     query = h.server.press_button(GIANG, alert, button_text="Duyệt")
     again = await h.server.wait_callback_answer(query)
@@ -165,3 +172,43 @@ async def test_a_refusal_too_long_for_an_alert_is_said_in_the_chat(org: Harness)
     refusal = await h.next_new(AN)
     assert "Khu dân cư số một" in refusal.plain_text and "/nominations" in refusal.plain_text
     assert _rows(h.db_path, "SELECT status FROM nominations") == [("submitted",)]
+
+
+def _deeds(message: BotMessage) -> list[list[str]]:
+    """The rows of the good deeds' section of a dossier sent as a DOCX."""
+    assert message.kind == "document", message
+    document = Document(io.BytesIO(message.file_bytes))
+    texts = [p.text for p in document.paragraphs]
+    section = texts.index("IV. NGƯỜI TỐT, VIỆC TỐT; BIỂU DƯƠNG, KHEN THƯỞNG")
+    if texts[section + 1] == "(Không có)":
+        return []
+    [table] = [t for t in document.tables if t.rows[0].cells[1].text == "Việc tốt"]
+    return [[cell.text for cell in row.cells] for row in table.rows[1:]]
+
+
+async def test_an_approved_deed_goes_into_the_named_members_dossier(org: Harness) -> None:
+    h = org
+    await _board(h)
+    code, _, err = await h.cli(
+        "campaign", "create", "--year", "2026", "--topic", "Tinh thần trách nhiệm, năng động"
+    )
+    assert code == 0, err
+    await _nominate(h, "lê hoàng cường", info=None, photo=False)  # DV003, typed in lower case
+    alert = await h.server.next_message(GIANG)
+    approved = await h.press(GIANG, alert, "Duyệt")
+    assert "đã được duyệt" in approved.plain_text, approved.text
+    assert (
+        "Việc tốt được ghi vào hồ sơ kiểm điểm cuối năm của đồng chí Lê Hoàng Cường (DV003)."
+        in approved.plain_text
+    ), approved.text
+    # The secretary prints Cường's dossier: the deed is in it, approved today.
+    [row] = _deeds(await h.say(AN, "/dossier DV003"))
+    assert row[:2] == ["1", DEED] and row[2].startswith("Đã duyệt, biểu dương ngày ")
+    assert _deeds(await h.say(AN, "/dossier DV004")) == []
+    # The operator corrects it: it names nobody, and the dossier says so.
+    code, out, err = await h.cli("nominations", "link", "--id", "1", "--unlink")
+    assert code == 0 and "1" in out, err
+    assert _deeds(await h.say(AN, "/dossier DV003")) == []
+    code, out, err = await h.cli("nominations", "link", "--id", "1", "--member", "DV004")
+    assert code == 0 and "Phạm Thu Dung" in out, err
+    assert len(_deeds(await h.say(AN, "/dossier DV004"))) == 1

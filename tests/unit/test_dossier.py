@@ -5,7 +5,8 @@ absent without a reason after declining, present by a confirmed late report) and
 cancelled, open or other-year ones, the grade proposed and decided at once by the
 grassroots cell CB-BT1; DV004 exempt; a temporarily attached member graded by the official
 cell with the attending cell's remark; who may see whose dossier; the DOCX read back; a
-cell's file, one section per member; and a cell of sixty costing the same queries as two."""
+cell's file, one section per member; and a cell of sixty costing the same queries as two
+(the good deeds too: see tests/unit/test_nominee_link.py for their section)."""
 
 from __future__ import annotations
 
@@ -415,6 +416,14 @@ async def test_a_cell_of_sixty_costs_the_same_queries_as_two(
     meeting, _ = await services.sessions.create(secretary, draft(org, "CB-BIG", starts_at=at(3)))
     clock.moment = at(3) + timedelta(hours=3)
     await services.sessions.close(secretary, meeting.id)
+    async with services.db.write() as store:  # good deeds naming two of them, approved
+        await store.conn.execute(
+            "INSERT INTO nominations (nominee, deed, unit_id, nominated_by, status, decided_at, "
+            "created_at, nominee_member_id, nominee_linked_by) SELECT m.full_name, "
+            "'Giúp đỡ hộ nghèo trong khu dân cư sửa lại nhà', u.id, m.id, 'approved', "
+            "'2026-05-02T01:00:00+00:00', '2026-05-01T01:00:00+00:00', m.id, 'rule' "
+            "FROM members m, units u WHERE m.code IN ('BIG03', 'BIG40') AND u.code = 'CB-BIG'"
+        )
 
     async def count(codes: list[str]) -> int:
         statements: list[str] = []
@@ -428,6 +437,8 @@ async def test_a_cell_of_sixty_costs_the_same_queries_as_two(
                 await store.conn.set_trace_callback(None)
         assert len(found) == len(codes)
         assert all(d.sessions and d.commitment for d in found)
+        commended = {d.member.code for d in found if d.nominations}
+        assert commended == {"BIG03", "BIG40"} & set(codes)
         return len(statements)
 
     few = await count(["BIG02", "BIG03"])

@@ -5,12 +5,10 @@ the DOCX.
 A dossier holds the member (name, status, position, work unit, cell, the organisation
 above), the commitment's version in force with the member's self-ratings and evidence, the
 closed sessions of the year they were invited to (present or absent, with the reason; the
-exempt are said to be exempt), and the grade: every proposal, every decision, the decided
-grade in force and the remarks of the cell where a temporarily attached member attends.
-
-Nominations and commendations are not in it: a nomination names its nominee as typed
-text, not as a member (storage/migrations/0012_nominations.sql), so nothing ties one to a
-member's record.
+exempt are said to be exempt), the good-deed nominations naming them (approved or
+submitted in the year: linked to the member at approval, see migration 0017), and the
+grade: every proposal, every decision, the decided grade in force and the remarks of the
+cell where a temporarily attached member attends.
 
 Everything is read in bulk (:class:`storage.dossiers.DossierRepository`): a cell of sixty
 members costs the same number of queries as a cell of three.
@@ -121,6 +119,21 @@ class GradePart:
 
 
 @dataclass(frozen=True)
+class NominationLine:
+    """A good deed the member was nominated for ("người tốt, việc tốt")."""
+
+    id: int
+    on: date  # local day: approved on, or (still waiting) submitted on
+    deed: str
+    status: str  # "approved" or "submitted"
+    story: bool  # the propaganda board made a story of it
+
+    @property
+    def approved(self) -> bool:
+        return self.status == "approved"
+
+
+@dataclass(frozen=True)
 class Dossier:
     campaign: Campaign
     member: Member
@@ -132,6 +145,7 @@ class Dossier:
     commitment: CommitmentPart | None  # None: no commitment started
     sessions: list[SessionLine]
     grade: GradePart
+    nominations: list[NominationLine] = field(default_factory=list)  # in time order
 
     @property
     def year(self) -> int:
@@ -238,6 +252,7 @@ async def gather(
     remarks = await store.grading.remarks(ids, campaign.id)
     since, until = year_bounds(campaign.year, tz)
     sessions = await store.dossiers.closed_sessions(ids, since, until)
+    deeds = await store.dossiers.nominations(ids, since, until)
 
     wanted: set[int] = set()
     for placement in placed.values():
@@ -306,6 +321,16 @@ async def gather(
                     units,
                     tz,
                 ),
+                nominations=[
+                    NominationLine(
+                        n.id,
+                        _local_day(n.decided_at if n.decided_at else n.created_at, tz),
+                        n.deed,
+                        n.status,
+                        n.story_id is not None,
+                    )
+                    for n in deeds.get(member.id, [])
+                ],
             )
         )
     return dossiers
