@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import aiosqlite
 
 from storage.clock import from_db, to_db, utcnow
+from storage.members import MEMBER_COLUMNS, member_from_row
+from storage.records import Member, Unit
+from storage.units import chunked, unit_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +162,13 @@ def _subtree(path: str | None) -> tuple[str, list[object]]:
 
 
 # The member's primary unit now: scope follows it, so a member who moves takes all along.
-_PRIMARY = (
-    "JOIN memberships ms ON ms.member_id = {member} AND ms.ended_on IS NULL "
-    "AND ms.is_primary = 1 JOIN units u ON u.id = ms.unit_id "
+# The subtree drives: its units by path (units_path), their members by primary membership
+# (memberships_primary_unit, migration 0016), then each member's rows. CROSS JOIN keeps
+# SQLite from starting at the campaign's index instead, which reads every commitment of the
+# campaign whatever the subtree (docs/reports-performance.md has the plans).
+_SUBTREE_MEMBERS = (
+    "units u CROSS JOIN memberships ms ON ms.unit_id = u.id AND ms.ended_on IS NULL "
+    "AND ms.is_primary = 1 "
 )
 _WORKING = "SELECT id, commitment_id, heading, position, text, target_date FROM commitment_actions"
 _FROZEN = (
@@ -280,23 +288,127 @@ class CommitmentRepository:
             where += f" AND c.status IN ({','.join('?' * len(statuses))})"
             params += list(statuses)
         cursor = await self.conn.execute(
-            f"SELECT {_C} FROM commitments c {_PRIMARY.format(member='c.member_id')}"
-            f"JOIN members m ON m.id = c.member_id WHERE c.campaign_id = ?{where} "
+            f"SELECT {_C} FROM {_SUBTREE_MEMBERS}"
+            "CROSS JOIN commitments c ON c.member_id = ms.member_id AND c.campaign_id = ? "
+            f"JOIN members m ON m.id = c.member_id WHERE 1{where} "
             "ORDER BY u.path, m.full_name, c.id",
             params,
         )
         return [_commitment(row) for row in await cursor.fetchall()]
 
-    async def primary_members_in_subtree(self, path: str | None) -> list[tuple[int, int]]:
-        """(member id, unit id) of active members by their current primary unit."""
+    async def primary_members_in_subtree(self, path: str | None) -> list[tuple[Member, Unit]]:
+        """Active members by their current primary unit in the subtree at ``path`` (every
+        unit when None), with that unit: by unit path, then name. One query, each unit's
+        record shared by its members."""
         where, params = _subtree(path)
         cursor = await self.conn.execute(
-            "SELECT m.id AS member_id, u.id AS unit_id FROM members m "
-            f"{_PRIMARY.format(member='m.id')}"
+            f"SELECT {MEMBER_COLUMNS}, u.id AS u_id, u.code AS u_code, u.name AS u_name, "
+            "u.kind AS u_kind, u.parent_id AS u_parent_id, u.path AS u_path "
+            f"FROM {_SUBTREE_MEMBERS}CROSS JOIN members m ON m.id = ms.member_id "
             f"WHERE m.registration = 'active'{where} ORDER BY u.path, m.full_name, m.id",
             params,
         )
-        return [(row["member_id"], row["unit_id"]) for row in await cursor.fetchall()]
+        units: dict[int, Unit] = {}
+        found = []
+        for row in await cursor.fetchall():
+            unit = units.get(row["u_id"])
+            if unit is None:
+                unit = units[row["u_id"]] = unit_from_row(row, "u_")
+            found.append((member_from_row(row), unit))
+        return found
+
+    async def progress_in_subtree(
+        self, campaign_id: int, path: str | None
+    ) -> list[tuple[Unit, dict[str, int]]]:
+        """Per unit of the subtree at ``path`` (every unit when None) with members expected
+        to file (active, not exempt) by their current primary unit: how many are expected,
+        how many have no commitment (``missing``), how many count in each status and how
+        many filed late. Counted in SQL; units without anyone expected are left out.
+
+        A draft revising an approved commitment counts as approved, as
+        :func:`bot.rules.commitments.monitoring_bucket` says."""
+        where, params = _subtree(path)
+        cursor = await self.conn.execute(
+            "SELECT u.id, u.code, u.name, u.kind, u.parent_id, u.path, COUNT(*) AS expected, "
+            "SUM(c.member_id IS NULL) AS missing, SUM(c.bucket = 'draft') AS draft, "
+            "SUM(c.bucket = 'submitted') AS submitted, SUM(c.bucket = 'approved') AS approved, "
+            "SUM(c.bucket = 'returned') AS returned, SUM(COALESCE(c.late, 0)) AS late "
+            f"FROM {_SUBTREE_MEMBERS}CROSS JOIN members m ON m.id = ms.member_id "
+            "LEFT JOIN (SELECT member_id, late, CASE WHEN status = 'draft' "
+            "AND COALESCE(approved_version, 0) != 0 THEN 'approved' ELSE status END AS bucket "
+            "FROM commitments WHERE campaign_id = ?) c ON c.member_id = m.id "
+            f"WHERE m.registration = 'active' AND m.status != 'exempt'{where} "
+            "GROUP BY u.path ORDER BY u.path",
+            [campaign_id, *params],
+        )
+        names = ("expected", "missing", "draft", "submitted", "approved", "returned", "late")
+        return [
+            (unit_from_row(row), {name: row[name] for name in names})
+            for row in await cursor.fetchall()
+        ]
+
+    async def missing_in_subtree(
+        self, campaign_id: int, path: str | None
+    ) -> list[tuple[int, str, str]]:
+        """(unit id, unit path, full name) of the members expected to file in the subtree
+        at ``path`` who have not started a commitment, by unit path and name."""
+        where, params = _subtree(path)
+        cursor = await self.conn.execute(
+            f"SELECT u.id, u.path, m.full_name FROM {_SUBTREE_MEMBERS}"
+            "CROSS JOIN members m ON m.id = ms.member_id "
+            "WHERE m.registration = 'active' AND m.status != 'exempt' AND NOT EXISTS "
+            "(SELECT 1 FROM commitments c WHERE c.member_id = m.id AND c.campaign_id = ?)"
+            f"{where} ORDER BY u.path, m.full_name, m.id",
+            [campaign_id, *params],
+        )
+        return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+    async def shown_actions(
+        self, records: Iterable[CommitmentRecord]
+    ) -> dict[int, tuple[int | None, list[ActionRecord]]]:
+        """For each commitment, the number of the version a view shows (the approved one,
+        else the latest; None for the working copy of one never submitted) and its actions
+        in order: what ``CommitmentBase._view`` gives, for many commitments in a few queries."""
+        wanted: dict[int, int] = {}  # commitment → the version number to show
+        working: list[int] = []
+        for record in records:
+            if record.last_version == 0:
+                working.append(record.id)
+            else:
+                wanted[record.id] = record.approved_version or record.last_version
+        found: dict[int, tuple[int | None, list[ActionRecord]]] = {}
+        version_of: dict[int, tuple[int, int]] = {}  # version id → (commitment, number)
+        for chunk in chunked(list(wanted)):
+            cursor = await self.conn.execute(
+                "SELECT id, commitment_id, number FROM commitment_versions "
+                f"WHERE commitment_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for version_id, commitment_id, number in await cursor.fetchall():
+                if wanted[commitment_id] == number:
+                    version_of[version_id] = (commitment_id, number)
+                    found[commitment_id] = (number, [])
+        for chunk in chunked(list(version_of)):
+            cursor = await self.conn.execute(
+                f"{_FROZEN} WHERE version_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY version_id, position, id",
+                chunk,
+            )
+            for row in await cursor.fetchall():
+                found[version_of[row["version_id"]][0]][1].append(_action(row, "version_id"))
+        # A version missing (never, but as the view does): the working copy instead.
+        working += [commitment_id for commitment_id in wanted if commitment_id not in found]
+        for commitment_id in working:
+            found[commitment_id] = (None, [])
+        for chunk in chunked(working):
+            cursor = await self.conn.execute(
+                f"{_WORKING} WHERE commitment_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY commitment_id, position, id",
+                chunk,
+            )
+            for row in await cursor.fetchall():
+                found[row["commitment_id"]][1].append(_action(row, "commitment_id"))
+        return found
 
     # Working copy ------------------------------------------------------------------------
 

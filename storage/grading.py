@@ -102,12 +102,14 @@ class GradingRepository:
         where, params = "", []
         if path is not None:
             where, params = " AND u.path >= ? AND u.path < ?", [path, path + "\uffff"]
+        # The subtree drives (units by path, then their open memberships), not the campaign's
+        # index: see storage/commitments.py, _SUBTREE_MEMBERS.
         cursor = await self.conn.execute(
-            f"SELECT DISTINCT {_C} FROM commitments c "
+            f"SELECT DISTINCT {_C} FROM units u "
+            "CROSS JOIN memberships ms ON ms.unit_id = u.id AND ms.ended_on IS NULL "
+            "CROSS JOIN commitments c ON c.member_id = ms.member_id AND c.campaign_id = ? "
             "JOIN members m ON m.id = c.member_id "
-            "JOIN memberships ms ON ms.member_id = c.member_id AND ms.ended_on IS NULL "
-            "JOIN units u ON u.id = ms.unit_id "
-            f"WHERE c.campaign_id = ? AND (ms.is_primary = 1 OR m.status = 'temporary'){where} "
+            f"WHERE (ms.is_primary = 1 OR m.status = 'temporary'){where} "
             "ORDER BY c.id",
             [campaign_id, *params],
         )

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 import aiosqlite
 
@@ -51,6 +52,20 @@ class Invitee:
     late_status: str | None
     mark: str | None
     reason: str | None
+
+
+class MemberAttendance(NamedTuple):
+    """One member's attendance at one unit's closed sessions over a period, counted in SQL.
+    A tuple: a city's quarter has some 360,000 of them, and tuples of plain values cost the
+    garbage collector nothing once it has seen them."""
+
+    unit_id: int  # the sessions' unit
+    member_id: int
+    present: int
+    counted: int  # invitations counted (the exempt are not)
+    first: int  # the first of those sessions: its rank among the period's, by start then id
+    last: int  # the last of them, ranked the same way
+    name: str  # the member's name on the last one's list
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +162,10 @@ def _invitee(row: sqlite3.Row, prefix: str = "") -> Invitee:
         mark=get("mark"),  # type: ignore[arg-type]
         reason=get("reason"),  # type: ignore[arg-type]
     )
+
+
+def _attendance(_: sqlite3.Cursor, row: tuple) -> MemberAttendance:
+    return MemberAttendance(*row)
 
 
 _EDITABLE = frozenset({"topic", "campaign_id", "starts_at", "place", "presenter", "lead_in"})
@@ -377,6 +396,34 @@ class SessionRepository:
             (*unit_ids, to_db(since), to_db(until)),
         )
         return [(_session(row), _invitee(row, "i_")) for row in await cursor.fetchall()]
+
+    async def attendance_by_member(
+        self, unit_ids: Sequence[int], since: datetime, until: datetime
+    ) -> list[MemberAttendance]:
+        """Per unit and invited member, their marks at the unit's closed sessions of the
+        period, aggregated in SQL: what :meth:`member_marks` gives row by row, without an
+        object per row. Exempt invitees are not counted; a missing mark is an absence."""
+        if not unit_ids:
+            return []
+        # Each session's rank in start order (then id: as member_marks orders them), made once
+        # per session; in ``last`` the rank, zero-padded, comes before the name on that list.
+        cursor = await self.conn.execute(
+            "WITH held AS MATERIALIZED (SELECT id, unit_id, rank, printf('%010d', rank) AS kt "
+            "FROM (SELECT id, unit_id, ROW_NUMBER() OVER (ORDER BY starts_at, id) AS rank "
+            f"FROM sessions WHERE unit_id IN ({','.join('?' * len(unit_ids))}) "
+            "AND status = 'closed' AND starts_at >= ? AND starts_at < ?)) "
+            "SELECT unit_id, member_id, present, counted, first, "
+            "CAST(substr(last, 1, 10) AS INTEGER), substr(last, 11) "
+            "FROM (SELECT h.unit_id, i.member_id, "
+            "SUM(CASE WHEN i.status != 'exempt' AND i.mark = 'present' THEN 1 ELSE 0 END) "
+            "AS present, SUM(CASE WHEN i.status != 'exempt' THEN 1 ELSE 0 END) AS counted, "
+            "MIN(h.rank) AS first, MAX(h.kt || i.full_name) AS last "
+            "FROM held h JOIN session_invitees i ON i.session_id = h.id "
+            "GROUP BY h.unit_id, i.member_id)",
+            (*unit_ids, to_db(since), to_db(until)),
+        )
+        cursor.row_factory = _attendance  # plain tuples: no sqlite3.Row per line
+        return await cursor.fetchall()  # type: ignore[return-value]
 
     # Minutes ----------------------------------------------------------------------------
 

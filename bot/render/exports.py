@@ -153,7 +153,8 @@ def add_sheet(
 
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "Data") -> bytes:
     """One sheet: a bold, frozen header row, columns sized to their content."""
-    rows = [list(row) for row in rows]
+    if not isinstance(rows, Sequence):
+        rows = list(rows)  # read twice: the widths first (write-only mode), then the cells
     workbook = Workbook(write_only=True)
     add_sheet(workbook, sheet, header, rows, column_widths(header, rows))
     buffer = io.BytesIO()

@@ -29,7 +29,7 @@ from bot.rules.organisation import Letterhead
 from bot.services.commitments.base import CommitmentBase, CommitmentView
 from bot.services.documents import holder_name, letterhead_of
 from storage import Store
-from storage.commitments import CommitmentRecord
+from storage.commitments import ActionRecord, CommitmentRecord
 from storage.records import Campaign, Member, Unit
 
 
@@ -91,47 +91,95 @@ class CommitmentForm:
         return f"cam-ket-{self.view.campaign.year}-{member.code or member.id}.docx"
 
 
+EXPORT_SLICE = 2000  # members whose actions are loaded at once by the export
+
+
+class _Labels:
+    """The export's words, translated once per export rather than once per row."""
+
+    def __init__(self) -> None:
+        self.missing = gettext(MISSING_LABEL)
+        self.yes = gettext("Yes")
+        self.status = {s: gettext(label) for s, label in STATUS_LABELS.items()}
+        self.grade = {g: gettext(label) for g, label in GRADE_LABELS.items()}
+        self.heading = {h: gettext(label) for h, label in HEADING_LABELS.items()}
+        self.rating = {r: gettext(label) for r, label in RATING_LABELS.items()}
+
+
+def _export_rows(
+    labels: _Labels,
+    campaign: Campaign,
+    member: Member,
+    unit: Unit,
+    record: CommitmentRecord | None,
+    number: int | None,
+    actions: list[ActionRecord],
+) -> list[list[object]]:
+    """One member's rows: one per action of the version a view shows (``number``; None: the
+    working copy), or one with the status when there is none."""
+    base: list[object] = [campaign.year, member.code or "", member.full_name, unit.name]
+    if record is None:
+        if member.status == "exempt":
+            return []
+        return [[*base, "", "", "", "", labels.missing, *[""] * 6]]
+    status = labels.status[monitoring_bucket(record.status, record.approved_version)]
+    grade = labels.grade[Grade(record.grade)] if record.grade else ""
+    shown: object = number if number is not None else ""
+    if not actions:  # started, then every action deleted: still listed
+        return [[*base, "", "", "", "", status, *[""] * 6]]
+    late = labels.yes if record.late else ""
+    points: object = record.points if record.points is not None else ""
+    rows: list[list[object]] = []
+    for heading in headings_for(True):
+        counter = 0
+        for action in actions:
+            if action.heading != heading:
+                continue
+            counter += 1
+            rows.append(
+                [
+                    *base,
+                    labels.heading[heading],
+                    counter,
+                    action.text,
+                    action.target_date,  # a date cell in XLSX
+                    status,
+                    late,
+                    shown,
+                    labels.rating[Rating(action.self_rating)] if action.self_rating else "",
+                    action.evidence or "",
+                    grade,
+                    points,
+                ]
+            )
+    return rows
+
+
 class Monitoring(CommitmentBase):
     async def progress(
         self, actor: Actor | None, year: int | None = None, unit_code: str | None = None
     ) -> tuple[Campaign, list[UnitProgress]]:
         """Per unit of the subtree(s): expected (exempt excluded), each status, missing, late.
 
-        Every member counts once, in their current primary unit.
+        Every member counts once, in their current primary unit (the subtrees an actor
+        oversees never nest, so nobody is in two). Counted in SQL; only the names of those
+        missing are loaded, in the Vietnamese roster order.
         """
-        counts: dict[int, dict] = {}
-        units: dict[int, Unit] = {}
+        progress: list[UnitProgress] = []
         async with self.db.read() as store:
             campaign = await self._campaign(store, year)
-            paths = await self._paths(store, actor, unit_code=unit_code)
-            for member, unit, record in await self._roster(store, campaign, paths):
-                if member.status == "exempt":
-                    continue
-                units[unit.id] = unit
-                row = counts.setdefault(unit.id, {"expected": 0, "missing_names": []})
-                row["expected"] += 1
-                if record is None:
-                    row["missing"] = row.get("missing", 0) + 1
-                    row["missing_names"].append(member.full_name)
-                    continue
-                bucket = monitoring_bucket(record.status, record.approved_version)
-                row[bucket.value] = row.get(bucket.value, 0) + 1
-                if record.late:
-                    row["late"] = row.get("late", 0) + 1
-        progress = [
-            UnitProgress(
-                unit=units[unit_id],
-                expected=row["expected"],
-                draft=row.get("draft", 0),
-                submitted=row.get("submitted", 0),
-                approved=row.get("approved", 0),
-                returned=row.get("returned", 0),
-                missing=row.get("missing", 0),
-                late=row.get("late", 0),
-                missing_names=row["missing_names"],
-            )
-            for unit_id, row in sorted(counts.items(), key=lambda item: units[item[0]].path)
-        ]
+            for path in await self._paths(store, actor, unit_code=unit_code):
+                missing: dict[int, list[str]] = {}
+                names = await store.commitments.missing_in_subtree(campaign.id, path)
+                for unit_id, _, full_name in sorted(
+                    names, key=lambda entry: (entry[1], name_key(entry[2]))
+                ):
+                    missing.setdefault(unit_id, []).append(full_name)
+                for unit, row in await store.commitments.progress_in_subtree(campaign.id, path):
+                    progress.append(
+                        UnitProgress(unit=unit, missing_names=missing.get(unit.id, []), **row)
+                    )
+        progress.sort(key=lambda row: row.unit.path)
         return campaign, progress
 
     async def export(
@@ -170,54 +218,17 @@ class Monitoring(CommitmentBase):
             campaign = await self._campaign(store, year)
             unit = await self._unit(store, actor, unit_code, unit_id)
             paths = [unit.path] if unit else await self._paths(store, actor)
-            for member, unit_of, record in await self._roster(store, campaign, paths):
-                rows += await self._export_rows(store, campaign, member, unit_of, record)
+            roster = await self._roster(store, campaign, paths)
+            labels = _Labels()
+            # The actions a slice of the roster at a time: only the rows stay in memory.
+            for start in range(0, len(roster), EXPORT_SLICE):
+                part = roster[start : start + EXPORT_SLICE]
+                shown = await store.commitments.shown_actions(r for _, _, r in part if r)
+                for member, unit_of, record in part:
+                    number, actions = shown[record.id] if record else (None, [])
+                    rows += _export_rows(labels, campaign, member, unit_of, record, number, actions)
             tops = [unit] if unit else await self._tops(store, actor, paths)
         return CommitmentTable(campaign.year, tops, header, rows)
-
-    async def _export_rows(
-        self,
-        store: Store,
-        campaign: Campaign,
-        member: Member,
-        unit: Unit,
-        record: CommitmentRecord | None,
-    ) -> list[list[object]]:
-        """One member's rows: one per action, or one with the status when there is none."""
-        base: list[object] = [campaign.year, member.code or "", member.full_name, unit.name]
-        if record is None:
-            if member.status == "exempt":
-                return []
-            return [[*base, "", "", "", "", gettext(MISSING_LABEL), *[""] * 6]]
-        view = await self._view(store, record, working=record.last_version == 0)
-        status = gettext(STATUS_LABELS[monitoring_bucket(record.status, record.approved_version)])
-        grade = gettext(GRADE_LABELS[Grade(record.grade)]) if record.grade else ""
-        number = view.version.number if view.version else ""
-        if not view.actions:  # started, then every action deleted: still listed
-            return [[*base, "", "", "", "", status, *[""] * 6]]
-        rows: list[list[object]] = []
-        for heading in headings_for(True):
-            actions = [a for a in view.actions if a.heading == heading]
-            for counter, action in enumerate(actions, start=1):
-                rows.append(
-                    [
-                        *base,
-                        gettext(HEADING_LABELS[heading]),
-                        counter,
-                        action.text,
-                        action.target_date,  # a date cell in XLSX
-                        status,
-                        gettext("Yes") if record.late else "",
-                        number,
-                        gettext(RATING_LABELS[Rating(action.self_rating)])
-                        if action.self_rating
-                        else "",
-                        action.evidence or "",
-                        grade,
-                        record.points if record.points is not None else "",
-                    ]
-                )
-        return rows
 
     async def mine(self, actor: Actor) -> list[CommitmentView]:
         """The member's own commitments, every campaign."""
@@ -321,22 +332,17 @@ class Monitoring(CommitmentBase):
         self, store: Store, campaign: Campaign, paths: list[str | None]
     ) -> list[tuple[Member, Unit, CommitmentRecord | None]]:
         """Every active member under ``paths`` once, in their current primary unit, with
-        their commitment for the campaign (None when they have not started one)."""
+        their commitment for the campaign (None when they have not started one): two
+        queries per path, the subtree driving both."""
         seen: set[int] = set()
         roster = []
         for path in paths:
             records = {
                 r.member_id: r for r in await store.commitments.in_subtree(campaign.id, path)
             }
-            pairs = [
-                (member_id, unit_id)
-                for member_id, unit_id in await store.commitments.primary_members_in_subtree(path)
-                if member_id not in seen
-            ]
-            members = await store.members.many(m for m, _ in pairs)
-            units = await store.units.many(u for _, u in pairs)
-            for member_id, unit_id in pairs:
-                seen.add(member_id)
-                roster.append((members[member_id], units[unit_id], records.get(member_id)))
+            for member, unit in await store.commitments.primary_members_in_subtree(path):
+                if member.id not in seen:
+                    seen.add(member.id)
+                    roster.append((member, unit, records.get(member.id)))
         # Unit by unit, and in each the Vietnamese roster order.
         return sorted(roster, key=lambda entry: (entry[1].path, name_key(entry[0].full_name)))
