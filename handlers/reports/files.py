@@ -17,7 +17,7 @@ from bot.services.reports.model import MemberLine, Overview, Period
 from handlers.replies import reply
 from handlers.reports import extras
 from handlers.reports.files_send import send_chart, send_workbook
-from handlers.reports.view import parse_args
+from handlers.reports.view import parse_args, pressed_unit
 from handlers.reports_dossier import send_dossier
 from handlers.ui import answer, parse_button, refuse_button, stale_text
 from storage.records import Unit
@@ -70,29 +70,11 @@ def dossier_button(unit: Unit, line: MemberLine, period: Period) -> extras.Butto
     return [(gettext("📄 Year-end dossier"), cb.REPORT_DOSSIER(line.member_id, period.year))]
 
 
-async def _pressed(
-    update: Update, context: CadreContext, button: cb.Button
-) -> tuple[Unit, Period] | None:
-    values = parse_button(button, update)
-    if values is None:
-        await refuse_button(update, stale_text())
-        return None
-    unit_id, year, code = values
-    try:
-        period = rules.from_code(year, code)
-        unit = await context.services.reports.unit(context.actor, unit_id)
-    except UserFacingError as error:
-        await refuse_button(update, error)
-        return None
-    await answer(update)
-    return unit, period
-
-
 async def chart_pressed(update: Update, context: CadreContext) -> None:
-    found = await _pressed(update, context, cb.REPORT_CHART)
+    found = await pressed_unit(update, context, cb.REPORT_CHART)
     if found is None:
         return
-    unit, period = found
+    unit, period, _ = found
     try:
         overview = await context.services.reports.overview(context.actor, unit.id, period)
     except UserFacingError as error:
@@ -102,9 +84,9 @@ async def chart_pressed(update: Update, context: CadreContext) -> None:
 
 
 async def export_pressed(update: Update, context: CadreContext) -> None:
-    found = await _pressed(update, context, cb.REPORT_EXPORT)
+    found = await pressed_unit(update, context, cb.REPORT_EXPORT)
     if found is not None:
-        await send_workbook(update, context, *found)
+        await send_workbook(update, context, found[0], found[1])
 
 
 async def dossier_pressed(update: Update, context: CadreContext) -> None:

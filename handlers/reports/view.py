@@ -204,40 +204,45 @@ async def report_command(update: Update, context: CadreContext, args: list[str])
         await reply(update, error.render_html())
 
 
-async def unit_pressed(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.REPORT_UNIT, update)
+async def pressed_unit(
+    update: Update, context: CadreContext, button: cb.Button
+) -> tuple[Unit, Period, tuple] | None:
+    """A pressed button naming (unit id, year, part, ...): the unit, when the person still
+    oversees it, the period and the rest of the values; a stale or out-of-scope press is
+    refused in an alert (the refusal comes first) and gives None."""
+    values = parse_button(button, update)
     if values is None:
         await refuse_button(update, stale_text())
-        return
-    unit_id, year, code, page = values
+        return None
+    unit_id, year, code, *rest = values
     try:
         period = rules.from_code(year, code)
-        await context.services.reports.unit(context.actor, unit_id)  # the refusal comes first
+        unit = await context.services.reports.unit(context.actor, unit_id)
     except UserFacingError as error:
         await refuse_button(update, error)
-        return
+        return None
     await answer(update)
+    return unit, period, tuple(rest)
+
+
+async def unit_pressed(update: Update, context: CadreContext) -> None:
+    found = await pressed_unit(update, context, cb.REPORT_UNIT)
+    if found is None:
+        return
+    unit, period, (page,) = found
     try:
-        await show_overview(update, context, unit_id, period, int(page))
+        await show_overview(update, context, unit.id, period, int(page))
     except UserFacingError as error:  # changed between the two looks: said in the chat
         await reply(update, error.render_html())
 
 
 async def members_pressed(update: Update, context: CadreContext) -> None:
-    values = parse_button(cb.REPORT_MEMBERS, update)
-    if values is None:
-        await refuse_button(update, stale_text())
+    found = await pressed_unit(update, context, cb.REPORT_MEMBERS)
+    if found is None:
         return
-    unit_id, year, code, page = values
+    unit, period, (page,) = found
     try:
-        period = rules.from_code(year, code)
-        await context.services.reports.unit(context.actor, unit_id)
-    except UserFacingError as error:
-        await refuse_button(update, error)
-        return
-    await answer(update)
-    try:
-        await show_members(update, context, unit_id, period, int(page))
+        await show_members(update, context, unit.id, period, int(page))
     except UserFacingError as error:
         await reply(update, error.render_html())
 

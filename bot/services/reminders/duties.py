@@ -18,6 +18,7 @@ from bot.rules import sessions as session_rules
 from bot.rules import upcoming as decide
 from bot.rules.access import Actor, Role, scope_units
 from bot.rules.reminder_kinds import ReminderKind, spec_of
+from bot.rules.reminders import Planned
 from bot.services.reminders.subjects import Found, Subject
 from storage.db import Store
 from storage.records import Campaign, Unit
@@ -168,16 +169,7 @@ async def _missing(
     if not plans:
         return []
     pending = await store.reminders.pending_in_units(campaign.id, [u.id for u in managed])
-    units = [u for u in managed if pending.get(u.id)]
-    if not units:
-        return []
-    subject = Subject(
-        year=campaign.year,
-        on=deadline,
-        units=_names(units),
-        count=sum(pending[u.id] for u in units),
-    )
-    return [Found(p.kind, p.send_at, subject) for p in plans]
+    return _counted(plans, campaign, deadline, managed, pending)
 
 
 async def _grading(
@@ -194,14 +186,23 @@ async def _grading(
     if not plans:
         return []
     ungraded = await store.reminders.ungraded_in_units(campaign.id, [u.id for u in managed])
-    units = [u for u in managed if ungraded.get(u.id)]
+    return _counted(plans, campaign, closes, managed, ungraded)
+
+
+def _counted(
+    plans: list[Planned],
+    campaign: Campaign,
+    on: date,
+    managed: list[Unit],
+    counts: dict[int, int],
+) -> list[Found]:
+    """The plans' entries about the managed units that have anyone left (``counts``: unit id
+    → how many), naming those units and the total; none when nobody is left."""
+    units = [u for u in managed if counts.get(u.id)]
     if not units:
         return []
     subject = Subject(
-        year=campaign.year,
-        on=closes,
-        units=_names(units),
-        count=sum(ungraded[u.id] for u in units),
+        year=campaign.year, on=on, units=_names(units), count=sum(counts[u.id] for u in units)
     )
     return [Found(p.kind, p.send_at, subject) for p in plans]
 
