@@ -154,6 +154,23 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def grade_from_row(row: sqlite3.Row) -> GradeRecord:
+    """A commitment_grades row (all its columns, by name) as a record."""
+    return GradeRecord(
+        id=row["id"],
+        commitment_id=row["commitment_id"],
+        revision=row["revision"],
+        grade=row["grade"],
+        points=row["points"],
+        comment=row["comment"],
+        graded_by=row["graded_by"],
+        graded_by_name=row["graded_by_name"],
+        graded_at=from_db(row["graded_at"]),  # type: ignore[arg-type]
+        proposal_id=row["proposal_id"],
+        decided_unit_id=row["decided_unit_id"],
+    )
+
+
 def _subtree(path: str | None) -> tuple[str, list[object]]:
     """The WHERE fragment (on ``u.path``) and parameters for the subtree at ``path``."""
     if path is None:
@@ -251,22 +268,7 @@ class CommitmentRepository:
             "ORDER BY revision",
             (commitment_id,),
         )
-        return [
-            GradeRecord(
-                id=row["id"],
-                commitment_id=row["commitment_id"],
-                revision=row["revision"],
-                grade=row["grade"],
-                points=row["points"],
-                comment=row["comment"],
-                graded_by=row["graded_by"],
-                graded_by_name=row["graded_by_name"],
-                graded_at=from_db(row["graded_at"]),  # type: ignore[arg-type]
-                proposal_id=row["proposal_id"],
-                decided_unit_id=row["decided_unit_id"],
-            )
-            for row in await cursor.fetchall()
-        ]
+        return [grade_from_row(row) for row in await cursor.fetchall()]
 
     async def mark_self_reviewed(self, commitment_id: int, at: datetime) -> None:
         await self.conn.execute(

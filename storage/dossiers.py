@@ -28,6 +28,7 @@ from storage.commitments import (
     _action,
     _commitment,
     _version,
+    grade_from_row,
 )
 from storage.grading import _P, ProposalRecord, _proposal
 from storage.members import MEMBER_COLUMNS, member_from_row
@@ -152,21 +153,7 @@ class DossierRepository:
                 chunk,
             )
             for row in await cursor.fetchall():
-                found.setdefault(row["commitment_id"], []).append(
-                    GradeRecord(
-                        id=row["id"],
-                        commitment_id=row["commitment_id"],
-                        revision=row["revision"],
-                        grade=row["grade"],
-                        points=row["points"],
-                        comment=row["comment"],
-                        graded_by=row["graded_by"],
-                        graded_by_name=row["graded_by_name"],
-                        graded_at=from_db(row["graded_at"]),  # type: ignore[arg-type]
-                        proposal_id=row["proposal_id"],
-                        decided_unit_id=row["decided_unit_id"],
-                    )
-                )
+                found.setdefault(row["commitment_id"], []).append(grade_from_row(row))
         return found
 
     async def closed_sessions(
