@@ -58,7 +58,7 @@ import threading
 import time
 import tracemalloc
 from collections.abc import Awaitable, Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,8 +293,6 @@ async def _measure(path: Path, samples: dict[str, str], name: str, repeat: int, 
     """``mode``: "time" (``repeat`` timed runs), "trace" (one run under tracemalloc) or
     "profile" (one run under cProfile, after one untimed warm-up)."""
     measurement = find(name)
-    if mode == "profile":
-        threading.setprofile(_profile_thread)  # before the threads start: aiosqlite's, to_thread's
     services = services_on(path)
     await services.db.connect()
     try:
@@ -318,8 +316,13 @@ async def _measure(path: Path, samples: dict[str, str], name: str, repeat: int, 
             return figures
         if mode == "profile":
             await measurement.call(bench, state)  # imports, caches: what a running bot has
-            for profile in THREAD_PROFILES:
-                profile.clear()  # the warm-up's
+            # Fresh threads for the measured run, each profiled from its start (a profile
+            # cleared while its thread is inside a call loses that thread's later calls).
+            await services.db.close()
+            THREAD_PROFILES.clear()
+            threading.setprofile(_profile_thread)
+            await services.db.connect()
+            asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor())
             profiler = cProfile.Profile()
             started = time.perf_counter()
             profiler.enable()
