@@ -2,36 +2,41 @@
 XLSX workbook, the year-end review and a cell's dossiers, each against the issue's aim; then
 the reply latency of the real bot while it builds the city's workbook, and its memory after.
 
-Prints a table; asserts nothing. The database comes from bench/generate.py: ``--db FILE``
-(build it once beforehand, it is only read), else one is generated into a temporary folder
-in a process of its own (``--members``, 2,000 for a smoke run), so that neither its memory
-nor its time counts.
+Prints markdown tables; asserts nothing. The database comes from bench/generate.py: ``--db
+FILE`` (build it once beforehand; it is only read), else one is generated into a temporary
+folder in a process of its own (``--members``, 2,000 by default: a smoke run), so that
+neither its memory nor its time counts. Results and analysis: docs/benchmarks.md, "The
+committees' reports (issue 12)".
 
-Part 1, the calls (``MEASUREMENTS``). Each runs in a fresh process (spawned, so its peak is
-its own): the process connects, builds what the call needs but does not time (the chart's
+Part 1, the calls (``MEASUREMENTS``). Each runs in a fresh spawned process, so its peak is
+its own: the process connects, builds what the call needs but does not time (the chart's
 overview), then times the call ``--repeat`` times (median, best; a ticker task records the
 event loop's longest stall meanwhile, which is what other users would wait in the bot). The
-figures: the peak RSS (``VmHWM`` of the process; ``ru_maxrss`` agrees), the RSS when the
-process was ready and what the call left behind once its result was dropped. Then one more
-fresh process runs the call once under ``tracemalloc``: the peak of Python allocations, and
-what was still allocated once the result was dropped (what a report would leave behind).
+figures: the peak RSS (``VmHWM``; ``ru_maxrss`` agrees), the RSS when the process was ready,
+and what the RSS kept once the results were dropped, before and after glibc's
+``malloc_trim(0)`` (memory the allocator keeps, not objects). Then one more fresh process
+runs the call once after a warm-up under ``tracemalloc``: the peak of Python allocations,
+and what was still allocated once the result was dropped (what a report leaves behind).
 Files are built in a worker thread, as the bot builds them.
 
-Part 2, the bot (``--bot``): the real bot (``python -m bot run``) on a copy of the database
-against the fake Bot API server (in this process, as bench/broadcast.py runs it). A few
-members with Telegram send /help, one after the other in a loop, each about once a second;
-the latency of each reply is recorded: first for a while with nothing else going on (the
-baseline, same run), then while a member of the city's committee types ``/report export TP
-YEAR`` and until the workbook arrives (sendDocument). The bot process's RSS (from /proc) is
-sampled throughout: before, peak, right after, and some seconds later.
+Part 2, the bot: the real bot (``python -m bot run``) on a copy of the database against the
+fake Bot API server (in this process, as bench/broadcast.py runs it). Five members with
+Telegram send /help, each about once a second; the latency of each reply is recorded: first
+for ``--baseline`` seconds with nothing else going on (the baseline, same run), then while a
+member of the city's committee types ``/report export TP YEAR`` until the workbook arrives
+(sendDocument), split by the export's phases (reading the data until the bot says "sending
+a file…", writing the XLSX, the upload), then 10 s more; ``--exports`` times in a row, so
+that memory kept can be told from memory growing. The bot's RSS comes from /proc.
 
     .venv/bin/python bench/generate.py --members 100000 --units 1500 --out /tmp/city.sqlite3
     .venv/bin/python bench/report_views.py --db /tmp/city.sqlite3 [--repeat 5] [--only TEXT ...]
-        [--no-trace] [--no-bot] [--bot-only] [--profile NAME]
-    .venv/bin/python bench/report_views.py --members 2000          # smoke: a small city
+        [--no-trace] [--no-bot | --bot-only] [--exports 2] [--baseline 20]
+    .venv/bin/python bench/report_views.py                       # smoke: a 2,000-member city
 
-``--profile NAME`` runs the measurement whose name contains NAME once under cProfile (in a
-fresh process) and prints the functions with the most time, instead of the table.
+``--profile NAME`` runs the measurement whose name contains NAME once more after a warm-up,
+under cProfile (in a fresh process), and prints the functions with the most time in the
+event loop's thread and in the worker threads (aiosqlite's, where SQL time shows as
+``_connection_worker_thread``'s own time, and ``asyncio.to_thread``'s), instead of the table.
 """
 
 from __future__ import annotations
@@ -382,8 +387,8 @@ def in_fresh_process(*args: object) -> dict:
         return pool.submit(measure, *args).result()
 
 
-def built(path: str, members: int, units: int | None, seed: int) -> dict[str, str]:
-    return asyncio.run(generate(Path(path), members, units, seed)).samples
+def built(path: str, members: int, units: int | None, seed: int) -> None:
+    asyncio.run(generate(Path(path), members, units, seed))
 
 
 # The bot, replying while it builds the city's workbook -------------------------------------------
