@@ -89,9 +89,9 @@ class ReportService:
             else:
                 top = await self._unit(store, actor, unit_code_or_id)
             campaign = await store.campaigns.by_year(period.year)
-            return await figures.overview(
-                store, top, period, campaign, self.clock.today(), self.clock.tz
-            )
+        return await figures.overview(
+            self.db, top, period, campaign, self.clock.today(), self.clock.tz
+        )
 
     async def members(
         self, actor: Actor | None, unit: UnitRef, period: Period
