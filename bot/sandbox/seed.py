@@ -18,6 +18,7 @@ from pathlib import Path
 from bot import cli
 from bot.config import Settings
 from bot.context import Services
+from bot.rules.access import Actor
 from bot.rules.commitments import Heading
 from bot.services.sessions import Draft
 
@@ -150,15 +151,13 @@ async def _command(settings: Settings, *argv: str) -> None:
 
 async def seed(settings: Settings, services: Services, folder: Path) -> None:
     """Load the demo into the (empty) database of ``settings``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    units, members, story = folder / "units.csv", folder / "members.csv", folder / "story.md"
-    units.write_text(UNITS_CSV, encoding="utf-8")
-    members.write_text(members_csv(), encoding="utf-8")
-    story.write_text(STORY, encoding="utf-8")
+    units, members, story = _write_files(folder)
     await _command(settings, "units", "import", str(units))
     await _command(settings, "members", "import", str(members))
     for member, role, unit in ROLES:
-        await _command(settings, "role", "grant", "--member", member, "--role", role, "--unit", unit)
+        await _command(
+            settings, "role", "grant", "--member", member, "--role", role, "--unit", unit
+        )
     today = services.clock.today()
     await _command(
         settings,
@@ -178,7 +177,16 @@ async def seed(settings: Settings, services: Services, folder: Path) -> None:
     await _commitments(services)
 
 
-async def _actor_of(services: Services, code: str):  # noqa: ANN202 - an Actor
+def _write_files(folder: Path) -> tuple[Path, Path, Path]:
+    """The files an operator would import: units, members, and the story in Markdown."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = folder / "units.csv", folder / "members.csv", folder / "story.md"
+    for path, text in zip(paths, (UNITS_CSV, members_csv(), STORY), strict=True):
+        path.write_text(text, encoding="utf-8")
+    return paths
+
+
+async def _actor_of(services: Services, code: str) -> Actor:
     telegram_id = next(m[6] for m in MEMBERS if m[0] == code)
     return await services.registration.identify(telegram_id)
 

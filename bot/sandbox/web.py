@@ -35,7 +35,6 @@ _STATIC = {
     "app.js": "text/javascript",
     "style.css": "text/css",
 }
-_INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
@@ -259,17 +258,37 @@ async def _file(request: web.Request) -> web.Response:
     stored = request.app[WORLD_KEY].file(request.match_info["file_id"])
     if stored is None:
         raise web.HTTPNotFound()
-    inline = stored.mime_type in _INLINE_IMAGES and "download" not in request.query
+    image = image_type(stored.data) if stored.mime_type.startswith("image/") else None
+    inline = image is not None and "download" not in request.query
     name = stored.file_name or "file"
-    disposition = "inline" if inline else "attachment"
     headers = {
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(name)}",
+        "Content-Disposition": f"{'inline' if inline else 'attachment'}; "
+        f"filename*=UTF-8''{quote(name)}",
         "Cache-Control": "private, max-age=3600",
     }
-    content_type = stored.mime_type if inline else "application/octet-stream"
-    if not inline and stored.mime_type in _INLINE_IMAGES | _SAFE_DOWNLOADS:
-        content_type = stored.mime_type
+    content_type = image or (
+        stored.mime_type if stored.mime_type in _SAFE_DOWNLOADS else "application/octet-stream"
+    )
     return web.Response(body=stored.data, content_type=content_type, headers=headers)
+
+
+def image_type(data: bytes) -> str | None:
+    """The image type the bytes really are (Telegram keeps every photo as a JPEG; the fake
+    keeps what was sent), or None for anything a browser should not show inline."""
+    for magic, mime in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+_IMAGE_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
 
 
 # Types a browser will not run even if opened: kept so a download opens in the right program.

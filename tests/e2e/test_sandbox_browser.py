@@ -9,11 +9,16 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:  # imported in the test, so a missing playwright fails with a clear message
+    from playwright.sync_api import Locator
+    from playwright.sync_api._context_manager import PlaywrightContextManager
 
 CHROMIUM = Path(os.environ.get("CADREBOT_CHROMIUM", "/usr/bin/chromium"))
 BICH, AN = 1002, 1001  # a member of Chi bộ Khu phố 1, and its secretary
@@ -69,7 +74,7 @@ def sandbox(tmp_path: Path) -> Iterator[str]:
                 process.wait()
 
 
-def _browser_or_fail():  # noqa: ANN202 - Playwright's types are imported lazily
+def _browser_or_fail() -> Callable[[], PlaywrightContextManager]:
     if not CHROMIUM.exists():
         pytest.fail(
             f"{CHROMIUM} is missing: the sandbox's browser test needs Debian's chromium. "
@@ -99,12 +104,13 @@ def test_member_files_a_commitment_in_the_browser(sandbox: str, tmp_path: Path) 
             page.goto(sandbox)
             expect(page.locator("#featured .persona")).to_have_count(4)
 
-            def bot_says(text: str):  # noqa: ANN202 - the newest bot message containing text
+            def bot_says(text: str) -> Locator:
+                """The newest bot message containing ``text``, once it is shown."""
                 found = page.locator(".msg.bot", has_text=text).last
                 expect(found).to_be_visible()
                 return found
 
-            def press(message, label: str) -> None:  # noqa: ANN001
+            def press(message: Locator, label: str) -> None:
                 message.locator("button.inline-btn", has_text=label).first.click()
 
             def type_line(text: str) -> None:

@@ -122,7 +122,8 @@ function renderMessage(message) {
     box.appendChild(img);
   } else if (message.kind === "document" && message.file) {
     const doc = el("div", "doc");
-    doc.appendChild(el("span", "icon", "📄"));
+    const extension = (message.file.name.split(".").pop() || "").slice(0, 4).toUpperCase();
+    doc.appendChild(el("span", "icon", extension || "FILE"));
     const link = el("a", "download", message.file.name);
     link.href = fileUrl(message.file, true);
     link.setAttribute("download", message.file.name);
