@@ -8,8 +8,10 @@ bot (polling it, exactly as it polls Telegram), and the page's server. The datab
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +47,7 @@ def sandbox_settings(server: FakeTelegramServer, folder: Path) -> Settings:
         CADREBOT_WEBHOOK_URL="",
         CADREBOT_QUIET_HOURS="00:00-00:00",
         CADREBOT_DEFAULT_LOCALE="vi",
-        CADREBOT_LOG_LEVEL="WARNING",
+        CADREBOT_LOG_LEVEL="ERROR",  # the visitor's terminal shows only what went wrong
     )
 
 
@@ -132,9 +134,16 @@ def run_sandbox(host: str, port: int, folder: Path) -> int:
             flush=True,
         )
 
+    async def main() -> None:
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a clean stop, whichever
+            with contextlib.suppress(NotImplementedError):  # Windows: Ctrl+C still interrupts
+                asyncio.get_running_loop().add_signal_handler(signum, stop.set)
+        await serve(host, port, folder, ready=announce, stop=stop)
+
     print(_("Starting the sandbox: a fake Telegram, the bot and a demo organisation…"), flush=True)
     try:
-        asyncio.run(serve(host, port, folder, ready=announce))
+        asyncio.run(main())
     except KeyboardInterrupt:
         pass
     except SeedFailed as error:

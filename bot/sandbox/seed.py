@@ -63,14 +63,16 @@ TOPIC = (
     "trong thực hiện nhiệm vụ chính trị của địa phương"
 )
 
-STORY = """# Bà Tư bán vé số trả lại 2 tỷ đồng cho khách
-
-Sáng nay, bà **Nguyễn Thị Tư** (khu phố 2, phường Bình An) đã tìm đến tận nhà để trả lại
-tấm vé số trúng thưởng mà một khách quen gửi giữ. Việc làm của bà là tấm gương sáng về
-*đạo đức, lối sống giản dị, trung thực* theo lời Bác dạy.
-
-Đề nghị các chi bộ phổ biến, biểu dương trong buổi sinh hoạt tháng này.
-"""
+# Paragraphs on one line each: Markdown's soft line breaks would show as breaks in Telegram.
+STORY = "\n\n".join(
+    (
+        "# Bà Tư bán vé số trả lại 2 tỷ đồng cho khách",
+        "Sáng nay, bà **Nguyễn Thị Tư** (khu phố 2, phường Bình An) đã tìm đến tận nhà để trả "
+        "lại tấm vé số trúng thưởng mà một khách quen gửi giữ. Việc làm của bà là tấm gương sáng "
+        "về *đạo đức, lối sống giản dị, trung thực* theo lời Bác dạy.",
+        "Đề nghị các chi bộ phổ biến, biểu dương trong buổi sinh hoạt tháng này.",
+    )
+)
 
 # Two members have already submitted, so the secretary has something to review at once.
 SUBMITTED = {
