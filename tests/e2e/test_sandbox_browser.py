@@ -10,9 +10,10 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -91,7 +92,7 @@ def _browser_or_fail() -> Callable[[], PlaywrightContextManager]:
 def test_member_files_a_commitment_in_the_browser(sandbox: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect
 
-    year = date.today().year
+    year = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).year  # the sandbox's campaign year
     with _browser_or_fail()() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
