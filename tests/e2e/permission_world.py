@@ -160,7 +160,11 @@ async def build(h: Harness, tmp_path: Path) -> Things:
     )  # fmt: skip
     things.draft_story, things.draft_stamp = draft.id, story_stamp(draft)
     sent = await services.stories.create_draft(
-        board, unit_id=things.units["DU-NK"], title="Người tốt", body="Một việc tốt đáng học tập.", tag="good_deed"
+        board,
+        unit_id=things.units["DU-NK"],
+        title="Người tốt",
+        body="Một việc tốt đáng học tập.",
+        tag="good_deed",
     )
     await services.stories.send_now(board, sent.id)
     things.sent_story = sent.id
@@ -172,7 +176,9 @@ async def build(h: Harness, tmp_path: Path) -> Things:
     submitted = await services.nominations.submit(
         bich,
         NominationDraft(
-            nominee="Nguyễn Văn Tốt", deed="Giúp đỡ người nghèo trong khu vực sửa nhà", unit_id=things.units["CB-1"]
+            nominee="Nguyễn Văn Tốt",
+            deed="Giúp đỡ người nghèo trong khu vực sửa nhà",
+            unit_id=things.units["CB-1"],
         ),
     )
     things.nomination = submitted.nomination.id
@@ -194,7 +200,7 @@ def checksums(db_path: Path) -> dict[str, str]:
         for table in _tables(conn):
             digest = hashlib.blake2b(digest_size=12)
             count = 0
-            for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):  # noqa: S608
+            for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
                 digest.update(repr(row).encode())
                 count += 1
             found[table] = f"{count}:{digest.hexdigest()}"
@@ -215,8 +221,8 @@ def restore(db_path: Path, pristine: Path, tables: list[str]) -> None:
         conn.execute("ATTACH DATABASE ? AS pristine", (str(pristine),))
         conn.execute("BEGIN IMMEDIATE")
         for table in tables:
-            conn.execute(f"DELETE FROM main.{table}")  # noqa: S608
-            conn.execute(f"INSERT INTO main.{table} SELECT * FROM pristine.{table}")  # noqa: S608
+            conn.execute(f"DELETE FROM main.{table}")
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM pristine.{table}")
         conn.execute("COMMIT")
     finally:
         conn.close()
