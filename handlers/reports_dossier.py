@@ -19,7 +19,7 @@ from telegram import Message, Update
 from telegram.ext import Application, CommandHandler
 
 from bot.context import CadreContext
-from bot.errors import InvalidInput, UserFacingError
+from bot.errors import AccessDenied, InvalidInput, UserFacingError
 from bot.i18n import N_, gettext
 from bot.parsing import check_year, parse_whole_number
 from bot.render.dossier import cell_docx, cell_name, cell_units, dossier_docx, dossier_name
@@ -84,14 +84,12 @@ async def dossier(update: Update, context: CadreContext) -> None:
     try:
         request = parse_request(context.args or [])
         if _about_others(actor, request) and not may_use(actor, MONITORS):
-            await reply(
-                update,
-                gettext(
+            raise AccessDenied(
+                N_(
                     "Only secretaries, committee members and administrators can see other "
                     "members' dossiers. Send /dossier for your own."
-                ),
+                )
             )
-            return
         if request.unit is not None:
             found = await service.cell_dossiers(actor, request.unit, request.year)
         else:
