@@ -200,8 +200,9 @@ def checksums(db_path: Path) -> dict[str, str]:
         for table in _tables(conn):
             digest = hashlib.blake2b(digest_size=12)
             count = 0
-            for row in conn.execute(f"SELECT * FROM {table} ORDER BY rowid"):
-                digest.update(repr(row).encode())
+            # Sorted here: a WITHOUT ROWID table has no rowid to order by.
+            for row in sorted(repr(row) for row in conn.execute(f"SELECT * FROM {table}")):
+                digest.update(row.encode())
                 count += 1
             found[table] = f"{count}:{digest.hexdigest()}"
     return found
