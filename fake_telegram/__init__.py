@@ -18,6 +18,7 @@ from fake_telegram.types import (
     FakeUser,
     RecordedRequest,
 )
+from fake_telegram.other_updates import forward_origin
 from fake_telegram.world import World
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "FakeUser",
     "RecordedRequest",
     "World",
+    "forward_origin",
 ]
