@@ -8,6 +8,7 @@ injection), ``http`` (routes and parameter decoding) and ``server``.
 """
 
 from fake_telegram.methods import BotApi
+from fake_telegram.other_updates import forward_origin
 from fake_telegram.server import FakeTelegramServer
 from fake_telegram.types import (
     DEFAULT_BOT_USERNAME,
@@ -18,7 +19,6 @@ from fake_telegram.types import (
     FakeUser,
     RecordedRequest,
 )
-from fake_telegram.other_updates import forward_origin
 from fake_telegram.world import World
 
 __all__ = [
