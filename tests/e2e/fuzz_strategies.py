@@ -136,6 +136,36 @@ def commands(draw: st.DrawFn) -> str:
     return " ".join(words)
 
 
+# Answers a guided step may be waiting for, so that walks get deep into the flows.
+PLAUSIBLE = (
+    "Nguyễn Văn Dũng",
+    "Trần Thị Bích",
+    "25/03/2026 19:30",
+    "20/3 19:30",
+    "20/03",
+    "2026",
+    "1976",
+    "85",
+    "1",
+    "1 K",
+    "DV002",
+    "CB-1",
+    "Hội trường khu vực 1",
+    "Học tập và viết thu hoạch chuyên đề năm 2026 về tinh thần trách nhiệm",
+    "Đồng chí đã giúp đỡ bà con vùng lũ suốt ba tháng liền.",
+)
+answers = st.one_of(st.sampled_from(PLAUSIBLE), st.sampled_from(PLAUSIBLE), texts)
+walk_steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("press_shown"), st.integers(0, 3)),
+        st.tuples(st.just("press_shown"), st.integers(0, 30)),
+        st.tuples(st.just("text"), answers),
+    ),
+    min_size=1,
+    max_size=10,
+)
+
+
 def _slot(slot: cb.Slot, ids: st.SearchStrategy[int]) -> st.SearchStrategy[Any]:
     if slot.kind == "id":
         return ids

@@ -53,6 +53,7 @@ class FuzzSweep(Sweep):
     channel: int = -1002
     people: tuple[int, ...] = ()  # the private chats whose buttons may be pressed by others
     updates: int = 0
+    reached: set[tuple[str, object]] = field(default_factory=set)  # (conversation, state)
     _validated: int = 0
     _scope: dict[int, frozenset[int] | None] = field(default_factory=dict)
 
@@ -68,6 +69,11 @@ class FuzzSweep(Sweep):
             if shown:
                 message, data = shown[payload % len(shown)]
                 await self.press_data(label, actor, message, data)
+        elif kind == "walk":  # a command, then answers and buttons as a person would
+            command, steps = payload
+            await self.act(f"{label} [0]", actor, "command", command)
+            for index, (step, value) in enumerate(steps, start=1):
+                await self.act(f"{label} [{index}]", actor, step, value)
         elif kind == "press_foreign":
             others = [b for u in self._chats() if u != actor for b in self._buttons(u)]
             mine = server.messages(actor)
@@ -163,7 +169,14 @@ class FuzzSweep(Sweep):
         self.check_calls(label)
         for problem in db_checks.problems(self.h.db_path):
             self.problems.append(f"{label}: {problem}")
-        changed = db_checks.changed_owners(rows, db_checks.owned_rows(self.h.db_path))
+        after = db_checks.owned_rows(self.h.db_path)
+        changed = db_checks.changed_owners(rows, after)
+        self.reached |= {
+            (row[1], json.loads(row[3]))
+            for owned in after.values()
+            for row in owned
+            if row[0] == "ptb_conversations"
+        }
         foreign = sorted(owner for owner in changed if not self._may_change(actor, owner))
         if foreign:
             self.problems.append(f"{label}: rows of others changed: {foreign}")
