@@ -39,8 +39,8 @@ def main() -> int:
             "pytest",
             "-q",
             "-s",
-            "-p",
-            "no:timeout",  # a large run takes longer than one test may in the suite
+            "--timeout",
+            "0",  # a large run takes longer than one test may in the suite
             "tests/e2e/test_fuzz.py",
         ],
         cwd=ROOT,
