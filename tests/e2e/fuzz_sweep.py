@@ -55,7 +55,6 @@ class FuzzSweep(Sweep):
     updates: int = 0
     reached: set[tuple[str, object]] = field(default_factory=set)  # (conversation, state)
     _validated: int = 0
-    _scope: dict[int, frozenset[int] | None] = field(default_factory=dict)
 
     # --- sending ---------------------------------------------------------------------------
 
