@@ -69,7 +69,8 @@ async def test_the_workbook_and_a_cells_dossiers_are_built_in_another_process(
     assert audited(ready, "report.export") == [("DU-NK", "ok")]
 
     cell = await ready.say(AN, "/dossier cell CB-1", timeout=60)
-    assert cell.kind == "document" and cell.file_name == "ho-so-kiem-diem-2026-chi-bo-khu-vuc-1.docx"
+    assert cell.kind == "document"
+    assert cell.file_name == "ho-so-kiem-diem-2026-chi-bo-khu-vuc-1.docx"
     assert len(Document(io.BytesIO(cell.file_bytes or b"")).sections) == 4
 
     assert [b.name for b in built] == [book.file_name, cell.file_name]

@@ -53,9 +53,9 @@ async def test_a_refusal_in_the_child_comes_back_as_itself(builder: FileBuilder)
 async def test_a_failing_child_is_a_plain_message_and_a_log_line(
     builder: FileBuilder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="bot.builds.runner"):
-        with pytest.raises(BuildFailed) as failed:
-            await builder.build(build_helpers.fails)
+    logged = caplog.at_level(logging.ERROR, logger="bot.builds.runner")
+    with logged, pytest.raises(BuildFailed) as failed:
+        await builder.build(build_helpers.fails)
     assert "the renderer broke" in caplog.text and "Traceback" in caplog.text
     assert "renderer" not in failed.value.render()
     assert failed.value.render().startswith("Chưa tạo được tệp.")
@@ -66,9 +66,8 @@ async def test_a_failing_child_is_a_plain_message_and_a_log_line(
 async def test_a_child_that_dies_is_a_plain_message(
     builder: FileBuilder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="bot.builds.runner"):
-        with pytest.raises(BuildFailed):
-            await builder.build(build_helpers.dies)
+    with caplog.at_level(logging.ERROR, logger="bot.builds.runner"), pytest.raises(BuildFailed):
+        await builder.build(build_helpers.dies)
     assert "ended without a result" in caplog.text
 
 
@@ -82,9 +81,8 @@ async def test_a_build_past_its_time_is_stopped(builder: FileBuilder) -> None:
 
 async def test_a_full_builder_says_so_at_once(builder: FileBuilder) -> None:
     assert builder.slots == 2  # CADREBOT_FILE_BUILDS' default
-    with builder.slot(), builder.slot():
-        with pytest.raises(BuilderBusy) as busy:
-            await builder.build(build_helpers.reads, "too many")
+    with builder.slot(), builder.slot(), pytest.raises(BuilderBusy) as busy:
+        await builder.build(build_helpers.reads, "too many")
     assert busy.value.render().startswith("Hệ thống đang chuẩn bị một tệp lớn khác.")
     with builder.slot():  # one of two taken: there is room
         assert (await builder.build(build_helpers.reads, "room")).content == b"room"
