@@ -16,6 +16,7 @@ from telegram.ext import (
 )
 
 from bot import i18n
+from bot.builds import FileBuilder
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, CadreContext, Services, services_of
@@ -80,6 +81,13 @@ def build_services(
         reminders=reminders,
         dossiers=DossierService(db, clock, settings.locality),
         reports=ReportService(db, clock),
+        builder=FileBuilder(
+            db,
+            clock,
+            timezone=settings.timezone,
+            slots=settings.file_builds,
+            locality=settings.locality,
+        ),
     )
 
 
