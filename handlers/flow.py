@@ -267,14 +267,22 @@ async def begin_step(application: Application, update: object) -> int | None:
     key = _key(update)
     assert key is not None
     name, state = found
-    await persistence.begin_step(name, key, state, update.to_dict())
+    try:
+        await persistence.begin_step(name, key, state, update.to_dict())
+    except Exception:  # the note is a safety net: the step itself must still run
+        log.exception("conversation %s: the step could not be noted", name)
+        return None
     return key[1]
 
 
 async def end_step(application: Application, user_id: int) -> None:
     persistence = registry_of(application).persistence
-    if persistence is not None:
+    if persistence is None:
+        return
+    try:
         await persistence.end_step(user_id)
+    except Exception:  # left behind, it is overwritten by the person's next step
+        log.exception("the note of a step of user %s could not be dropped", user_id)
 
 
 @template("flow.interrupted")
