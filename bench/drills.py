@@ -26,14 +26,15 @@ sys.path.insert(0, str(ROOT))
 
 from fake_telegram import FakeTelegramServer  # noqa: E402
 from tests.e2e import crash_drills as drills  # noqa: E402
+from tests.e2e import crash_drills_storage as storage_drills  # noqa: E402
 
 DRILLS = {
     "commit": drills.drill_commit,
     "session": drills.drill_session,
     "broadcast": drills.drill_broadcast,
     "reminders": drills.drill_reminders,
-    "import": drills.drill_import,
-    "backup": drills.drill_backup,
+    "import": storage_drills.drill_import,
+    "backup": storage_drills.drill_backup,
 }
 
 

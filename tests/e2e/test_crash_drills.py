@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fake_telegram import FakeTelegramServer
 from tests.e2e import crash_drills as drills
+from tests.e2e import crash_drills_storage as storage_drills
 
 SEED = int(os.environ.get("DRILL_SEED", "1303"))
 
@@ -49,10 +50,10 @@ async def test_reminders_survive_a_kill(server: FakeTelegramServer, tmp_path: Pa
 async def test_an_import_is_all_or_nothing_when_killed(
     server: FakeTelegramServer, tmp_path: Path
 ) -> None:
-    await _run("import", drills.drill_import, server, tmp_path)
+    await _run("import", storage_drills.drill_import, server, tmp_path)
 
 
 async def test_a_backup_under_load_restores_sound(
     server: FakeTelegramServer, tmp_path: Path
 ) -> None:
-    await _run("backup", drills.drill_backup, server, tmp_path)
+    await _run("backup", storage_drills.drill_backup, server, tmp_path)
