@@ -52,7 +52,7 @@ ROLES = (
     ("DV007", "propaganda", "DU-NK"),
 )
 SECRETARY, MEMBER, CB2_SECRETARY, BOARD = 1001, 1002, 1005, 1007
-X
+CROWD = 100  # members of CB-2 with Telegram: the fan-outs' recipients
 CROWD_FIRST_ID = 20_000
 _SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Bùi", "Đỗ", "Huỳnh")
 _GIVEN = ("An", "Bình", "Chi", "Dũng", "Hà", "Khánh", "Lan", "Minh", "Nga", "Phúc", "Quân")
