@@ -74,7 +74,7 @@ class PersistenceRepository:
             (name, encoded_key, json.dumps(state), at.isoformat()),
         )
 
-    # Steps in progress (migration 0018) ------------------------------------------------------
+    # Steps in progress (migration 0019) ------------------------------------------------------
 
     async def begin_step(
         self, user_id: int, chat_id: int, flow: str, state: Any | None, update: dict, at: datetime
