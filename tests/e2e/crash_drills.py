@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from fake_telegram import BotMessage, FakeTelegramServer
+from tests import db_checks
 from tests.e2e.crash_support import (
     CB2_SECRETARY,
     MEMBER,
@@ -254,6 +255,7 @@ async def drill_commit(server: FakeTelegramServer, folder: Path, rng: random.Ran
     alerts = [m.text for m in server.messages(SECRETARY) if "đã nộp" in (m.text or "")]
     assert len(alerts) == 1, alerts
     report.details["actions"] = len(actions)
+    assert not db_checks.problems(db_path)
     return report
 
 
@@ -295,6 +297,7 @@ async def drill_session(server: FakeTelegramServer, folder: Path, rng: random.Ra
     check_fanout(server, {MEMBER, 1003}, bot.doubt, report)
     report.in_doubt = len(bot.doubt)
     check_sent_rows(server, db_path, "%")
+    assert not db_checks.problems(db_path)
     return report
 
 
@@ -347,6 +350,7 @@ async def drill_broadcast(server: FakeTelegramServer, folder: Path, rng: random.
     check_fanout(server, chats, bot.doubt, report)
     report.in_doubt = len(bot.doubt)
     report.details["rows"] = check_sent_rows(server, db_path, "%")
+    assert not db_checks.problems(db_path)
     return report
 
 
@@ -425,4 +429,5 @@ async def drill_reminders(server: FakeTelegramServer, folder: Path, rng: random.
     check_fanout(server, chats, bot.doubt, report)
     report.in_doubt = len(bot.doubt)
     report.details["rows"] = check_sent_rows(server, db_path, "%")
+    assert not db_checks.problems(db_path)
     return report

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from fake_telegram import FakeTelegramServer
+from tests import db_checks
 from tests.e2e.crash_drills import (
     ACTION_1,
     FAST,
@@ -38,7 +39,6 @@ from tests.e2e.crash_support import (
     crowd_ids,
     crowd_name,
     delivered,
-    integrity,
     organisation,
     rows,
 )
@@ -129,7 +129,7 @@ async def drill_import(server: FakeTelegramServer, folder: Path, rng: random.Ran
     started = time.monotonic()
     killed = await _kill_when(process, ready)
     report.details["killed"] = killed
-    problems = integrity(db_path)
+    problems = db_checks.problems(db_path)
     assert not problems, problems
     units, members, memberships = _imported(db_path)
     if target == "units":
@@ -145,40 +145,11 @@ async def drill_import(server: FakeTelegramServer, folder: Path, rng: random.Ran
     assert _imported(db_path) == (IMPORT_UNITS, IMPORT_MEMBERS, IMPORT_MEMBERS)
     code, output = await acli(db_path, "members", "import", str(members_csv_path))
     assert code == 0 and f"0 mới, 0 thay đổi, {IMPORT_MEMBERS} không đổi" in output, output
-    assert not integrity(db_path)
+    assert not db_checks.problems(db_path)
     return report
 
 
 # A backup under load, restored ------------------------------------------------------------
-
-DOMAIN_CHECKS = {
-    "a commitment's last version is its newest": (
-        "SELECT c.id FROM commitments c LEFT JOIN commitment_versions v "
-        "ON v.commitment_id = c.id GROUP BY c.id "
-        "HAVING c.last_version != COALESCE(MAX(v.number), 0)"
-    ),
-    "a sent row has its message": (
-        "SELECT id FROM outbox WHERE status = 'sent' AND message_id IS NULL"
-    ),
-    "one open primary membership per active member": (
-        "SELECT member_id FROM memberships WHERE is_primary = 1 AND ended_on IS NULL "
-        "GROUP BY member_id HAVING COUNT(*) > 1"
-    ),
-    "a session's invitees are members": (
-        "SELECT i.session_id FROM session_invitees i LEFT JOIN members m "
-        "ON m.id = i.member_id WHERE m.id IS NULL"
-    ),
-}
-
-
-def domain_problems(db_path: Path) -> list[str]:
-    """The integrity check, the foreign keys and the domain's own invariants."""
-    problems = integrity(db_path)
-    for name, sql in DOMAIN_CHECKS.items():
-        found = rows(db_path, sql)
-        if found:
-            problems.append(f"{name}: {found[:5]}")
-    return problems
 
 
 async def drill_backup(server: FakeTelegramServer, folder: Path, rng: random.Random) -> Report:
@@ -215,7 +186,7 @@ async def drill_backup(server: FakeTelegramServer, folder: Path, rng: random.Ran
     finally:
         await bot.close()
     for path in backups:
-        problems = domain_problems(path)
+        problems = db_checks.problems(path)
         assert not problems, f"{path.name}: {problems}"
     # Restore the last copy in a new place and run the bot on it.
     restored_folder = folder / "restored"
@@ -234,7 +205,7 @@ async def drill_backup(server: FakeTelegramServer, folder: Path, rng: random.Ran
         await bot.stop()
     finally:
         await bot.close()
-    problems = domain_problems(restored)
+    problems = db_checks.problems(restored)
     assert not problems, problems
     left = rows(restored, "SELECT COUNT(*) FROM outbox WHERE status IN ('queued', 'sending')")
     assert left == [(0,)], left

@@ -322,11 +322,3 @@ def doubled(counts: dict[int, Counter[str]]) -> dict[int, list[str]]:
         for chat, texts in counts.items()
         if any(n > 1 for n in texts.values())
     }
-
-
-def integrity(db_path: Path) -> list[str]:
-    """Problems SQLite and the schema's foreign keys find; empty when sound."""
-    with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        problems = [r[0] for r in conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
-        problems += [f"foreign key: {r}" for r in conn.execute("PRAGMA foreign_key_check")]
-    return problems
