@@ -4,7 +4,8 @@ drill checks that nothing was lost or doubled.
 
 Each drill takes the fake server, a folder and a :class:`random.Random`, and returns what it
 did (the kill point, the messages in doubt at the kill, the duplicates) for the report; it
-raises AssertionError when something was lost or doubled beyond what the design allows.
+raises AssertionError when something was lost or doubled beyond what the design allows, or
+the database breaks a consistency rule (``tests/db_checks.py``).
 
 Conversations (``/commit``, ``/session new``) are walked as a member would: after the kill
 and restart they carry on from what they saw, and send again the step the bot never

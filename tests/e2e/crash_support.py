@@ -3,8 +3,9 @@ in-test fake Bot API server, killed with SIGKILL and started again; a small orga
 built once and copied for each drill; and the ledger that says, after the drill, whether
 any message was lost or arrived twice.
 
-The drills themselves are in :mod:`tests.e2e.crash_drills`; ``tests/e2e/test_crash_drills.py``
-runs each once in ``make test``, ``bench/drills.py`` runs many seeded rounds.
+The drills are in :mod:`tests.e2e.crash_drills` (conversations, a broadcast, reminders) and
+:mod:`tests.e2e.crash_drills_storage` (an import, a backup); ``test_crash_drills.py`` runs
+each once in ``make test``, ``bench/drills.py`` runs many seeded rounds.
 """
 
 from __future__ import annotations
