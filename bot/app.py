@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from functools import partial
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -39,7 +40,7 @@ from bot.services.reports.service import ReportService
 from bot.services.sessions import SessionService
 from bot.services.stories import StoryService
 from bot.update_processor import PerUserOrderedProcessor
-from handlers import after_start, register_handlers
+from handlers import after_start, flow, register_handlers
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,8 @@ def build_application(
         )
     application = builder.build()
     processor.after_update = application.update_persistence
+    processor.begin_step = partial(flow.begin_step, application)
+    processor.end_step = partial(flow.end_step, application)
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[PACER_KEY] = pacer
     register_handlers(application)
