@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 
+import httpx
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -14,6 +15,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
+from telegram.request import HTTPXRequest
 
 from bot import i18n
 from bot.clock import Clock
@@ -49,6 +51,7 @@ BOT_USERNAME_KEY = "bot_username"
 REMINDERS_JOB = "reminders-sweep"
 STORY_RELEASE_JOB = "story-release"
 STORY_RELEASE_EVERY = 20.0  # seconds: a scheduled story goes out at most this late
+KEEP_ALIVE = 8  # HTTP connections kept open while idle (see _bot_request)
 
 
 def build_services(
@@ -77,6 +80,27 @@ def build_services(
         reminders=reminders,
         dossiers=DossierService(db, clock, settings.locality),
         reports=ReportService(db, clock),
+    )
+
+
+def _bot_request(settings: Settings) -> HTTPXRequest:
+    """The HTTP client of the bot's calls (getUpdates has its own).
+
+    Concurrent updates need a pool to match, or they queue for connections. But httpcore
+    walks every connection it keeps open on every request (twice, and once more per idle
+    one to count them): 72 connections kept alive cost more CPU than the rest of a /help
+    (issue 13, docs/benchmarks.md). So as many connections as updates may run, but only a
+    few kept open when idle; a burst opens more, and they close when it is over.
+    """
+    size = settings.max_concurrent_updates + 8
+    return HTTPXRequest(
+        connection_pool_size=size,
+        pool_timeout=10.0,
+        httpx_kwargs={
+            "limits": httpx.Limits(
+                max_connections=size, max_keepalive_connections=min(size, KEEP_ALIVE)
+            )
+        },
     )
 
 
@@ -111,9 +135,7 @@ def build_application(
             )
         )
         .concurrent_updates(processor)
-        # Concurrent updates need a pool to match, or they queue for connections.
-        .connection_pool_size(settings.max_concurrent_updates + 8)
-        .pool_timeout(10.0)
+        .request(_bot_request(settings))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
