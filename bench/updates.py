@@ -19,12 +19,12 @@ there). Peak RSS is the bot process's high-water mark (VmHWM) at the end.
     .venv/bin/python bench/updates.py --profile help     # cProfile the bot on one scenario
 
 Start-up with saved data for many people (``--startup``): a copy of a generated city
-(bench/generate.py; /tmp/city100k.sqlite3 by default) is given one saved ``user_data`` row per
-member with Telegram, as a bot in use would hold (the command-menu fingerprint, a language),
-and a conversation in progress for one person in fifty; then the time from starting the bot
-to its answer to a /help, and its RSS once idle.
+(bench/generate.py; /tmp/city100k.sqlite3 by default) is given 100,000 saved ``user_data``
+rows, as a bot in use would hold (the command-menu fingerprint), and a conversation in
+progress for one person in fifty; then, in a fresh process, the time and memory of loading
+the persistence alone; then the whole bot's start to its answer to a /help, and its RSS idle.
 
-    .venv/bin/python bench/updates.py --startup [--city /tmp/city100k.sqlite3]
+    .venv/bin/python bench/updates.py --startup [--city /tmp/city100k.sqlite3] [--people N]
 """
 
 from __future__ import annotations
@@ -406,15 +406,20 @@ async def throughput(args: argparse.Namespace) -> None:
 # Start-up with many people's saved data ---------------------------------------------------
 
 
-def seed_saved_data(db_path: Path) -> tuple[int, int, int]:
-    """One user_data row per member with Telegram (what a bot in use holds), and a
-    conversation in progress for one in fifty; returns (rows, conversations, a member)."""
+def seed_saved_data(db_path: Path, people: int) -> tuple[int, int, int]:
+    """``people`` saved user_data rows (what a bot in use holds: the command-menu
+    fingerprint): every member with Telegram, then more ids up to ``people`` (a generated
+    city links only some of its members); a conversation in progress for one in fifty.
+    Returns (rows, conversations, a member to ask /help)."""
     menu = "vi:start,help,me,language,cancel,sessions,reminders,attend,commit,mycommitments,"
     menu += "review,dossier,stories,calendar,nominate,nominations"
     now = datetime.now().astimezone().isoformat()
     with contextlib.closing(sqlite3.connect(db_path)) as conn:
-        ids = [row[0] for row in conn.execute("SELECT telegram_id FROM members "
-                                              "WHERE telegram_id IS NOT NULL")]  # fmt: skip
+        linked = [
+            row[0]
+            for row in conn.execute("SELECT telegram_id FROM members WHERE telegram_id IS NOT NULL")
+        ]
+        ids = linked[:people] + [9_000_000_000 + n for n in range(max(0, people - len(linked)))]
         conn.executemany(
             "INSERT OR REPLACE INTO ptb_user_data (user_id, data) VALUES (?, ?)",
             [(tid, json.dumps({"menu": menu}, ensure_ascii=False)) for tid in ids],
@@ -432,7 +437,42 @@ def seed_saved_data(db_path: Path) -> tuple[int, int, int]:
         )
         conn.commit()
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return len(ids), len(talking), ids[1]
+    return len(ids), len(talking), linked[1]
+
+
+def load_only(db_path: str) -> None:
+    """In a fresh process: what loading the persistence at start costs, alone."""
+    import gc
+
+    from bot.persistence import SQLitePersistence
+    from storage import Database
+
+    async def load() -> tuple[int, int]:
+        persistence = SQLitePersistence(Database(db_path))
+        await persistence.db.connect(migrate=False)
+        try:
+            users = await persistence.get_user_data()
+            chats = await persistence.get_chat_data()
+            async with persistence.db.read() as store:
+                cursor = await store.conn.execute("SELECT DISTINCT name FROM ptb_conversations")
+                names = [row[0] for row in await cursor.fetchall()]
+            states = 0
+            for name in names:
+                states += len(await persistence.get_conversations(name))
+            held.append((users, chats))  # kept, as the Application keeps them
+            return len(users) + len(chats), states
+        finally:
+            await persistence.db.close()
+
+    held: list = []
+    gc.collect()
+    before = status_mb(os.getpid(), "VmRSS")
+    started = time.perf_counter()
+    documents, states = asyncio.run(load())
+    took = time.perf_counter() - started
+    gc.collect()
+    grew = status_mb(os.getpid(), "VmRSS") - before
+    print(json.dumps({"seconds": took, "mb": grew, "documents": documents, "states": states}))
 
 
 async def startup(args: argparse.Namespace) -> None:
@@ -448,10 +488,18 @@ async def startup(args: argparse.Namespace) -> None:
         # Migrate the copy first (not timed): the start measured is the bot's, not an upgrade.
         env = {**os.environ, "CADREBOT_DB": str(db_path), "PYTHONPATH": str(ROOT)}
         await (await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "upgrade", cwd=folder, env=env,
+            sys.executable, "-m", "bot", "db", "upgrade", cwd=folder, env=env,
             stdout=asyncio.subprocess.DEVNULL)).wait()  # fmt: skip
-        rows, talking, asker = seed_saved_data(db_path)
+        rows, talking, asker = seed_saved_data(db_path, args.people)
         print(f"{args.city}: {rows} people with saved user_data, {talking} in a conversation")
+        loader = await asyncio.create_subprocess_exec(
+            sys.executable, str(HERE), "--load-only", str(db_path), cwd=folder, env=env,
+            stdout=asyncio.subprocess.PIPE)  # fmt: skip
+        loaded = json.loads((await loader.communicate())[0])
+        print(
+            f"  the persistence's load alone: {loaded['seconds']:.2f} s, RSS +{loaded['mb']:.0f} "
+            f"MB ({loaded['documents']} documents in memory, {loaded['states']} states)"
+        )
         async with FakeTelegramServer() as server:
             server.add_user(asker, "Asker", language_code="vi")
             started = time.perf_counter()
@@ -469,9 +517,9 @@ async def startup(args: argparse.Namespace) -> None:
                 peak = status_mb(process.pid, "VmHWM")
             finally:
                 await terminate(process)
-    print(f"  started (first getUpdates) after {polling:.2f} s; first /help answered after "
-          f"{answered:.2f} s")  # fmt: skip
-    print(f"  RSS idle {idle:.0f} MB, peak {peak:.0f} MB")
+    print(f"  the whole bot: polling after {polling:.2f} s (post_init's sweeps of the city "
+          f"included); first /help answered after {answered:.2f} s")  # fmt: skip
+    print(f"  the whole bot: RSS idle {idle:.0f} MB, peak {peak:.0f} MB")
 
 
 def main() -> None:
@@ -485,10 +533,14 @@ def main() -> None:
     parser.add_argument("--profile-out", default="updates.prof")
     parser.add_argument("--startup", action="store_true")
     parser.add_argument("--city", default="/tmp/city100k.sqlite3")
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--load-only", help=argparse.SUPPRESS)
     parser.add_argument("--echo-bot", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.echo_bot:
         run_echo_bot()
+    elif args.load_only:
+        load_only(args.load_only)
     elif args.startup:
         asyncio.run(startup(args))
     else:
