@@ -235,7 +235,7 @@ class Replies:
         return self.count
 
 
-def make_sender(server, scenario: str, world: World, buttons: dict[int, int]):  # type: ignore[no-untyped-def]
+def make_sender(server, scenario: str, world: World):  # type: ignore[no-untyped-def]
     from bot import callbacks as cb
 
     def send(user: int) -> None:
@@ -244,14 +244,22 @@ def make_sender(server, scenario: str, world: World, buttons: dict[int, int]):  
         elif scenario == COMMIT:
             server.send_text(user, "/commit")
         elif scenario == CHECKIN:
-            server.press_button(user, buttons[user], cb.ATTENDED(world.sessions[user]))
+            # The card /attend shows, with its button, as if the bot had sent it; the press
+            # then takes the button off it (a successful edit), as after every real press.
+            data = cb.ATTENDED(world.sessions[user])
+            card = server.post_message(
+                server.find_chat(user), "text", {"text": "Tôi đã tham dự"}, "Tôi đã tham dự",
+                None, {"inline_keyboard": [[{"text": "Tôi đã tham dự", "callback_data": data}]]},
+                None,
+            )  # fmt: skip
+            server.press_button(user, card.data["message_id"], data)
         else:
             server.send_text(user, f"xin chào {user}")
 
     return send
 
 
-async def warm_up(server, scenario: str, world: World) -> dict[int, int]:  # type: ignore[no-untyped-def]
+async def warm_up(server, scenario: str, world: World) -> None:  # type: ignore[no-untyped-def]
     """Every user once, unmeasured: the first /help sets the person's menu; /commit opens
     the filing conversation; the first "I attended" reports the person's attendance (the
     presses measured then meet it waiting for the secretary: a write transaction that finds
@@ -260,11 +268,9 @@ async def warm_up(server, scenario: str, world: World) -> dict[int, int]:  # typ
     for user in world.users:
         server.send_text(user, "/help" if scenario != ECHO else "hello")
     await server.wait_for(lambda: replies.poll() >= len(world.users), 600, "warm-up")
-    # The button is pressed on the person's last bot message (its data is what counts).
-    buttons = {user: server.messages(user)[-1].message_id for user in world.users}
     if scenario == CHECKIN:
         replies = Replies(server)
-        send = make_sender(server, scenario, world, buttons)
+        send = make_sender(server, scenario, world)
         for user in world.users:
             send(user)
         await server.wait_for(lambda: replies.poll() >= len(world.users), 600, "first press")
@@ -273,7 +279,6 @@ async def warm_up(server, scenario: str, world: World) -> dict[int, int]:  # typ
         for user in world.users:
             server.send_text(user, "/commit")
         await server.wait_for(lambda: replies.poll() >= len(world.users), 600, "/commit")
-    return buttons
 
 
 async def saturate(server, pid: int, send, users: list[int], updates: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -338,8 +343,8 @@ async def run_scenario(scenario: str, args: argparse.Namespace, template: Path) 
                 env = bot_env(server, db_path)
             process = await spawn(argv, env, folder)
             try:
-                buttons = await warm_up(server, scenario, world)
-                send = make_sender(server, scenario, world, buttons)
+                await warm_up(server, scenario, world)
+                send = make_sender(server, scenario, world)
                 await asyncio.sleep(1)  # the start's sweeps settle
                 result.saturated, result.cpu_ms = await saturate(
                     server, process.pid, send, world.users, args.updates
