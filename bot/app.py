@@ -6,6 +6,7 @@ import logging
 import warnings
 from functools import partial
 
+import httpx
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import (
@@ -15,6 +16,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
 )
+from telegram.request import HTTPXRequest
 
 from bot import i18n
 from bot.builds import FileBuilder
@@ -54,6 +56,7 @@ STORY_RELEASE_JOB = "story-release"
 ROLLUP_JOB = "reports-rollup"
 ROLLUP_FIRST = 5.0  # seconds after start
 STORY_RELEASE_EVERY = 20.0  # seconds: a scheduled story goes out at most this late
+KEEP_ALIVE = 8  # HTTP connections kept open while idle (see _bot_request)
 
 
 def build_services(
@@ -92,6 +95,27 @@ def build_services(
     )
 
 
+def _bot_request(settings: Settings) -> HTTPXRequest:
+    """The HTTP client of the bot's calls (getUpdates has its own).
+
+    Concurrent updates need a pool to match, or they queue for connections. But httpcore
+    walks every connection it keeps open on every request (twice, and once more per idle
+    one to count them): 72 connections kept alive cost more CPU than the rest of a /help
+    (issue 13, docs/benchmarks.md). So as many connections as updates may run, but only a
+    few kept open when idle; a burst opens more, and they close when it is over.
+    """
+    size = settings.max_concurrent_updates + 8
+    return HTTPXRequest(
+        connection_pool_size=size,
+        pool_timeout=10.0,
+        httpx_kwargs={
+            "limits": httpx.Limits(
+                max_connections=size, max_keepalive_connections=min(size, KEEP_ALIVE)
+            )
+        },
+    )
+
+
 def build_application(
     settings: Settings, services: Services | None = None, *, rate_limit: bool = True
 ) -> Application:
@@ -123,9 +147,7 @@ def build_application(
             )
         )
         .concurrent_updates(processor)
-        # Concurrent updates need a pool to match, or they queue for connections.
-        .connection_pool_size(settings.max_concurrent_updates + 8)
-        .pool_timeout(10.0)
+        .request(_bot_request(settings))
         .post_init(_post_init)
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)

@@ -6,9 +6,10 @@ Adding a command is one row here plus its handler.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.i18n import N_, gettext
-from bot.rules.access import MANAGERS, MONITORS, Actor, Role, may_use
+from bot.rules.access import MANAGERS, MONITORS, Actor, Role
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,28 @@ SHORTCUTS: dict[str, Shortcut] = {
 }
 
 
+Access = tuple[bool, bool, frozenset[Role]]  # registered, admin, roles
+
+
+def access_of(actor: Actor) -> Access:
+    """What decides which commands someone sees: the same for everyone with the same roles."""
+    return (actor.is_registered, actor.is_admin, actor.roles)
+
+
 def visible_commands(actor: Actor) -> list[CommandSpec]:
     """The commands this person may use, in table order."""
-    if not (actor.is_registered or actor.is_admin):
-        return [spec for spec in COMMANDS if spec.public]
-    return [spec for spec in COMMANDS if spec.public or may_use(actor, spec.roles)]
+    return list(commands_for(access_of(actor)))
+
+
+@lru_cache(maxsize=256)
+def commands_for(access: Access) -> tuple[CommandSpec, ...]:
+    """The commands allowed by ``access`` (see :func:`access_of`): worked out once per set of
+    roles rather than on every update (issue 13). Mirrors ``bot.rules.access.may_use``."""
+    registered, admin, roles = access
+    if not (registered or admin):
+        return tuple(spec for spec in COMMANDS if spec.public)
+    return tuple(
+        spec
+        for spec in COMMANDS
+        if spec.public or spec.roles is None or admin or bool(roles & spec.roles)
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
@@ -13,9 +15,9 @@ from telegram.ext import (
 )
 
 from bot import callbacks as cb
-from bot.commands import visible_commands
+from bot.commands import Access, access_of, commands_for
 from bot.context import CadreContext
-from bot.i18n import N_, SUPPORTED_LOCALES, current_locale, gettext, set_locale
+from bot.i18n import N_, SUPPORTED_LOCALES, current_locale, gettext, set_locale, use_locale
 from bot.menus import refresh_menu
 from bot.rules.access import Role
 from bot.rules.organisation import member_noun
@@ -41,14 +43,21 @@ MASS_MEMBER_NAMES = {"đoàn viên": N_("Union member"), "hội viên": N_("Asso
 LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
 
 
+@lru_cache(maxsize=256)
+def help_text(access: Access, locale: str) -> str:
+    """/help's list for a set of roles in a language: the same for everyone who has them."""
+    with use_locale(locale):
+        lines = [gettext("You can use these commands:")]
+        lines += [f"/{spec.name} — {h(spec.describe())}" for spec in commands_for(access)]
+    return "\n".join(lines)
+
+
 async def show_help(update: Update, context: CadreContext) -> None:
     actor = context.actor
     if not (actor.is_registered or actor.is_admin):
         await reply(update, stranger_text())
         return
-    lines = [gettext("You can use these commands:")]
-    lines += [f"/{spec.name} — {h(spec.describe())}" for spec in visible_commands(actor)]
-    await reply(update, "\n".join(lines))
+    await reply(update, help_text(access_of(actor), current_locale()))
     if is_private(update) and context.user_data is not None:
         await refresh_menu(
             context.bot, actor, update.effective_chat.id, context.user_data, current_locale()

@@ -143,7 +143,10 @@ async def guard(update: Update, context: CadreContext) -> None:
 
 async def _refuse_invisible_characters(update: Update) -> None:
     """Typed text with invisible control characters (newline and tab aside) goes no further:
-    it would be stored, then break the documents and spreadsheets made from it."""
+    it would be stored, then break the documents and spreadsheets made from it. A pressed
+    button's message is the bot's own, not typed: it is not read."""
+    if update.callback_query is not None:
+        return
     message = update.effective_message
     text = message.text or message.caption if message is not None else None
     if not text or not has_control_characters(text):

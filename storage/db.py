@@ -14,11 +14,33 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from storage.migrations import apply_migrations
+
+if TYPE_CHECKING:
+    from storage.audit import AuditRepository
+    from storage.calendar import CalendarRepository
+    from storage.campaigns import CampaignRepository
+    from storage.commitments import CommitmentRepository
+    from storage.dossiers import DossierRepository
+    from storage.grading import GradingRepository
+    from storage.invites import InviteRepository
+    from storage.kv import KeyValueRepository
+    from storage.members import MemberRepository
+    from storage.nominations import NominationRepository
+    from storage.outbox import OutboxRepository
+    from storage.persistence import PersistenceRepository
+    from storage.reminders import ReminderRepository
+    from storage.reports import ReportRepository
+    from storage.roles import RoleRepository
+    from storage.sessions import SessionRepository
+    from storage.stories import StoryRepository
+    from storage.units import UnitRepository
 
 BUSY_TIMEOUT_MS = 5000
 # A write waits this long in all for another process's transaction (an import, a backup)
@@ -59,48 +81,123 @@ async def _enable_wal(conn: aiosqlite.Connection) -> None:
 
 
 class Store:
-    """The repositories, all bound to one connection (and so to one transaction)."""
+    """The repositories, all bound to one connection (and so to one transaction).
+
+    Each is built when first used: a read or a write uses one or two of the eighteen, and
+    building them all cost more than the statements of a /help (issue 13).
+    """
 
     def __init__(self, conn: aiosqlite.Connection) -> None:
-        from storage.audit import AuditRepository
-        from storage.calendar import CalendarRepository
-        from storage.campaigns import CampaignRepository
-        from storage.commitments import CommitmentRepository
-        from storage.dossiers import DossierRepository
-        from storage.grading import GradingRepository
-        from storage.invites import InviteRepository
-        from storage.kv import KeyValueRepository
-        from storage.members import MemberRepository
-        from storage.nominations import NominationRepository
-        from storage.outbox import OutboxRepository
-        from storage.persistence import PersistenceRepository
-        from storage.reminders import ReminderRepository
-        from storage.reports import ReportRepository
-        from storage.roles import RoleRepository
-        from storage.sessions import SessionRepository
-        from storage.stories import StoryRepository
-        from storage.units import UnitRepository
-
         self.conn = conn
         self._after_commit: list[Callable[[], None]] = []
-        self.units = UnitRepository(conn)
-        self.members = MemberRepository(conn)
-        self.roles = RoleRepository(conn)
-        self.invites = InviteRepository(conn)
-        self.audit = AuditRepository(conn)
-        self.kv = KeyValueRepository(conn)
-        self.persistence = PersistenceRepository(conn)
-        self.campaigns = CampaignRepository(conn)
-        self.commitments = CommitmentRepository(conn)
-        self.sessions = SessionRepository(conn)
-        self.outbox = OutboxRepository(conn)
-        self.grading = GradingRepository(conn)
-        self.stories = StoryRepository(conn)
-        self.calendar = CalendarRepository(conn)
-        self.nominations = NominationRepository(conn)
-        self.reminders = ReminderRepository(conn)
-        self.dossiers = DossierRepository(conn)
-        self.reports = ReportRepository(conn)
+
+    @cached_property
+    def units(self) -> UnitRepository:
+        from storage.units import UnitRepository
+
+        return UnitRepository(self.conn)
+
+    @cached_property
+    def members(self) -> MemberRepository:
+        from storage.members import MemberRepository
+
+        return MemberRepository(self.conn)
+
+    @cached_property
+    def roles(self) -> RoleRepository:
+        from storage.roles import RoleRepository
+
+        return RoleRepository(self.conn)
+
+    @cached_property
+    def invites(self) -> InviteRepository:
+        from storage.invites import InviteRepository
+
+        return InviteRepository(self.conn)
+
+    @cached_property
+    def audit(self) -> AuditRepository:
+        from storage.audit import AuditRepository
+
+        return AuditRepository(self.conn)
+
+    @cached_property
+    def kv(self) -> KeyValueRepository:
+        from storage.kv import KeyValueRepository
+
+        return KeyValueRepository(self.conn)
+
+    @cached_property
+    def persistence(self) -> PersistenceRepository:
+        from storage.persistence import PersistenceRepository
+
+        return PersistenceRepository(self.conn)
+
+    @cached_property
+    def campaigns(self) -> CampaignRepository:
+        from storage.campaigns import CampaignRepository
+
+        return CampaignRepository(self.conn)
+
+    @cached_property
+    def commitments(self) -> CommitmentRepository:
+        from storage.commitments import CommitmentRepository
+
+        return CommitmentRepository(self.conn)
+
+    @cached_property
+    def sessions(self) -> SessionRepository:
+        from storage.sessions import SessionRepository
+
+        return SessionRepository(self.conn)
+
+    @cached_property
+    def outbox(self) -> OutboxRepository:
+        from storage.outbox import OutboxRepository
+
+        return OutboxRepository(self.conn)
+
+    @cached_property
+    def grading(self) -> GradingRepository:
+        from storage.grading import GradingRepository
+
+        return GradingRepository(self.conn)
+
+    @cached_property
+    def stories(self) -> StoryRepository:
+        from storage.stories import StoryRepository
+
+        return StoryRepository(self.conn)
+
+    @cached_property
+    def calendar(self) -> CalendarRepository:
+        from storage.calendar import CalendarRepository
+
+        return CalendarRepository(self.conn)
+
+    @cached_property
+    def nominations(self) -> NominationRepository:
+        from storage.nominations import NominationRepository
+
+        return NominationRepository(self.conn)
+
+    @cached_property
+    def reminders(self) -> ReminderRepository:
+        from storage.reminders import ReminderRepository
+
+        return ReminderRepository(self.conn)
+
+    @cached_property
+    def dossiers(self) -> DossierRepository:
+        from storage.dossiers import DossierRepository
+
+        return DossierRepository(self.conn)
+
+    @cached_property
+    def reports(self) -> ReportRepository:
+        from storage.reports import ReportRepository
+
+        return ReportRepository(self.conn)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` once this write transaction has committed (not on rollback):

@@ -24,6 +24,11 @@ class StepInProgress:
 _TABLES = {"user": ("ptb_user_data", "user_id"), "chat": ("ptb_chat_data", "chat_id")}
 
 
+def encode(data: Any) -> str:
+    """The stored text of a document; equal texts are equal documents."""
+    return json.dumps(data, ensure_ascii=False)
+
+
 class PersistenceRepository:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
@@ -33,13 +38,39 @@ class PersistenceRepository:
         cursor = await self.conn.execute(f"SELECT {key}, data FROM {table}")
         return {row[0]: json.loads(row[1]) for row in await cursor.fetchall()}
 
+    async def load_in_conversations(self, kind: str) -> dict[int, Any]:
+        """The documents of the users (or chats) named in a conversation key: what the
+        conversations' guards read before anyone writes again."""
+        table, key = _TABLES[kind]
+        cursor = await self.conn.execute(
+            f"SELECT {key}, data FROM {table} WHERE {key} IN "
+            "(SELECT DISTINCT j.value FROM ptb_conversations c, json_each(c.key) j)"
+        )
+        return {row[0]: json.loads(row[1]) for row in await cursor.fetchall()}
+
+    async def load(self, kind: str, ident: int) -> Any | None:
+        table, key = _TABLES[kind]
+        cursor = await self.conn.execute(f"SELECT data FROM {table} WHERE {key} = ?", (ident,))
+        row = await cursor.fetchone()
+        return json.loads(row[0]) if row else None
+
     async def save(self, kind: str, ident: int, data: Any) -> None:
+        await self.save_text(kind, ident, encode(data))
+
+    async def save_text(self, kind: str, ident: int, text: str) -> None:
         table, key = _TABLES[kind]
         await self.conn.execute(
             f"INSERT INTO {table} ({key}, data) VALUES (?, ?) "
             f"ON CONFLICT({key}) DO UPDATE SET data = excluded.data",
-            (ident, json.dumps(data, ensure_ascii=False)),
+            (ident, text),
         )
+
+    async def merge(self, kind: str, ident: int, data: dict) -> None:
+        """Store ``data`` over what is stored, key by key (for a document written before it
+        was ever read: it can only have gained keys)."""
+        stored = await self.load(kind, ident)
+        merged = {**stored, **data} if isinstance(stored, dict) else data
+        await self.save(kind, ident, merged)
 
     async def drop(self, kind: str, ident: int) -> None:
         table, key = _TABLES[kind]

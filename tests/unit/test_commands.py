@@ -120,3 +120,44 @@ def test_descriptions_are_translated() -> None:
     for command in COMMANDS:
         with use_locale("vi"):
             assert command.describe() != command.description, command.name
+
+
+def test_the_cached_lists_agree_with_the_access_rule_for_every_set_of_roles() -> None:
+    """commands_for is worked out once per set of roles (issue 13): it must say what
+    may_use says for each person, registered or not, admin by config or by role."""
+    from itertools import combinations
+
+    from bot.commands import access_of, commands_for
+    from bot.rules.access import may_use
+
+    roles = [Role.SECRETARY, Role.DEPUTY, Role.COMMITTEE, Role.PROPAGANDA, Role.ADMIN]
+    actors = [Actor(1), Actor(1, is_config_admin=True), Actor(1, member("pending"), pending=True)]
+    for size in range(len(roles) + 1):
+        for chosen in combinations(roles, size):
+            grants = [(role.value, CELL) for role in chosen]
+            actors.append(with_roles(*grants))
+            admin = with_roles(*grants)
+            actors.append(Actor(1007, admin.member, admin.grants, True, units=(CELL,)))
+    for actor in actors:
+        expected = [
+            spec for spec in COMMANDS if spec.public or (
+                (actor.is_registered or actor.is_admin) and may_use(actor, spec.roles))
+        ]  # fmt: skip
+        assert list(commands_for(access_of(actor))) == expected, actor
+        assert visible_commands(actor) == expected
+
+
+def test_the_menu_is_built_once_per_roles_and_language() -> None:
+    from bot.commands import access_of
+    from bot.menus import command_menu
+
+    secretary = with_roles(("secretary", CELL))
+    another = Actor(1008, member(), secretary.grants, units=(CELL,))
+    first, fingerprint = command_menu(access_of(secretary), "vi")
+    assert command_menu(access_of(another), "vi")[0] is first  # the same, not rebuilt
+    english, english_fingerprint = command_menu(access_of(secretary), "en")
+    assert fingerprint.startswith("vi:") and english_fingerprint.startswith("en:")
+    assert fingerprint[3:] == english_fingerprint[3:]
+    assert [c.description for c in first] != [c.description for c in english]
+    member_only = command_menu(access_of(with_roles()), "vi")[1]
+    assert ",invite," in fingerprint and ",invite," not in member_only

@@ -32,12 +32,19 @@ async def test_user_chat_and_conversation_data_survive_a_restart(db_path: Path) 
 
     second_db, second = await _reopen(db_path)
     try:
-        # The persistence connects the database itself on first use.
+        # The persistence connects the database itself on first use. At start it reads the
+        # data of the people in a conversation (the guards read it); the others' is read
+        # before their first update.
         assert await second.get_user_data() == {
             1001: {"language": "vi", "join_name": "Trần Thị Bích", "menu": "vi:start,help"},
-            1002: {"nested": {"list": [1, 2, 3]}, "flag": True},
         }
-        assert await second.get_chat_data() == {-5001: {"topic": "Học tập và làm theo"}}
+        assert await second.get_chat_data() == {}
+        later: dict = {}
+        await second.refresh_user_data(1002, later)
+        assert later == {"nested": {"list": [1, 2, 3]}, "flag": True}
+        chat: dict = {}
+        await second.refresh_chat_data(-5001, chat)
+        assert chat == {"topic": "Học tập và làm theo"}
         assert await second.get_conversations("join") == {(1001, 1001): 1}
         assert await second.get_conversations("invite") == {(1001,): {"step": "uses"}}
         assert await second.get_conversations("unknown") == {}
@@ -49,6 +56,11 @@ async def test_user_chat_and_conversation_data_survive_a_restart(db_path: Path) 
         await second_db.close()
 
 
+async def _stored(db: Database, kind: str) -> dict:
+    async with db.read() as store:
+        return await store.persistence.load_all(kind)
+
+
 async def test_updates_overwrite_and_drops_remove(db: Database) -> None:
     persistence = SQLitePersistence(db)
     await persistence.update_user_data(1001, {"a": 1})
@@ -56,16 +68,18 @@ async def test_updates_overwrite_and_drops_remove(db: Database) -> None:
     await persistence.update_user_data(1002, {"b": 1})
     await persistence.update_chat_data(-1, {"c": 1})
     await persistence.update_chat_data(-2, {"d": 1})
-    assert await persistence.get_user_data() == {1001: {"a": 2}, 1002: {"b": 1}}
+    assert await _stored(db, "user") == {1001: {"a": 2}, 1002: {"b": 1}}
     await persistence.drop_user_data(1001)
     await persistence.drop_chat_data(-1)
     await persistence.drop_user_data(424242)  # dropping what is not there is harmless
-    assert await persistence.get_user_data() == {1002: {"b": 1}}
-    assert await persistence.get_chat_data() == {-2: {"d": 1}}
+    assert await _stored(db, "user") == {1002: {"b": 1}}
+    assert await _stored(db, "chat") == {-2: {"d": 1}}
     restarted = SQLitePersistence(Database(db.path))
     try:
-        assert await restarted.get_user_data() == {1002: {"b": 1}}
-        assert await restarted.get_chat_data() == {-2: {"d": 1}}
+        dropped, kept = {}, {}  # type: ignore[var-annotated]
+        await restarted.refresh_user_data(1001, dropped)
+        await restarted.refresh_user_data(1002, kept)
+        assert (dropped, kept) == ({}, {"b": 1})
     finally:
         await restarted.db.close()
 
@@ -187,3 +201,118 @@ async def test_a_step_cut_short_is_handled_again_or_closed(db_path: Path) -> Non
         assert await third.take_cut_short() == ([], [])  # the notes were cleared
     finally:
         await third_db.close()
+
+
+async def test_only_what_changed_is_written(db: Database) -> None:
+    persistence = SQLitePersistence(db)
+    data: dict = {}
+    await persistence.refresh_user_data(1001, data)  # read first, as before every update
+    await persistence.update_user_data(1001, data)
+    assert persistence.writes == 0  # nothing stored, nothing to store
+    data["menu"] = "vi:start,help"
+    await persistence.update_user_data(1001, data)
+    assert persistence.writes == 1
+    # python-telegram-bot hands the same data back after every update, twice at times.
+    for _ in range(3):
+        await persistence.update_user_data(1001, dict(data))
+    await persistence.update_chat_data(1001, {})
+    assert persistence.writes == 1
+    await persistence.update_conversation("commitment_filing", (1001, 1001), 0)
+    assert persistence.writes == 2
+    await persistence.update_conversation("commitment_filing", (1001, 1001), 0)
+    await persistence.update_conversation("session_new", (1001, 1001), None)  # never held
+    assert persistence.writes == 2
+    data["menu"] = "en:start,help"
+    await persistence.update_user_data(1001, data)
+    await persistence.update_conversation("commitment_filing", (1001, 1001), None)
+    assert persistence.writes == 4
+    assert await _stored(db, "user") == {1001: {"menu": "en:start,help"}}
+    async with db.read() as store:
+        assert await store.persistence.conversations("commitment_filing") == {}
+
+
+async def test_a_round_of_saves_is_one_transaction(db: Database) -> None:
+    import asyncio
+
+    persistence = SQLitePersistence(db)
+    for ident in (1, 2, 3):
+        await persistence.refresh_user_data(ident, {})
+    # How python-telegram-bot saves a round: everything at once, gathered.
+    await asyncio.gather(
+        persistence.update_user_data(1, {"a": 1}),
+        persistence.update_user_data(2, {"b": 2}),
+        persistence.update_user_data(3, {}),  # unchanged: not part of it
+        persistence.update_chat_data(-7, {"told": "2026-03-10"}),
+        persistence.update_conversation("join", (1, 1), 2),
+    )
+    assert persistence.writes == 1
+    assert await _stored(db, "user") == {1: {"a": 1}, 2: {"b": 2}}
+    assert await _stored(db, "chat") == {-7: {"told": "2026-03-10"}}
+    async with db.read() as store:
+        assert list(await store.persistence.conversations("join")) == [(1, 1)]
+
+
+async def test_a_failed_write_stays_queued_and_is_written_next_time(
+    db: Database, monkeypatch
+) -> None:
+    import pytest
+
+    from storage.persistence import PersistenceRepository
+
+    persistence = SQLitePersistence(db)
+    await persistence.refresh_user_data(1, {})
+    original = PersistenceRepository.save_text
+
+    async def failing(self, kind, ident, text):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(PersistenceRepository, "save_text", failing)
+    with pytest.raises(OSError):
+        await persistence.update_user_data(1, {"a": 1})
+    assert await _stored(db, "user") == {}
+    monkeypatch.setattr(PersistenceRepository, "save_text", original)
+    # The same data handed back again is "unchanged", yet what failed is written.
+    await persistence.update_user_data(1, {"a": 1})
+    await persistence.flush()
+    assert await _stored(db, "user") == {1: {"a": 1}}
+
+
+async def test_data_written_before_it_was_read_keeps_what_was_stored(db_path: Path) -> None:
+    first_db, first = await _reopen(db_path)
+    await first_db.connect()
+    try:
+        await first.update_user_data(5, {"language": "en", "menu": "en:old"})
+    finally:
+        await first_db.close()
+    second_db, second = await _reopen(db_path)
+    await second_db.connect()
+    try:
+        # A job sets someone's menu before they send anything: the dict in memory starts
+        # empty, and must not wipe their stored language.
+        in_memory = {"menu": "en:new"}
+        await second.update_user_data(5, in_memory)
+        assert await _stored(second_db, "user") == {5: {"language": "en", "menu": "en:new"}}
+        await second.refresh_user_data(5, in_memory)  # their first update
+        assert in_memory == {"menu": "en:new", "language": "en"}
+        writes = second.writes
+        await second.update_user_data(5, in_memory)
+        assert second.writes == writes  # what is stored already
+    finally:
+        await second_db.close()
+
+
+async def test_the_people_in_a_conversation_are_loaded_at_start(db_path: Path) -> None:
+    first_db, first = await _reopen(db_path)
+    await first_db.connect()
+    try:
+        await first.update_user_data(7, {"open_flow": {"name": "session_new"}})
+        await first.update_user_data(8, {"menu": "vi:help"})
+        await first.update_conversation("session_new", (7, 7), 1)
+    finally:
+        await first_db.close()
+    second_db, second = await _reopen(db_path)
+    try:
+        assert await second.get_user_data() == {7: {"open_flow": {"name": "session_new"}}}
+        assert await second.get_conversations("session_new") == {(7, 7): 1}
+    finally:
+        await second_db.close()

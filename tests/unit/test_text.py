@@ -169,3 +169,14 @@ def test_a_document_with_control_characters_still_renders() -> None:
     data = render_docx(doc)  # would raise "All strings must be XML compatible" unstripped
     text = "\n".join(p.text for p in Document(BytesIO(data)).paragraphs)
     assert "Nguyễn Văn An" in text and "\x07" not in text
+
+
+def test_control_characters_are_unicodes_cc_and_cs_less_newline_tab_and_return() -> None:
+    """The door's test is one regex (issue 13): it must match Unicode's categories for
+    every code point, as the per-character lookup it replaced did."""
+    import unicodedata
+
+    for code in range(0x110000):
+        char = chr(code)
+        expected = unicodedata.category(char) in ("Cc", "Cs") and char not in "\n\t\r"
+        assert has_control_characters(f"a{char}b") is expected, hex(code)
