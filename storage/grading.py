@@ -132,6 +132,63 @@ class GradingRepository:
                 found.setdefault(row["member_id"], []).append(unit_from_row(row))
         return found
 
+    async def grades_by_official_unit(
+        self,
+        campaign_id: int,
+        path: str,
+        *,
+        temporary: str,
+        official_kinds: tuple[str, ...],
+        not_graded: str,
+    ) -> list[tuple[int, str | None, int]]:
+        """How many active members are graded in each official unit of the subtree at
+        ``path``, by their decided grade this campaign: (unit id, grade, count), the grade
+        None for no grade yet. What :func:`bot.rules.grading.official_unit` picks from
+        :meth:`open_units`, counted in SQL: the first open membership (primary first, then
+        by start); for a ``temporary`` member, the first extra one in a unit of
+        ``official_kinds``. Members of status ``not_graded`` are left out. A grade counts
+        only while the member's current primary unit is in the subtree (the review's
+        scope); otherwise the member counts under None."""
+        low, high = path, path + "\uffff"
+        kinds = ", ".join(f":kind{i}" for i in range(len(official_kinds)))
+        cursor = await self.conn.execute(
+            # The open memberships of the members with one in the subtree, ranked as
+            # open_units orders them; then, apart, the extra ones an official membership
+            # of a temporary member may be, in the same order.
+            "WITH ranked AS (SELECT ms.member_id, ms.unit_id, u.kind, ROW_NUMBER() OVER ("
+            "PARTITION BY ms.member_id ORDER BY ms.is_primary DESC, ms.started_on, ms.id) "
+            "AS rank FROM memberships ms JOIN units u ON u.id = ms.unit_id "
+            "WHERE ms.ended_on IS NULL AND ms.member_id IN (SELECT s.member_id FROM units su "
+            "JOIN memberships s ON s.unit_id = su.id AND s.ended_on IS NULL "
+            "WHERE su.path >= :low AND su.path < :high)), "
+            "extra AS (SELECT member_id, unit_id, ROW_NUMBER() OVER (PARTITION BY member_id "
+            "ORDER BY rank) AS rank FROM ranked "
+            f"WHERE rank > 1 AND kind IN ({kinds})), "
+            "official AS (SELECT r.member_id, r.unit_id FROM ranked r "
+            "JOIN members m ON m.id = r.member_id AND m.status NOT IN (:temporary, :skip) "
+            "WHERE r.rank = 1 AND m.registration = 'active' "
+            "UNION ALL SELECT e.member_id, e.unit_id FROM extra e "
+            "JOIN members m ON m.id = e.member_id AND m.status = :temporary "
+            "WHERE e.rank = 1 AND m.registration = 'active') "
+            "SELECT o.unit_id, CASE WHEN pu.id IS NOT NULL THEN c.grade END AS grade, "
+            "COUNT(*) FROM official o "
+            "JOIN units ou ON ou.id = o.unit_id AND ou.path >= :low AND ou.path < :high "
+            "LEFT JOIN memberships p ON p.member_id = o.member_id AND p.ended_on IS NULL "
+            "AND p.is_primary = 1 "
+            "LEFT JOIN units pu ON pu.id = p.unit_id AND pu.path >= :low AND pu.path < :high "
+            "LEFT JOIN commitments c ON c.member_id = o.member_id AND c.campaign_id = :campaign "
+            "GROUP BY o.unit_id, 2",
+            {
+                **{f"kind{i}": kind for i, kind in enumerate(official_kinds)},
+                "low": low,
+                "high": high,
+                "temporary": temporary,
+                "skip": not_graded,
+                "campaign": campaign_id,
+            },
+        )
+        return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
     # Proposals ---------------------------------------------------------------------------
 
     async def propose(
