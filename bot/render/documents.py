@@ -116,13 +116,17 @@ class PartyDocument:
 def _style_run(
     run, *, bold: bool = False, italic: bool = False, underline: bool = False, size: Pt = BODY_SIZE
 ) -> None:  # type: ignore[no-untyped-def]
-    run.font.name = FONT
-    run.font.size = size
-    run.bold = bold
-    run.italic = italic
-    run.underline = underline
-    # East-Asian font slot too, so Word never substitutes another face for Vietnamese.
-    run._element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    """Only what differs from the Normal style (:func:`_page`: the font, every slot, and the
+    body size; not bold, italic or underlined): each property set on a run is an element
+    inserted in order, and a cell's dossiers have thousands of runs."""
+    if size != BODY_SIZE:
+        run.font.size = size
+    if bold:
+        run.bold = True
+    if italic:
+        run.italic = True
+    if underline:
+        run.underline = True
 
 
 def _cell_line(cell, text: str, **style: object) -> None:  # type: ignore[no-untyped-def]
@@ -140,6 +144,8 @@ def _page(document: DocxDocument) -> None:
     normal = document.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = BODY_SIZE
+    # The East-Asian font slot too, so Word never substitutes another face for Vietnamese.
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
 
 
 def _table_cell(cell, text: str, *, bold: bool = False) -> None:  # type: ignore[no-untyped-def]

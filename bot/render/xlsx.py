@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import IO
 
+from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.styles.numbers import BUILTIN_FORMATS_REVERSE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
@@ -39,7 +40,8 @@ _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 _TYPES = "application/vnd.openxmlformats-officedocument"
-_HEADER_STYLE, _DATE_STYLE = 1, 2  # cellXfs: 0 the default, 1 bold, 2 a date, then formats
+_HEADER_STYLE = 1  # cellXfs: 0 the default, 1 bold, then number formats as first used
+_DEFAULT_DATE = "yyyy-mm-dd"  # openpyxl registers it in every workbook: numFmtId 164
 
 
 def escape(text: str) -> str:
@@ -62,10 +64,15 @@ def _attribute(text: str) -> str:
 
 def _string_cell(ref: str, text: str, style: str = "") -> str:
     if not text:
-        return f'<c r="{ref}"{style} t="inlineStr"/>'
-    stripped = text.strip()
-    space = ' xml:space="preserve"' if stripped and stripped != text else ""
+        return f'<c r="{ref}"{style} t="inlineStr"></c>'
+    space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _ascii(xml: str) -> bytes:
+    """XML text as bytes the way openpyxl's writer (lxml, no encoding) gives it: ASCII,
+    anything else as a character reference (``&#259;``)."""
+    return xml.encode("ascii", "xmlcharrefreplace")
 
 
 def _number(value: float) -> str:
@@ -89,15 +96,15 @@ class XlsxBook:
         self._buffer = io.BytesIO()
         self._zip = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         self._sheets: list[str] = []
-        self._formats: list[str] = []  # number formats beyond the date, in style order
+        self._formats: list[str] = []  # the number formats of cellXfs 2, 3, …: first used first
         self._serials: dict[date, str] = {}  # a date's serial, once per distinct day
 
-    def _style_of(self, fmt: str) -> int:
-        if fmt == DATE_FORMAT:
-            return _DATE_STYLE
+    def _style(self, fmt: str) -> str:
+        """The style attribute of a number format, given ids in the order of first use (as
+        openpyxl does, so that the files are the same to the byte)."""
         if fmt not in self._formats:
             self._formats.append(fmt)
-        return _DATE_STYLE + 1 + self._formats.index(fmt)
+        return f' s="{_HEADER_STYLE + 1 + self._formats.index(fmt)}"'
 
     def _serial(self, day: date) -> str:
         found = self._serials.get(day)
@@ -119,7 +126,7 @@ class XlsxBook:
         column of the header widens to fit its values, the rows waiting in a temporary
         file meanwhile."""
         self._sheets.append(title)
-        styles = {i: f' s="{self._style_of(f)}"' for i, f in (number_formats or {}).items()}
+        styles = number_formats or {}
         letters = [get_column_letter(i) for i in range(1, len(header) + 1)]
         first = "".join(
             _string_cell(f"{letters[i]}1", self._text(v), f' s="{_HEADER_STYLE}"')
@@ -129,14 +136,14 @@ class XlsxBook:
         with self._zip.open(path, "w", force_zip64=True) as out:
             if measure is None:
                 out.write(self._top(widths).encode())
-                out.write(f'<row r="1">{first}</row>'.encode())
+                out.write(_ascii(f'<row r="1">{first}</row>'))
                 self._rows(out, rows, letters, styles, None)
             else:
                 measured = list(widths)
                 with tempfile.TemporaryFile() as spool:
                     self._rows(spool, rows, letters, styles, (measured, measure))
                     out.write(self._top(measured).encode())
-                    out.write(f'<row r="1">{first}</row>'.encode())
+                    out.write(_ascii(f'<row r="1">{first}</row>'))
                     spool.seek(0)
                     shutil.copyfileobj(spool, out, 1 << 20)
             out.write(
@@ -163,13 +170,14 @@ class XlsxBook:
         out: IO[bytes],
         rows: Iterable[Sequence[object]],
         letters: list[str],
-        styles: dict[int, str],
+        formats: dict[int, str],
         measure: tuple[list[int], Callable[[object], int]] | None,
     ) -> None:
         """Writes the rows from the second on; with ``measure`` (widths, width of a value),
         widens the columns of the header to fit the values, up to the width's own cap."""
         text, serial = self._text, self._serial
-        date_style = f' s="{_DATE_STYLE}"'
+        date_style = ""  # until the first date: its style
+        styles: dict[int, str] = {}  # a column's number format's style, from its first number
         widths, width = measure if measure else ([], None)
         columns = len(widths) if width else 0
         chunk: list[str] = []
@@ -191,19 +199,24 @@ class XlsxBook:
                 elif isinstance(value, bool):
                     parts.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
                 elif isinstance(value, int | float):
-                    style = styles.get(index, "")
+                    style = ""
+                    if index in formats:
+                        style = styles.get(index) or styles.setdefault(
+                            index, self._style(formats[index])
+                        )
                     parts.append(f'<c r="{ref}"{style} t="n"><v>{_number(value)}</v></c>')
                 elif isinstance(value, date) and not isinstance(value, datetime):
+                    date_style = date_style or self._style(DATE_FORMAT)
                     parts.append(f'<c r="{ref}"{date_style} t="n"><v>{serial(value)}</v></c>')
                 else:
                     parts.append(_string_cell(ref, text(value)))
             parts.append("</row>")
             chunk.append("".join(parts))
             if len(chunk) >= FLUSH_ROWS:
-                out.write("".join(chunk).encode())
+                out.write(_ascii("".join(chunk)))
                 chunk.clear()
         if chunk:
-            out.write("".join(chunk).encode())
+            out.write(_ascii("".join(chunk)))
 
     def save(self) -> bytes:
         """Writes the workbook's other parts and closes it: the file's bytes."""
@@ -293,7 +306,7 @@ class XlsxBook:
         )
 
     def _styles(self) -> str:
-        custom: list[tuple[int, str]] = [(164, DATE_FORMAT)]
+        custom: list[tuple[int, str]] = [(164, _DEFAULT_DATE)]
         ids = []
         for fmt in self._formats:
             found = BUILTIN_FORMATS_REVERSE.get(fmt)
@@ -303,8 +316,8 @@ class XlsxBook:
             ids.append(found)
         xf = '<xf numFmtId="{}" fontId="{}" fillId="0" borderId="0" pivotButton="0" '
         xf += 'quotePrefix="0" xfId="0"/>'
-        cells = [xf.format(0, 0), xf.format(0, 1), xf.format(164, 0)]
-        cells += [xf.format(i, 0) for i in ids]
+        cells = [xf.format(0, 0), xf.format(0, 1), *(xf.format(i, 0) for i in ids)]
+        colors = "".join(f'<rgbColor rgb="{rgb}"/>' for rgb in COLOR_INDEX[:64])
         formats = "".join(
             f'<numFmt numFmtId="{i}" formatCode="{_attribute(code)}"/>' for i, code in custom
         )
@@ -319,5 +332,6 @@ class XlsxBook:
             f'<cellXfs count="{len(cells)}">{"".join(cells)}</cellXfs><cellStyles count="1">'
             '<cellStyle name="Normal" xfId="0" builtinId="0" hidden="0"/></cellStyles>'
             '<tableStyles count="0" defaultTableStyle="TableStyleMedium9" '
-            'defaultPivotStyle="PivotStyleLight16"/></styleSheet>'
+            f'defaultPivotStyle="PivotStyleLight16"/><colors><indexedColors>{colors}'
+            "</indexedColors></colors></styleSheet>"
         )

@@ -69,8 +69,12 @@ TREE = [
 
 async def _build(services: Services, seed: int) -> dict[str, Unit]:
     generator = random.Random(seed)
-    await services.campaigns.create(year=2025, topic="Tinh thần trách nhiệm năm trước", actor="test")
-    await services.campaigns.create(year=2026, topic="Tinh thần trách nhiệm, năng động, sáng tạo", actor="test")
+    await services.campaigns.create(
+        year=2025, topic="Tinh thần trách nhiệm năm trước", actor="test"
+    )
+    await services.campaigns.create(
+        year=2026, topic="Tinh thần trách nhiệm, năng động, sáng tạo", actor="test"
+    )
     async with services.db.write() as store:
         conn = store.conn
         ids: dict[str, int] = {}
