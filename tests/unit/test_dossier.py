@@ -347,7 +347,13 @@ async def test_the_docx_reads_back(year: Services) -> None:
     fonts = {r.font.name or normal.font.name for p in document.paragraphs for r in p.runs}
     assert fonts == {"Times New Roman"}
     cells = [cell for table in document.tables[1:4] for cell in table._cells]
-    sizes = {r.font.size.pt for cell in cells for p in cell.paragraphs for r in p.runs}
+    # A table's text is 13 pt: its paragraph style's size, unless a run sets its own.
+    sizes = {
+        (r.font.size or p.style.font.size).pt
+        for cell in cells
+        for p in cell.paragraphs
+        for r in p.runs
+    }
     assert sizes == {13.0}
     assert dossier_name(d) == "ho-so-kiem-diem-2026-nguyen-van-duc.docx"
 
