@@ -93,6 +93,8 @@ def xlsx_text(value: object) -> str:
 
 
 def _capped_width(value: object) -> int:
+    if type(value) is str and "\n" not in value:  # most cells: the short way
+        return min(WIDTH_MAX, len(value))
     return min(WIDTH_MAX, _width(value))
 
 
@@ -108,7 +110,7 @@ def column_widths(header: Sequence[str], rows: Iterable[Sequence[object]]) -> li
 
 def new_book(*, creator: str = "openpyxl", title: str = "") -> XlsxBook:
     """A workbook for :func:`add_sheet`; :meth:`XlsxBook.save` gives its bytes."""
-    return XlsxBook(xlsx_text, creator=creator, title=title)
+    return XlsxBook(xlsx_text, strip_control, creator=creator, title=title)
 
 
 def add_sheet(

@@ -85,14 +85,21 @@ def _number(value: float) -> str:
 class XlsxBook:
     """A workbook written sheet by sheet into a ZIP in memory; :meth:`save` gives its bytes.
     ``text`` turns any value that is not a number, a boolean, a date or None into the text
-    of its cell (formula safety and control characters are the caller's: exports.py)."""
+    of its cell, ``clean`` a ``str`` (most cells: the short way); formula safety and control
+    characters are the caller's (exports.py)."""
 
     def __init__(
-        self, text: Callable[[object], str], *, creator: str = "openpyxl", title: str = ""
+        self,
+        text: Callable[[object], str],
+        clean: Callable[[str], str],
+        *,
+        creator: str = "openpyxl",
+        title: str = "",
     ) -> None:
         self.creator = creator
         self.title = title
         self._text = text
+        self._clean = clean
         self._buffer = io.BytesIO()
         self._zip = zipfile.ZipFile(self._buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
         self._sheets: list[str] = []
@@ -175,7 +182,7 @@ class XlsxBook:
     ) -> None:
         """Writes the rows from the second on; with ``measure`` (widths, width of a value),
         widens the columns of the header to fit the values, up to the width's own cap."""
-        text, serial = self._text, self._serial
+        text, clean, serial = self._text, self._clean, self._serial
         date_style = ""  # until the first date: its style
         styles: dict[int, str] = {}  # a column's number format's style, from its first number
         widths, width = measure if measure else ([], None)
@@ -195,7 +202,7 @@ class XlsxBook:
                     letters.append(get_column_letter(index + 1))
                 ref = letters[index] + r
                 if type(value) is str:
-                    parts.append(_string_cell(ref, text(value)))
+                    parts.append(_string_cell(ref, clean(value)))
                 elif isinstance(value, bool):
                     parts.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
                 elif isinstance(value, int | float):
