@@ -106,10 +106,7 @@ class _Labels:
         self.rating = {r: gettext(label) for r, label in RATING_LABELS.items()}
         # A city's export holds half a million rows until its file is written: a text or
         # day that repeats (the same action in many members' commitments) is kept once.
-        self._shared: dict[object, object] = {}
-
-    def share(self, value: object) -> object:
-        return self._shared.setdefault(value, value)
+        self.shared: dict[object, object] = {}
 
 
 def _export_rows(
@@ -121,8 +118,9 @@ def _export_rows(
 ) -> list[list[object]]:
     """One member's rows: one per action of the version a view shows (``number``; None: the
     working copy), or one with the status when there is none."""
-    share = labels.share
-    base: list[object] = [campaign.year, entry.code or "", share(entry.full_name), entry.unit_name]
+    keep = labels.shared.setdefault  # keep(text, text): the one copy of an equal text
+    name = keep(entry.full_name, entry.full_name)
+    base: list[object] = [campaign.year, entry.code or "", name, entry.unit_name]
     if entry.id is None:
         if entry.status == "exempt":
             return []
@@ -146,13 +144,13 @@ def _export_rows(
                     *base,
                     labels.heading[heading],
                     counter,
-                    share(action.text),
+                    keep(action.text, action.text),
                     action.target_date,  # a date cell in XLSX
                     status,
                     late,
                     shown,
                     labels.rating[action.self_rating] if action.self_rating else "",  # type: ignore[index]
-                    share(action.evidence) if action.evidence else "",
+                    keep(action.evidence, action.evidence) if action.evidence else "",
                     grade,
                     points,
                 ]
