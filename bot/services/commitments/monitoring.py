@@ -91,7 +91,8 @@ class CommitmentForm:
         return f"cam-ket-{self.view.campaign.year}-{member.code or member.id}.docx"
 
 
-EXPORT_SLICE = 2000  # members whose actions are loaded at once by the export
+EXPORT_SLICE = 250  # members whose actions are loaded at once: few, so that little is freed
+# between the rows that stay (a city export peaked 30 MB lower than with 2,000, and ran faster)
 
 
 class _Labels:
