@@ -20,6 +20,9 @@ from pathlib import Path
 
 from city import PER_CELL, City, build_city
 
+from bot.services.reports.rollup import roll_up_attendance
+from storage import Database
+
 
 def default_units(members: int) -> int:
     """About one unit per 67 members, as in a real city (1,500 for 100,000)."""
@@ -27,10 +30,19 @@ def default_units(members: int) -> int:
 
 
 async def generate(path: Path, members: int, units: int | None = None, seed: int = 7) -> City:
-    """Build the database at ``path``, a new file (``main`` refuses an existing one)."""
-    return await build_city(
+    """Build the database at ``path``, a new file (``main`` refuses an existing one), with
+    the closed sessions' attendance rolled up, as the bot's job does within minutes of
+    start (the reports are exact either way; unrolled, a city's are slower)."""
+    city = await build_city(
         path, members=members, units=units or default_units(members), seed=seed, year=True
     )
+    database = Database(path)
+    await database.connect()
+    try:
+        await roll_up_attendance(database)
+    finally:
+        await database.close()
+    return city
 
 
 def main() -> int:

@@ -550,7 +550,11 @@ def describe(path: Path, samples: dict[str, str]) -> str:
             parts.append(f"{which} {code} ({units} units, {members} members)")
         (sessions,) = conn.execute("SELECT COUNT(*) FROM sessions").fetchone()
         (invitees,) = conn.execute("SELECT COUNT(*) FROM session_invitees").fetchone()
-        parts.append(f"{sessions} sessions, {invitees} invitations")
+        try:
+            (rolled,) = conn.execute("SELECT COUNT(*) FROM attendance_rolled").fetchone()
+        except sqlite3.OperationalError:  # a database from before migration 0018
+            rolled = 0
+        parts.append(f"{sessions} sessions ({rolled} rolled up), {invitees} invitations")
     return ", ".join(parts)
 
 

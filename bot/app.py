@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from functools import partial
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -16,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot import i18n
+from bot.builds import FileBuilder
 from bot.clock import Clock
 from bot.config import Settings
 from bot.context import SERVICES_KEY, CadreContext, Services, services_of
@@ -33,11 +35,12 @@ from bot.services.organisation import OrganisationService
 from bot.services.registration import RegistrationService
 from bot.services.reminders import SWEEP_EVERY, ReminderService
 from bot.services.reports.dossier import DossierService
+from bot.services.reports.rollup import ROLLUP_EVERY, roll_up_attendance
 from bot.services.reports.service import ReportService
 from bot.services.sessions import SessionService
 from bot.services.stories import StoryService
 from bot.update_processor import PerUserOrderedProcessor
-from handlers import after_start, register_handlers
+from handlers import after_start, flow, register_handlers
 from storage import Database
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,8 @@ warnings.filterwarnings("ignore", message="If 'per_message=False'", module="hand
 BOT_USERNAME_KEY = "bot_username"
 REMINDERS_JOB = "reminders-sweep"
 STORY_RELEASE_JOB = "story-release"
+ROLLUP_JOB = "reports-rollup"
+ROLLUP_FIRST = 5.0  # seconds after start
 STORY_RELEASE_EVERY = 20.0  # seconds: a scheduled story goes out at most this late
 
 
@@ -77,6 +82,13 @@ def build_services(
         reminders=reminders,
         dossiers=DossierService(db, clock, settings.locality),
         reports=ReportService(db, clock),
+        builder=FileBuilder(
+            db,
+            clock,
+            timezone=settings.timezone,
+            slots=settings.file_builds,
+            locality=settings.locality,
+        ),
     )
 
 
@@ -128,6 +140,8 @@ def build_application(
         )
     application = builder.build()
     processor.after_update = application.update_persistence
+    processor.begin_step = partial(flow.begin_step, application)
+    processor.end_step = partial(flow.end_step, application)
     application.bot_data[SERVICES_KEY] = services
     application.bot_data[PACER_KEY] = pacer
     register_handlers(application)
@@ -145,6 +159,7 @@ async def _post_init(application: Application) -> None:
     await start_delivery(application, services, application.bot_data[PACER_KEY])
     await start_reminders(application)
     await start_story_release(application)
+    start_attendance_rollup(application)
     log.info("cadrebot started as @%s", username)
 
 
@@ -195,6 +210,27 @@ async def start_story_release(application: Application) -> None:
             interval=STORY_RELEASE_EVERY,
             first=STORY_RELEASE_EVERY,
             name=STORY_RELEASE_JOB,
+        )
+
+
+async def roll_up_attendance_job(context: CallbackContext) -> None:
+    """Keep the reports' attendance counts of closed sessions (a cache: reports are exact
+    without it, only slower)."""
+    try:
+        await roll_up_attendance(services_of(context.application).db)
+    except Exception:  # the reports count live what is not rolled up; try again next time
+        log.exception("reports: the attendance roll-up failed; the next one will try again")
+
+
+def start_attendance_rollup(application: Application) -> None:
+    """Soon after start (a backlog after an upgrade takes a while: not in the way of the
+    start), then every few minutes."""
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            roll_up_attendance_job,
+            interval=ROLLUP_EVERY.total_seconds(),
+            first=ROLLUP_FIRST,
+            name=ROLLUP_JOB,
         )
 
 

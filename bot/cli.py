@@ -69,6 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("run", help="start the bot (long polling, or webhook when configured)")
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="try the bot without Telegram: a fake Telegram, the bot, a demo organisation and "
+        "a chat page in the browser",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="where the page listens")
+    sandbox.add_argument(
+        "--port", type=int, default=8080, help="the page's port (0: any free port; default 8080)"
+    )
+    sandbox.add_argument(
+        "--dir", type=Path, default=Path("sandbox"), help="the demo's database folder (reset)"
+    )
 
     db = commands.add_parser("db", help="database upkeep").add_subparsers(
         dest="db_command", required=True, metavar="ACTION"
@@ -193,7 +205,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.runner import run
 
         return run(settings)
+    if args.command == "sandbox":
+        from bot.sandbox import run_sandbox
+
+        return run_sandbox(host=args.host, port=args.port, folder=args.dir)
     return asyncio.run(_dispatch(args, settings))
+
+
+async def execute(argv: Sequence[str], settings: Settings) -> int:
+    """Run one command (not ``run`` or ``sandbox``) with these settings, in a running loop:
+    the sandbox seeds its demo through the operator's own commands this way."""
+    args = build_parser().parse_args(argv)
+    if args.command in ("run", "sandbox"):
+        raise ValueError(f"{args.command} cannot be executed from inside the bot")
+    return await _dispatch(args, settings)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

@@ -45,6 +45,10 @@ _EXPECTED = {
         "CADREBOT_QUIET_HOURS",
         "local hours when reminders wait, like 21:00-07:00 (equal ends: none)",
     ),
+    "file_builds": (
+        "CADREBOT_FILE_BUILDS",
+        "how many large files may be built at once, a whole number 1-8",
+    ),
     "conversation_timeout_hours": (
         "CADREBOT_CONVERSATION_TIMEOUT_HOURS",
         "hours from 0.01 to 720 (0 turns the timeout off)",
@@ -106,6 +110,9 @@ class Settings(BaseSettings):
     conversation_timeout_hours: float = Field(
         default=24, ge=0, le=720, alias="CADREBOT_CONVERSATION_TIMEOUT_HOURS"
     )
+    # Large files (a city's workbook, the review) built at once, each in a process of its
+    # own (bot/builds); one more is told to wait. Two keep a core for the bot on 2 cores.
+    file_builds: int = Field(default=2, ge=1, le=8, alias="CADREBOT_FILE_BUILDS")
     # The place on the date line of every document; unset: the root unit's locality.
     locality: str | None = Field(default=None, alias="CADREBOT_LOCALITY")
 

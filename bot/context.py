@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.rules.access import Actor
 
 if TYPE_CHECKING:
+    from bot.builds import FileBuilder
     from bot.clock import Clock
     from bot.config import Settings
     from bot.services.calendar import CalendarService
@@ -44,6 +45,7 @@ class Services:
     reminders: ReminderService
     dossiers: DossierService
     reports: ReportService
+    builder: FileBuilder
 
 
 SERVICES_KEY = "services"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from html import escape
 
 from bot.i18n import gettext
@@ -50,7 +52,54 @@ class NotFound(UserFacingError):
 
 
 class AccessDenied(UserFacingError):
-    pass
+    """A refusal. Each one raised while an update is handled is noted in that update's
+    :class:`DenialLog`, so that a refusal no service audited is audited once at the end of
+    the update (handlers/gate.py)."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message, **params)
+        log = _DENIALS.get()
+        if log is not None:
+            log.raised.append(self)
+
+
+@dataclass
+class DenialLog:
+    """The refusals raised while one update is handled, and whether one was audited."""
+
+    raised: list[AccessDenied] = field(default_factory=list)
+    audited: bool = False
+
+    def unaudited(self) -> list[AccessDenied]:
+        return [] if self.audited else self.raised
+
+
+_DENIALS: ContextVar[DenialLog | None] = ContextVar("denials", default=None)
+
+
+def start_denial_log() -> DenialLog:
+    """A new log for the update being handled (its handlers run in this context)."""
+    log = DenialLog()
+    _DENIALS.set(log)
+    return log
+
+
+def current_denial_log() -> DenialLog | None:
+    return _DENIALS.get()
+
+
+def note_denial_audited() -> None:
+    """A service wrote the refusal to the audit trail itself."""
+    log = _DENIALS.get()
+    if log is not None:
+        log.audited = True
+
+
+def denial_settled(error: AccessDenied) -> None:
+    """A refusal caught and turned into something else (nobody was refused): not audited."""
+    log = _DENIALS.get()
+    if log is not None and error in log.raised:
+        log.raised.remove(error)
 
 
 class InvalidInput(UserFacingError):

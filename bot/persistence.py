@@ -11,6 +11,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 
 from bot.clock import Clock
 from storage import Database
+from storage.persistence import StepInProgress
 
 ConversationKey = tuple[int | str, ...]
 _ABSENT = object()
@@ -48,6 +49,11 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
         self._touched: dict[tuple[str, ConversationKey], datetime] = {}
         self._expired: list[tuple[str, ConversationKey]] = []
         self._states: dict[tuple[str, ConversationKey], object] = {}
+        # Steps the bot began and never saw through (it died): read once at start.
+        self.replayable: set[str] = set()  # flows whose steps may simply be handled again
+        self._steps: dict[tuple[str, ConversationKey], StepInProgress] | None = None
+        self._interrupted: list[StepInProgress] = []
+        self._replay: list[StepInProgress] = []
 
     def _now(self) -> datetime:
         return self.clock.now()
@@ -82,22 +88,72 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
     async def get_conversations(self, name: str) -> dict[ConversationKey, object]:
         async with (await self._ready()).read() as store:
             stored = await store.persistence.conversations(name)
+            if self._steps is None:
+                self._steps = {
+                    (step.flow, (step.chat_id, step.user_id)): step
+                    for step in await store.persistence.steps()
+                }
         now = self._now()
         states: dict[ConversationKey, object] = {}
+        dropped: list[ConversationKey] = []
         for key, (state, updated_at) in stored.items():
             at = updated_at or now
             if self.conversation_timeout and now - at > self.conversation_timeout:
                 self._expired.append((name, key))
+                dropped.append(key)
                 continue
             states[key] = state
             self._touched[(name, key)] = at
             self._states[(name, key)] = state
-        if len(states) < len(stored):
+        for (flow, key), step in self._steps.items():
+            # The step's new state was never saved: it was cut short (else it is done).
+            if flow != name or states.get(key) != step.state:
+                continue
+            if name in self.replayable:
+                self._replay.append(step)
+            else:
+                self._interrupted.append(step)
+                if key in states:
+                    del states[key]
+                    self._touched.pop((name, key), None)
+                    self._states.pop((name, key), None)
+                    dropped.append(key)
+        if dropped:
             async with self.db.write() as store:
-                for expired_name, key in self._expired:
-                    if expired_name == name:
-                        await store.persistence.save_conversation(name, key, None, now)
+                for key in dropped:
+                    await store.persistence.save_conversation(name, key, None, now)
         return states
+
+    def state(self, name: str, key: ConversationKey) -> object | None:
+        """The conversation's saved state for ``key`` (None: it holds none)."""
+        return self._states.get((name, tuple(key)))
+
+    async def begin_step(
+        self, name: str, key: ConversationKey, state: object | None, update: dict
+    ) -> None:
+        """Note that a step of conversation ``name`` (now in ``state``) begins, before it
+        runs: should the bot die before its new state is saved, the next start finds it."""
+        chat_id, user_id = key
+        async with self.db.write() as store:
+            await store.persistence.begin_step(
+                int(user_id), int(chat_id), name, state, update, self._now()
+            )
+
+    async def end_step(self, user_id: int) -> None:
+        """The step's new state is saved (see :meth:`begin_step`)."""
+        async with self.db.write() as store:
+            await store.persistence.end_step(user_id)
+
+    async def take_cut_short(self) -> tuple[list[StepInProgress], list[StepInProgress]]:
+        """Once, at start: the steps cut short by the last stop, as (to handle again, whose
+        conversation was closed); their notes are cleared."""
+        replay, interrupted = self._replay, self._interrupted
+        self._replay, self._interrupted = [], []
+        if self._steps:
+            async with self.db.write() as store:
+                await store.persistence.clear_steps()
+        self._steps = {}
+        return replay, interrupted
 
     async def update_conversation(
         self, name: str, key: tuple[Hashable, ...], new_state: object | None

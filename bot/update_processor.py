@@ -45,6 +45,10 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
         self._idle = asyncio.Event()
         self._idle.set()
         self.after_update = after_update
+        # Around a guided step: noted before it runs, the note dropped once its new state
+        # is saved (handlers/flow.py), so a crash in between is found at the next start.
+        self.begin_step: Callable[[object], Awaitable[Any]] | None = None
+        self.end_step: Callable[[Any], Awaitable[None]] | None = None
         # Called with each update once it is finished (tests use it to know when the bot
         # is done with what they sent, rather than guessing from a spell of silence).
         self.on_done: Callable[[object], None] | None = None
@@ -80,11 +84,14 @@ class PerUserOrderedProcessor(BaseUpdateProcessor):
                 self.on_done(update)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        step = await self.begin_step(update) if self.begin_step is not None else None
         await coroutine
         if self.after_update is not None:
             # Save conversation state before this person's next update runs, so a crash
             # right after a reply never loses what they entered.
             await self.after_update()
+        if step is not None and self.end_step is not None:
+            await self.end_step(step)
 
     async def initialize(self) -> None:
         return None

@@ -8,6 +8,7 @@ injection), ``http`` (routes and parameter decoding) and ``server``.
 """
 
 from fake_telegram.methods import BotApi
+from fake_telegram.other_updates import forward_origin
 from fake_telegram.server import FakeTelegramServer
 from fake_telegram.types import (
     DEFAULT_BOT_USERNAME,
@@ -31,4 +32,5 @@ __all__ = [
     "FakeUser",
     "RecordedRequest",
     "World",
+    "forward_origin",
 ]

@@ -146,6 +146,7 @@ class FakeTelegramServer(World, FaultInjection):
             method=method, params=params, files={}, at=time.monotonic(), http_method=request.method
         )
         self.requests.append(record)
+        self._changed.fire()  # a request on the wire is news too (crash drills wait for it)
         return record
 
     def _finish(self, record: RecordedRequest) -> None:

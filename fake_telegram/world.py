@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fake_telegram.html import command_entities, parse_html
+from fake_telegram.other_updates import OtherUpdates
 from fake_telegram.types import (
     DEFAULT_BOT_FIRST_NAME,
     DEFAULT_BOT_USERNAME,
@@ -37,7 +38,7 @@ from fake_telegram.types import (
 from fake_telegram.updates import Signal, UpdateQueue
 
 
-class World:
+class World(OtherUpdates):
     """Users, chats, messages and files as Telegram holds them, for one bot."""
 
     def __init__(
@@ -121,16 +122,21 @@ class World:
         chat_id: int | None = None,
         reply_to: BotMessage | int | None = None,
         html: bool = False,
+        forwarded: JSONDict | None = None,
     ) -> JSONDict:
         """The user sends ``text``; returns the enqueued Update.
 
         Commands ("/start", "/start@bot") get bot_command entities as Telegram adds them.
         ``reply_to`` makes it a reply (e.g. to a ForceReply prompt). ``html=True`` reads
         ``text`` as what the user formatted in their app (<b>, <i>, <a href>...): the bot
-        gets the plain text and its entities, as Telegram sends them.
+        gets the plain text and its entities, as Telegram sends them. ``forwarded`` (a
+        ``forward_origin``, see :func:`fake_telegram.other_updates.forward_origin`) makes it
+        a forward of someone else's message.
         """
         user, chat = self._sender(user_id, chat_id)
         fields = _formatted("text", text, html)
+        if forwarded is not None:
+            fields["forward_origin"] = copy.deepcopy(forwarded)
         message = self._add_user_message(user, chat, "text", fields, reply_to)
         return self.enqueue_update("message", message)
 

@@ -45,4 +45,5 @@ async def after_start(application: Application) -> None:
     """Once the bot is connected: tell people whose step expired while it was stopped, and
     watch for role changes that call for a new command menu."""
     await flow.announce_expired_at_start(application)
+    await flow.resume_cut_short_at_start(application)
     await menus.start_menu_job(application)

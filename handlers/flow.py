@@ -56,6 +56,9 @@ class FlowSpec:
     what: str
     draft_keys: tuple[str, ...] = ()
     resume: str | None = None
+    # Every step may be handled twice with the same outcome (its writes are idempotent):
+    # a step cut short by a crash is then handled again at start rather than closed.
+    replay: bool = False
 
 
 @dataclass
@@ -63,6 +66,7 @@ class FlowRegistry:
     timeout: timedelta
     persistence: SQLitePersistence | None
     specs: dict[str, FlowSpec] = field(default_factory=dict)
+    handlers: dict[str, ConversationHandler] = field(default_factory=dict)
 
     def spec(self, name: str) -> FlowSpec:
         return self.specs.get(name) or FlowSpec(name, N_("another step"))
@@ -230,6 +234,96 @@ async def announce_expired_at_start(application: Application) -> None:
         await _tell_expired(application, registry, name, chat_id, locale)
 
 
+# Steps cut short by a crash ------------------------------------------------------------------
+
+
+def step_of(application: Application, update: object) -> tuple[str, object | None] | None:
+    """The conversation ``update`` is a step of, with its state now (None: it opens it),
+    or None when it is no guided step (a /help, a button outside any conversation)."""
+    if not isinstance(update, Update):
+        return None
+    key = _key(update)
+    registry = registry_of(application)
+    if key is None or registry.persistence is None:
+        return None
+    data = application.user_data.get(key[1]) or {}
+    name = _mark_name(data.get(FLOW_KEY))
+    if name is not None and (state := registry.persistence.state(name, key)) is not None:
+        return name, state
+    for name, handler in registry.handlers.items():
+        if any(entry.check_update(update) for entry in handler.entry_points):
+            return name, None
+    return None
+
+
+async def begin_step(application: Application, update: object) -> int | None:
+    """Before a guided step runs: note it (see :meth:`SQLitePersistence.begin_step`).
+    Returns the person's id when noted, for :func:`end_step`."""
+    found = step_of(application, update)
+    persistence = registry_of(application).persistence
+    if found is None or persistence is None:
+        return None
+    assert isinstance(update, Update)
+    key = _key(update)
+    assert key is not None
+    name, state = found
+    try:
+        await persistence.begin_step(name, key, state, update.to_dict())
+    except Exception:  # the note is a safety net: the step itself must still run
+        log.exception("conversation %s: the step could not be noted", name)
+        return None
+    return key[1]
+
+
+async def end_step(application: Application, user_id: int) -> None:
+    persistence = registry_of(application).persistence
+    if persistence is None:
+        return
+    try:
+        await persistence.end_step(user_id)
+    except Exception:  # left behind, it is overwritten by the person's next step
+        log.exception("the note of a step of user %s could not be dropped", user_id)
+
+
+@template("flow.interrupted")
+def _interrupted_notice(params: dict) -> tuple[str, None]:
+    spec = FlowSpec(params["name"], params["what"], resume=params.get("resume"))
+    text = gettext(
+        "The bot was restarted while it handled your last message, so the step you were in "
+        "({what}) was closed. What was saved before it is kept."
+    ).format(what=gettext(spec.what))
+    hint = gettext(spec.resume) if spec.resume else gettext("Send the command again to start over.")
+    return f"{text} {hint}", None
+
+
+async def resume_cut_short_at_start(application: Application) -> None:
+    """After a crash: the steps of replayable conversations that never saw their new state
+    saved are handled again (their reply may come twice, their writes do not); other
+    conversations cut short were closed at load, and their people are told once."""
+    registry = registry_of(application)
+    if registry.persistence is None:
+        return
+    replay, interrupted = await registry.persistence.take_cut_short()
+    for step in replay:
+        log.warning("conversation %s: a step cut short is handled again", step.flow)
+        await application.update_queue.put(Update.de_json(step.update, application.bot))
+    services = services_of(application)
+    for step in interrupted:
+        spec = registry.spec(step.flow)
+        locale = _expire(registry, step.flow, application.user_data.get(step.user_id))
+        application.mark_data_for_update_persistence(user_ids=[step.user_id])
+        async with services.db.write() as store:
+            await services.notifications.queue(
+                store,
+                kind="notice",
+                template="flow.interrupted",
+                to=[Recipient(step.chat_id, params={"locale": locale})],
+                params={"name": step.flow, "what": spec.what, "resume": spec.resume},
+                priority=Priority.ANSWER,
+            )
+        log.warning("conversation %s: a step cut short was closed", step.flow)
+
+
 def _on_timeout(name: str):  # type: ignore[no-untyped-def]
     async def timed_out(update: Update, context: CadreContext) -> None:
         registry = registry_of(context.application)
@@ -317,7 +411,7 @@ def conversation(
     }
     guarded[ConversationHandler.TIMEOUT] = [TypeHandler(Update, _on_timeout(spec.name))]
     seconds = registry.timeout.total_seconds()
-    return ConversationHandler(
+    handler: ConversationHandler = ConversationHandler(
         entry_points=entry_points,
         states=guarded,
         fallbacks=fallbacks,
@@ -327,3 +421,7 @@ def conversation(
         per_message=False,
         conversation_timeout=seconds or None,
     )
+    registry.handlers[spec.name] = handler
+    if spec.replay and registry.persistence is not None:
+        registry.persistence.replayable.add(spec.name)
+    return handler

@@ -16,6 +16,7 @@ from telegram.ext import Application, ApplicationHandlerStop, TypeHandler
 from bot import callbacks as cb
 from bot.commands import BY_NAME
 from bot.context import CadreContext
+from bot.errors import current_denial_log, start_denial_log
 from bot.i18n import current_locale, gettext, resolve_locale, set_locale
 from bot.menus import refresh_menu
 from bot.render.text import has_control_characters
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 RESOLVE_GROUP = -20
 GATE_GROUP = -10
+AUDIT_GROUP = 100  # after every feature's handlers
 
 # Buttons a person who is not registered yet may press.
 STRANGER_BUTTONS = (cb.LANGUAGE, cb.JOIN_NAME)
@@ -42,6 +44,7 @@ def command_name(update: Update) -> str | None:
 
 
 async def resolve(update: Update, context: CadreContext) -> None:
+    start_denial_log()
     user = update.effective_user
     if user is None:
         return
@@ -132,7 +135,8 @@ async def guard(update: Update, context: CadreContext) -> None:
     if query is None and context.user_data and context.user_data.get(JOINING_KEY):
         return
     if query is not None:
-        await query.answer(stranger_text(), show_alert=True)
+        await _audit_denial(context, _pressed(query.data))
+        await _tell(update, _stranger_or_pending(context))
         raise ApplicationHandlerStop
     await _refuse_stranger(update, context, "message")
 
@@ -164,19 +168,25 @@ async def _tell(update: Update, text: str) -> None:
         await reply(update, text)
 
 
+def _pressed(data: str | None) -> str:
+    """A pressed button as the audit names it: its kind (``cd:ok``), not its ids."""
+    words = (data or "").split(":")
+    return "button " + ":".join(w for w in words if not w.isdigit())[:40]
+
+
+def _stranger_or_pending(context: CadreContext) -> str:
+    if context.actor.pending:
+        return gettext(
+            "Your request to join is waiting for the secretary's approval. You will get "
+            "a message when it is decided."
+        )
+    return stranger_text()
+
+
 async def _refuse_stranger(update: Update, context: CadreContext, what: str) -> None:
     if what.startswith("/"):
         await _audit_denial(context, what)
-    if context.actor.pending:
-        await _tell(
-            update,
-            gettext(
-                "Your request to join is waiting for the secretary's approval. You will get "
-                "a message when it is decided."
-            ),
-        )
-    else:
-        await _tell(update, stranger_text())
+    await _tell(update, _stranger_or_pending(context))
     raise ApplicationHandlerStop
 
 
@@ -191,19 +201,34 @@ async def _deny(update: Update, context: CadreContext, what: str) -> None:
     raise ApplicationHandlerStop
 
 
-async def _audit_denial(context: CadreContext, what: str) -> None:
+async def audit_refusals(update: Update, context: CadreContext) -> None:
+    """Last: a refusal raised by a service (or a handler) while this update was handled,
+    that nobody wrote to the audit trail, is written now, once, with what was asked."""
+    denials = current_denial_log()
+    if denials is None or not denials.unaudited() or not context.has_actor:
+        return
+    query = update.callback_query
+    name = command_name(update)
+    what = _pressed(query.data) if query is not None else f"/{name}" if name else "message"
+    reasons = sorted({error.message for error in denials.unaudited()})
+    await _audit_denial(context, what, reason=" | ".join(reasons)[:300])
+
+
+async def _audit_denial(context: CadreContext, what: str, **detail: object) -> None:
     actor = context.actor
     log.info("denied %s to telegram user %s", what, actor.telegram_id)
     async with context.services.db.write() as store:
         await store.audit.record(
             actor=f"tg:{actor.telegram_id}",
             member_id=actor.member.id if actor.member else None,
-            action="command",
-            target=what,
+            action="button" if what.startswith("button ") else "command",
+            target=what.removeprefix("button "),
             outcome="denied",
+            detail=detail or None,
         )
 
 
 def register(application: Application) -> None:
     application.add_handler(TypeHandler(Update, resolve), group=RESOLVE_GROUP)
     application.add_handler(TypeHandler(Update, guard), group=GATE_GROUP)
+    application.add_handler(TypeHandler(Update, audit_refusals), group=AUDIT_GROUP)

@@ -43,6 +43,11 @@ EXPECTED = "m.status != 'exempt'"
 PRESENT = (
     "CASE WHEN i.mark IS NOT NULL THEN i.mark = 'present' ELSE i.checked_in_at IS NOT NULL END"
 )
+CLOSED_IN_PERIOD = "s.status = 'closed' AND s.starts_at >= :since AND s.starts_at < :until"
+NOT_ROLLED = "NOT EXISTS (SELECT 1 FROM attendance_rolled ar WHERE ar.session_id = s.id)"
+# Up to this many sessions not rolled up are counted from their invitations; more (a database
+# not rolled up yet), from the members, which costs the same whatever their number.
+LIVE_BY_SESSION = 500
 CADENCE_KINDS = ("cell", "party_group")
 GRADE_NAMES = ("excellent", "good", "fulfilled", "not_fulfilled")
 
@@ -67,7 +72,7 @@ class SessionAttendance:
 
     unit_id: int
     session_id: int
-    starts_at: datetime
+    month: int  # the session's place among the months asked for: 0 before the second one
     invited: int
     present: int
 
@@ -93,6 +98,28 @@ class MemberRow:
     commitment: str | None  # as monitoring counts it; None: not started
     late: bool
     grade: str | None
+
+
+def session_counts(*columns: str) -> str:
+    """SELECT ... FROM the sessions ``s`` and their invitations ``i`` counted per invitee's
+    current primary unit ``ms.unit_id``: the exempt left out, active members only, as
+    :meth:`ReportRepository.attendance` counts them; the caller adds the WHERE and GROUP BY
+    (s.id, ms.unit_id). Shared with the roll-up (storage/report_rollup.py)."""
+    extra = "".join(f", {column}" for column in columns)
+    return (
+        f"SELECT ms.unit_id AS unit_id, s.id{extra}, COUNT(*) AS invited, "
+        f"COALESCE(SUM({PRESENT}), 0) AS present FROM sessions s "
+        "CROSS JOIN session_invitees i ON i.session_id = s.id AND i.status != 'exempt' "
+        "CROSS JOIN members m ON m.id = i.member_id AND m.registration = 'active' "
+        "CROSS JOIN memberships ms ON ms.member_id = i.member_id AND ms.ended_on IS NULL "
+        "AND ms.is_primary = 1 "
+    )
+
+
+def _attendance(row: aiosqlite.Row) -> SessionAttendance:
+    return SessionAttendance(
+        row["unit_id"], row["id"], row["month"], row["invited"], row["present"]
+    )
 
 
 def _scope(path: str) -> dict[str, object]:
@@ -161,45 +188,65 @@ class ReportRepository:
         return None if low is None else (low, high)
 
     async def attendance(
-        self, path: str, since: datetime, until: datetime
+        self, path: str, since: datetime, until: datetime, months: Sequence[datetime] = ()
     ) -> list[SessionAttendance]:
         """Per unit and closed session starting in [since, until): the invitations of the
         unit's members (by their current primary unit, wherever the session was held), the
-        exempt left out, and how many of them were present.
+        exempt left out, and how many of them were present; with the session's month: how
+        many of ``months`` (the instants the months after the first begin) it starts at or
+        after, counted by SQL once per row returned, so the caller reads no timestamps.
 
-        A member's invitations are read from the covering index on (member, session, ...)
-        within the range of ids of the period's sessions, so the years before are skipped
-        without being read (the range only narrows the search; the period decides)."""
-        ids = await self._session_ids(since, until)
-        if ids is None:
-            return []
-        params = _scope(path) | {
-            "since": to_db(since),
-            "until": to_db(until),
-            "low": ids[0],
-            "high": ids[1],
-        }
+        The sessions rolled up (migration 0018) are read from their kept counts; the others
+        are counted live, from the sessions when they are few, else from the members."""
+        params = _scope(path) | {"since": to_db(since), "until": to_db(until)}
+        month = " + ".join(f"(s.starts_at >= :month{k})" for k in range(len(months))) or "0"
+        params |= {f"month{k}": to_db(start) for k, start in enumerate(months)}
         cursor = await self.conn.execute(
-            f"SELECT u.id AS unit_id, s.id, s.starts_at, COUNT(*) AS invited, "
+            f"SELECT u.id AS unit_id, s.id, {month} AS month, r.invited, r.present "
+            "FROM units u CROSS JOIN attendance_rollup r ON r.unit_id = u.id "
+            "CROSS JOIN sessions s ON s.id = r.session_id AND s.status = 'closed' "
+            "AND s.starts_at >= :since AND s.starts_at < :until "
+            "CROSS JOIN attendance_rolled ar ON ar.session_id = s.id "
+            f"WHERE {SUBTREE}",
+            params,
+        )
+        found = [_attendance(row) for row in await cursor.fetchall()]
+        cursor = await self.conn.execute(
+            f"SELECT COUNT(*) FROM sessions s WHERE {CLOSED_IN_PERIOD} AND {NOT_ROLLED}", params
+        )
+        (pending,) = await cursor.fetchone()
+        if not pending:
+            return found
+        if pending <= LIVE_BY_SESSION:
+            cursor = await self.conn.execute(
+                session_counts(f"{month} AS month")
+                + f"CROSS JOIN units u ON u.id = ms.unit_id WHERE {CLOSED_IN_PERIOD} "
+                f"AND {NOT_ROLLED} AND {SUBTREE} GROUP BY s.id, ms.unit_id",
+                params,
+            )
+        else:
+            cursor = await self._attendance_by_member(params, month, since, until)
+        return found + [_attendance(row) for row in await cursor.fetchall()]
+
+    async def _attendance_by_member(
+        self, params: dict[str, object], month: str, since: datetime, until: datetime
+    ) -> aiosqlite.Cursor:
+        """The sessions not rolled up counted from the subtree's members: each member's
+        invitations read from the covering index on (member, session, ...) within the range
+        of ids of the period's sessions, so the years before are skipped without being read
+        (the range only narrows the search; the period decides)."""
+        ids = await self._session_ids(since, until)
+        low, high = ids if ids is not None else (0, -1)
+        return await self.conn.execute(
+            f"SELECT u.id AS unit_id, s.id, {month} AS month, COUNT(*) AS invited, "
             f"COALESCE(SUM({PRESENT}), 0) AS present "
             f"FROM units u {PRIMARY} "
             "CROSS JOIN session_invitees i ON i.member_id = m.id "
             "AND i.session_id BETWEEN :low AND :high AND i.status != 'exempt' "
-            "CROSS JOIN sessions s ON s.id = i.session_id AND s.status = 'closed' "
-            "AND s.starts_at >= :since AND s.starts_at < :until "
-            f"WHERE {SUBTREE} GROUP BY u.id, s.id",
-            params,
+            f"CROSS JOIN sessions s ON s.id = i.session_id AND {CLOSED_IN_PERIOD} "
+            f"AND {NOT_ROLLED} WHERE {SUBTREE} GROUP BY u.id, s.id",
+            params | {"low": low, "high": high},
         )
-        return [
-            SessionAttendance(
-                row["unit_id"],
-                row["id"],
-                from_db(row["starts_at"]),  # type: ignore[arg-type]
-                row["invited"],
-                row["present"],
-            )
-            for row in await cursor.fetchall()
-        ]
 
     async def held(
         self,

@@ -189,12 +189,13 @@ class SessionRepository:
         presenter: str,
         lead_in: str,
         created_by: int | None,
+        request_key: str | None = None,
     ) -> Session:
         now = to_db(utcnow())
         cursor = await self.conn.execute(
             "INSERT INTO sessions (unit_id, kind, topic, campaign_id, starts_at, place, "
-            "presenter, lead_in, created_by, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "presenter, lead_in, created_by, created_at, updated_at, request_key) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 unit_id,
                 kind,
@@ -207,11 +208,27 @@ class SessionRepository:
                 created_by,
                 now,
                 now,
+                request_key,
             ),
         )
         session = await self.get(cursor.lastrowid)  # type: ignore[arg-type]
         assert session is not None
         return session
+
+    async def by_request_key(self, request_key: str) -> tuple[Session, int] | None:
+        """The meeting saved from this draft, and how many were invited to it."""
+        cursor = await self.conn.execute(
+            "SELECT id FROM sessions WHERE request_key = ?", (request_key,)
+        )
+        row = await cursor.fetchone()
+        session = await self.get(row[0]) if row else None
+        if session is None:
+            return None
+        cursor = await self.conn.execute(
+            "SELECT COUNT(*) FROM session_invitees WHERE session_id = ?", (session.id,)
+        )
+        (invited,) = await cursor.fetchone()  # type: ignore[misc]
+        return session, invited
 
     async def get(self, session_id: int) -> Session | None:
         cursor = await self.conn.execute(

@@ -3,6 +3,7 @@ ended. Written inside the caller's transaction, so a change and its record go to
 
 from __future__ import annotations
 
+from bot.errors import note_denial_audited
 from bot.rules.access import Actor
 from storage.db import Store
 
@@ -27,6 +28,8 @@ async def audit(
     **detail: object,
 ) -> None:
     """Record one action. ``member_id`` defaults to the acting member's own id."""
+    if outcome == "denied":
+        note_denial_audited()
     if member_id is None and not isinstance(actor, str) and actor.member is not None:
         member_id = actor.member.id
     await store.audit.record(

@@ -86,9 +86,11 @@ def step(name: str, key: str, *, button: bool = False) -> Callable[[Step], Step]
     def wrap(func: Step) -> Step:
         @functools.wraps(func)
         async def run(update: Update, context: CadreContext) -> int:
-            if button:
-                await pressed(update)
             data = context.user_data.get(key)
+            # A step taking text or Skip answers Skip itself, but only with its data: when
+            # the data is gone, Skip is answered here, or it would spin.
+            if button or (data is None and update.callback_query is not None):
+                await pressed(update)
             if data is None:
                 return await _expired(update, context, name)
             return await func(update, context, data)

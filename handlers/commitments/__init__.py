@@ -42,6 +42,7 @@ FLOWS = {
         N_("filing your commitment (/commit)"),
         draft_keys=(filing.HEADING_KEY, filing.ACTION_KEY),
         resume=N_("Your draft is kept: send /commit to continue."),
+        replay=True,  # each action is added once, a submission confirmed once
     ),
     RETURNING: flow.FlowSpec(
         RETURNING, N_("writing a return comment"), draft_keys=(review.DECISION_KEY,)

@@ -9,11 +9,11 @@ import io
 from telegram import Update
 
 from bot import callbacks as cb
+from bot.builds import files
 from bot.context import CadreContext
 from bot.errors import UserFacingError
 from bot.i18n import format_date, gettext
 from bot.parsing import parse_whole_number
-from bot.render.commitment_export import commitments_file
 from bot.render.commitment_form import commitment_docx
 from handlers.commitments.rendering import render_commitment, send_lines
 from handlers.replies import h, reply
@@ -131,18 +131,24 @@ async def pressed_export(update: Update, context: CadreContext) -> None:
         await refuse_button(update, stale_text())
         return
     fmt, unit_id, year = values
+    services = context.services
     try:
-        table = await context.services.commitments.export(
+        scope = await services.commitments.export_scope(
             year=year, unit_id=unit_id or None, actor=context.actor
         )
     except UserFacingError as error:
         await refuse_button(update, error, drop=False)
         return
     await answer(update)
-    # Building a file is CPU work: in a worker thread, so other people are not kept waiting.
-    name, data = await asyncio.to_thread(commitments_file, table, fmt)
+    # A city's export is 50 s of CPU: built in a child process (bot/builds), so other people
+    # are not kept waiting and the memory it takes goes back when it is done.
+    try:
+        built = await services.builder.build(files.commitments, scope, fmt)
+    except UserFacingError as error:
+        await reply(update, error.render_html())
+        return
     await update.effective_message.reply_document(
-        document=io.BytesIO(data),
-        filename=name,
+        document=io.BytesIO(built.content),
+        filename=built.name,
         caption=gettext("Commitments {year}").format(year=year),
     )

@@ -2,8 +2,9 @@
 (sendDocument). ``/report`` decides what to show and calls these; they register no command
 or button of their own, and a caller that was reached by a button answers it itself.
 
-Drawing and writing the files is CPU work: it runs in a worker thread, so other people's
-replies are not kept waiting.
+Drawing and writing the files is CPU work. A chart is a third of a second: a worker thread.
+The workbook is up to 30 s of writing for a city: a child process (bot/builds), which keeps
+the GIL and the memory it takes away from the bot.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 from telegram import InputFile, Update
 from telegram.constants import ChatAction
 
+from bot.builds import files
 from bot.context import CadreContext
 from bot.errors import UserFacingError
 from bot.i18n import format_number, gettext
@@ -25,9 +27,8 @@ from bot.render.report_charts import (
     period_title,
     trend_chart,
 )
-from bot.render.report_workbook import workbook_file
 from bot.services.reports.model import Overview, Period
-from bot.services.reports.workbook import export_workbook
+from bot.services.reports.workbook import audit_export, check_export
 from handlers.replies import h, reply
 from storage.records import Unit
 
@@ -77,21 +78,25 @@ async def send_chart(update: Update, context: CadreContext, overview: Overview) 
 
 async def send_workbook(update: Update, context: CadreContext, unit: Unit, period: Period) -> None:
     """The workbook of ``unit`` and below for the period, if the person monitors it (a
-    refusal says what to do instead)."""
+    refusal says what to do instead). Checked and audited here; read and written in a child
+    process (bot/builds), so a city's 30 s of writing holds up nobody else's reply."""
     message = update.effective_message
     if message is None:
         return
     services = context.services
     try:
-        data = await export_workbook(services.db, context.actor, unit, period, tz=services.clock.tz)
+        await check_export(services.db, context.actor, unit)
+        await _busy(update, context, ChatAction.UPLOAD_DOCUMENT)
+        built = await services.builder.build(files.workbook, unit, period)
     except UserFacingError as error:
         await reply(update, error.render_html())
         return
-    await _busy(update, context, ChatAction.UPLOAD_DOCUMENT)
-    name, content = await asyncio.to_thread(workbook_file, data)
-    members = len(data.members)
-    del data  # a city's rows: nothing of them needs to outlive the file
-    if len(content) > MAX_DOCUMENT_BYTES:
+    members = built.facts["members"]
+    await audit_export(
+        services.db, context.actor, unit, period,
+        members=members, sessions=built.facts["sessions"],
+    )  # fmt: skip
+    if len(built.content) > MAX_DOCUMENT_BYTES:
         await reply(
             update,
             gettext(
@@ -99,14 +104,14 @@ async def send_workbook(update: Update, context: CadreContext, unit: Unit, perio
                 "can write it with the command line: cadrebot report --unit {code} "
                 "--year {year} --format xlsx --out FILE"
             ).format(
-                size=format_number(len(content) // (1024 * 1024)),
+                size=format_number(len(built.content) // (1024 * 1024)),
                 code=h(unit.code),
                 year=period.year,
             ),
         )
         return
     await message.reply_document(
-        InputFile(content, filename=name),
+        InputFile(built.content, filename=built.name),
         caption=_heading(unit, period)
         + "\n"
         + gettext(

@@ -7,6 +7,7 @@ presenter and the lead-in; then a summary to confirm, and the invitations go out
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from telegram import Update
@@ -34,7 +35,8 @@ from handlers.ui import keyboard, parse_button
 
 NAME = "session_new"
 DRAFT_KEY = "session_draft"
-FLOW = flow.FlowSpec(NAME, shared.FLOW_WHAT, draft_keys=(DRAFT_KEY,))
+# Replayable: the steps fill the draft, and saving it twice makes one meeting (its key).
+FLOW = flow.FlowSpec(NAME, shared.FLOW_WHAT, draft_keys=(DRAFT_KEY,), replay=True)
 (
     NEW_UNIT,
     NEW_KIND,
@@ -64,7 +66,8 @@ async def _begin(update: Update, context: CadreContext, rest: list[str]) -> int:
     if not units:
         await reply(update, gettext("You do not manage any unit's meetings."))
         return flow.close(context, NAME)
-    context.user_data[DRAFT_KEY] = {}
+    # Its own key: saving it twice (handled again after a restart) makes one meeting.
+    context.user_data[DRAFT_KEY] = {"key": secrets.token_urlsafe(12)}
     if len(units) > 1:
         await reply(
             update,
@@ -240,6 +243,7 @@ async def new_save(update: Update, context: CadreContext, draft: dict) -> int:
                 place=draft["place"],
                 presenter=draft.get("presenter", ""),
                 lead_in=draft.get("lead_in", ""),
+                request_key=draft.get("key"),
             ),
         )
     except UserFacingError as error:

@@ -159,6 +159,11 @@ async def on_keep(update: Update, context: CadreContext) -> None:
     values = await _values(cb.STORY_KEEP, update)
     if values is None:
         return
+    try:  # the board's button: anyone else is refused, as for the others under a preview
+        await context.services.stories.get(context.actor, values[0])
+    except UserFacingError as error:
+        await refuse_button(update, error)
+        return
     await pressed(update)
     await reply(
         update,

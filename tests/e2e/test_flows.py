@@ -4,6 +4,7 @@ nothing stays blocked, whether the bot ran all along or was stopped meanwhile.""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from datetime import timedelta
 
@@ -101,3 +102,54 @@ async def test_a_step_loaded_fresh_that_goes_stale_steps_aside(campaign: Harness
     await h.say(BICH, "/cancel")
     menu = await h.say(BICH, "/commit")
     assert BUSY not in menu.text and "Bản cam kết năm 2026" in menu.text
+
+
+def _cut_short(h: Harness, user: int, flow_name: str, text: str) -> None:
+    """As if the bot died while handling ``text`` in ``flow_name``: the step's note is
+    there, the conversation's new state never saved (what a SIGKILL leaves; issue 13)."""
+    with sqlite3.connect(h.db_path) as conn:
+        (state,) = conn.execute(
+            "SELECT state FROM ptb_conversations WHERE name = ? AND key = ?",
+            (flow_name, json.dumps([user, user])),
+        ).fetchone()
+        update = {
+            "update_id": 990001,
+            "message": {
+                "message_id": 990001,
+                "date": 1767225600,
+                "chat": {"id": user, "type": "private", "first_name": "X"},
+                "from": {"id": user, "is_bot": False, "first_name": "X", "language_code": "vi"},
+                "text": text,
+            },
+        }
+        conn.execute(
+            "INSERT INTO flow_steps (user_id, chat_id, flow, state, update_json, started_at) "
+            "VALUES (?, ?, ?, ?, ?, '2026-03-10T02:00:00+00:00')",
+            (user, user, flow_name, state, json.dumps(update)),
+        )
+
+
+async def test_a_step_cut_short_by_a_crash_is_handled_again_or_closed(campaign: Harness) -> None:
+    h = campaign
+    menu = await h.say(BICH, "/commit")
+    assert "ký tự" in (await h.press(BICH, menu, IDEOLOGY)).text
+    nominate = await h.say(AN, "/nominate")
+    assert nominate.text
+    await _idle(h)
+    await h.stop()
+    _cut_short(h, BICH, "commitment_filing", ACTION_1)
+    _cut_short(h, AN, "nomination_new", "Một người tốt")
+    h.server.skip_pending(BICH)
+    h.server.skip_pending(AN)
+    await h.start()
+    # /commit's steps are safe to handle twice: the action typed is saved (once).
+    saved = await h.server.next_message(BICH, timeout=10)
+    assert "Đã lưu" in saved.text
+    assert _actions(h) == [ACTION_1]
+    # The nomination's step is closed, and its author told.
+    notice = await h.server.next_message(AN, timeout=10)
+    assert "Bot đã khởi động lại" in notice.text and "đề xuất" in notice.text
+    assert NOT_EXPECTING in (await h.say(AN, "Một người tốt")).text
+    await h.restart()  # told once, handled once
+    assert await _quiet(h, AN, 0.5) == [] and await _quiet(h, BICH, 0.5) == []
+    assert _actions(h) == [ACTION_1]

@@ -5,10 +5,13 @@ by command or with a forged button, is refused and sees nothing of it."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 
+from bot.app import ROLLUP_JOB
 from bot.context import services_of
+from bot.services.sessions import Draft
 from tests.e2e.conftest import ADMIN_ID, Harness
 
 AN, BICH, GIANG = 1001, 1002, 1007  # CB-1 secretary, CB-1 member, DU-NK committee
@@ -125,3 +128,35 @@ async def test_a_long_cell_comes_in_pages(filed: Harness, tmp_path) -> None:  # 
     text = second.plain_text or ""
     assert "31. " in text and "42. " in text and "\n1. " not in text
     assert "◀️ Trước" in [label for label, _ in second.buttons]
+
+
+async def test_the_attendance_roll_up_job_keeps_the_same_figures(filed: Harness) -> None:
+    """A meeting of CB-1 held and closed; the bot's roll-up job keeps its counts, and the
+    committee's report reads the same before and after."""
+    h = filed
+    services = services_of(h.app)
+    an, bich = await services.registration.identify(AN), await services.registration.identify(BICH)
+    start = h.clock.moment + timedelta(days=1)
+    draft = Draft(
+        unit_id=_unit_id(h, "CB-1"), kind="regular", topic="Sinh hoạt chi bộ tháng 3",
+        on_campaign=False, starts_at=start, place="Hội trường",
+    )  # fmt: skip
+    session, _ = await services.sessions.create(an, draft)
+    async with services.db.write() as store:
+        assert await store.sessions.check_in(session.id, bich.member.id, start, "code")
+    h.clock.moment = start + timedelta(hours=2)
+    await services.sessions.close(an, session.id)
+    await h.delivered()
+    for user in (AN, BICH, GIANG):
+        h.server.skip_pending(user)
+
+    before = (await h.say(GIANG, "/report 2026")).plain_text or ""
+    assert "dự họp 25%" in before  # Bích of the four invited of CB-1
+    assert h.app is not None and h.app.job_queue is not None
+    (job,) = h.app.job_queue.get_jobs_by_name(ROLLUP_JOB)
+    await job.run(h.app)
+    with sqlite3.connect(h.db_path) as conn:
+        assert conn.execute("SELECT session_id FROM attendance_rolled").fetchall() == [
+            (session.id,)
+        ]
+    assert (await h.say(GIANG, "/report 2026")).plain_text == before

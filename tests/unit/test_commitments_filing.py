@@ -34,7 +34,6 @@ async def test_a_submitted_or_approved_commitment_is_locked_for_filing(setup: Se
         services.commitments.edit_action(member, action.id, ACTION + " sửa"),
         services.commitments.set_target(member, action.id, "30/06/2026"),
         services.commitments.delete_action(member, action.id),
-        services.commitments.submit(member),
         services.commitments.revise(member),  # only an approved one is revised
     ):
         with pytest.raises(Conflict):
@@ -169,3 +168,24 @@ async def test_the_reviewers_are_told_and_a_secretarys_own_goes_above(
         "DV002",
         "DV001",
     ]
+
+
+async def test_the_same_action_or_submission_twice_counts_once(
+    setup: Services, fake_bot: FakeBot
+) -> None:
+    """A step handled again after a crash, or sent again when no answer came (the crash
+    drills, issue 13): the same action is the one saved, the same submission one version."""
+    services = setup
+    await actor_for(services, "DV001", 700001)  # the cell's secretary, on Telegram
+    member = await actor_for(services, "DV002", 700002)
+    first = await services.commitments.add_action(member, "ideology", ACTION)
+    again = await services.commitments.add_action(member, "ideology", f"  {ACTION} ")
+    assert again.id == first.id
+    other = await services.commitments.add_action(member, "ethics", ACTION)  # another heading
+    assert other.id != first.id
+    assert await _working_copy(services, member) == [("ideology", ACTION), ("ethics", ACTION)]
+    _, version = await services.commitments.submit(member)
+    view, repeated = await services.commitments.submit(member)
+    assert (repeated.id, repeated.number) == (version.id, 1)
+    assert view.commitment.last_version == 1
+    assert len(fake_bot.to(700001)) == 1  # the secretary is told once

@@ -280,6 +280,18 @@ async def test_a_cell_does_not_decide_and_a_grassroots_cell_has_no_committee(
         await services.commitments.deciding_choices(district)
 
 
+async def test_who_may_decide_is_asked_before_when_grading_opens(school: Services) -> None:
+    """Regression (permission matrix): before the window, a cell secretary pressing the
+    committee's decision buttons was told when grading opens instead of being refused."""
+    services = school
+    du = await unit_id(services, "DU-CS")
+    cell_secretary = await who(services, "DC01")
+    with pytest.raises(AccessDenied, match="decided by its committee"):
+        await services.commitments.decision_board(cell_secretary, du)
+    with pytest.raises(AccessDenied, match="decided by its committee"):
+        await services.commitments.decide_grades(cell_secretary, du, 2026, 0)
+
+
 async def test_an_over_cap_decision_is_refused_with_the_figures(
     school: Services, clock, fake_bot: FakeBot
 ) -> None:

@@ -142,3 +142,48 @@ async def test_saving_a_state_unchanged_is_not_activity(db: Database) -> None:
     assert persistence.touched("commitment_filing", (8, 8)) == start
     await persistence.update_conversation("commitment_filing", (8, 8), 2)
     assert persistence.touched("commitment_filing", (8, 8)) == start + timedelta(hours=3)
+
+
+async def test_a_step_cut_short_is_handled_again_or_closed(db_path: Path) -> None:
+    """A crash between a step's start and the save of its new state (issue 13's drills):
+    the next start finds the note. A replayable conversation keeps its state and hands the
+    update back; another one is closed; a step whose new state was saved is done."""
+    update = {"update_id": 7, "message": {"text": "Giữ gìn lối sống giản dị"}}
+    first_db, first = await _reopen(db_path)
+    await first_db.connect()
+    try:
+        await first.update_conversation("filing", (1001, 1001), 1)
+        await first.update_conversation("minutes", (1002, 1002), 3)
+        await first.update_conversation("join", (1003, 1003), 0)
+        await first.begin_step("filing", (1001, 1001), 1, update)
+        await first.begin_step("minutes", (1002, 1002), 3, update)
+        await first.begin_step("join", (1003, 1003), 0, update)
+        await first.update_conversation("join", (1003, 1003), 2)  # this step's state was saved
+        await first.begin_step("session_new", (1004, 1004), None, update)  # an entry
+        await first.begin_step("filing", (1005, 1005), 1, update)
+        await first.end_step(1005)  # done: the note is gone
+    finally:
+        await first_db.close()
+
+    second_db, second = await _reopen(db_path)
+    second.replayable.update({"filing", "session_new"})
+    try:
+        assert await second.get_conversations("filing") == {(1001, 1001): 1}
+        assert await second.get_conversations("minutes") == {}  # closed
+        assert await second.get_conversations("join") == {(1003, 1003): 2}
+        assert await second.get_conversations("session_new") == {}
+        replay, closed = await second.take_cut_short()
+        assert sorted((s.flow, s.user_id, s.update["update_id"]) for s in replay) == [
+            ("filing", 1001, 7),
+            ("session_new", 1004, 7),
+        ]
+        assert [(s.flow, s.chat_id) for s in closed] == [("minutes", 1002)]
+        assert await second.take_cut_short() == ([], [])  # once
+    finally:
+        await second_db.close()
+    third_db, third = await _reopen(db_path)
+    try:
+        assert await third.get_conversations("minutes") == {}
+        assert await third.take_cut_short() == ([], [])  # the notes were cleared
+    finally:
+        await third_db.close()

@@ -210,3 +210,19 @@ async def test_notices_follow_each_members_language(
         await new_session(setup, org)
     assert fake_bot.to(700002)[0].text.startswith("<b>Invitation</b> from")
     assert fake_bot.to(710001)[0].text.startswith("<b>Giấy mời</b>")
+
+
+async def test_the_same_draft_saved_twice_makes_one_meeting(
+    setup: Services, org: Organisation, fake_bot: FakeBot
+) -> None:
+    """The last step of /session new handled again after a crash (issue 13's drills): the
+    draft's key finds the meeting saved the first time; nobody is invited twice."""
+    first, secretary = await new_session(setup, org, request_key="k-1")
+    sent = len(fake_bot.sent)
+    again, invited = await setup.sessions.create(secretary, draft(org, "CB-BT1", request_key="k-1"))
+    assert again.id == first.id and invited == 4
+    assert len(fake_bot.sent) == sent
+    other, _ = await setup.sessions.create(secretary, draft(org, "CB-BT1", request_key="k-2"))
+    assert other.id != first.id
+    async with setup.db.read() as store:
+        assert len(await store.sessions.invitees(first.id)) == 4

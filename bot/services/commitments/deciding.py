@@ -67,8 +67,9 @@ class Deciding(CommitmentBase):
         """One grassroots organisation, cell by cell: each member's proposal and decided
         grade, the exempt, the figures now and once the waiting proposals are decided."""
         async with self.db.read() as store:
-            campaign = await self._decision_campaign(store, year)
+            # Who may decide first: a member refused is not told when grading opens.
             unit = await self._decider(store, actor, unit_id)
+            campaign = await self._decision_campaign(store, year)
             org = await organisation(store, campaign, unit)
             cells = [u for u in await store.units.subtree(unit) if u.kind == CELL]
         return self._board(actor, campaign, org, cells)
@@ -84,8 +85,8 @@ class Deciding(CommitmentBase):
         decided: list[Decided] = []
         try:
             async with self.db.write() as store:
-                campaign = await self._decision_campaign(store, year)
                 unit = await self._decider(store, actor, unit_id)
+                campaign = await self._decision_campaign(store, year)
                 org = await organisation(store, campaign, unit)
                 if org.stamp != stamp:
                     raise BoardChanged(
@@ -255,20 +256,20 @@ class Deciding(CommitmentBase):
         unit = await store.units.get(unit_id)
         if unit is None:
             raise NotFound(N_("This unit no longer exists."))
+        if not has_role_over(actor, MONITORS, unit):
+            raise AccessDenied(
+                N_(
+                    "The grades in {unit} are decided by its committee (the secretary, the "
+                    "deputies and the committee members) or a level above."
+                ),
+                unit=unit.name,
+            )
         parent = await store.units.get(unit.parent_id) if unit.parent_id else None
         if not is_deciding_committee(unit, parent):
             raise Conflict(
                 N_(
                     "{unit} is not a grassroots committee: the grades of a grassroots cell "
                     "are decided by the cell itself, with /grade."
-                ),
-                unit=unit.name,
-            )
-        if not has_role_over(actor, MONITORS, unit):
-            raise AccessDenied(
-                N_(
-                    "The grades in {unit} are decided by its committee (the secretary, the "
-                    "deputies and the committee members) or a level above."
                 ),
                 unit=unit.name,
             )

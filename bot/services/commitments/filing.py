@@ -49,7 +49,13 @@ class Filing(CommitmentBase):
             _, commitment = await self._mine_for_update(store, actor, create=True)
             assert commitment is not None
             self._editable(commitment)
-            if len(await store.commitments.actions(commitment.id)) >= MAX_ACTIONS:
+            actions = await store.commitments.actions(commitment.id)
+            for action in actions:
+                # The same action sent again (a step handled again after a restart, or sent
+                # twice when no answer came) is the one already saved, not a second one.
+                if action.heading == found.value and action.text == cleaned:
+                    return action
+            if len(actions) >= MAX_ACTIONS:
                 # Not the text's fault: typing it again would not help (a Conflict, not
                 # InvalidInput, so the conversation returns to the menu).
                 raise Conflict(
@@ -99,6 +105,13 @@ class Filing(CommitmentBase):
             campaign, commitment = await self._mine_for_update(store, actor)
             if commitment is None:
                 raise InvalidInput(N_("Please add at least one action before submitting."))
+            if commitment.status == Status.SUBMITTED and commitment.last_version:
+                # Submitted already, and nothing can change while it waits: the same
+                # submission confirmed again (a step handled again after a restart).
+                version = await store.commitments.version(commitment.id, commitment.last_version)
+                if version is not None:
+                    view = await self._view(store, commitment, version_number=version.number)
+                    return view, version
             next_status = transition(commitment.status, Event.SUBMIT)
             actions = await store.commitments.actions(commitment.id)
             check_complete([ActionDraft(a.heading, a.text) for a in actions], member.is_head)

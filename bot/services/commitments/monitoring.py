@@ -63,6 +63,16 @@ class CommitmentTable:
 
 
 @dataclass(frozen=True)
+class ExportScope:
+    """What an export covers, once the person was found allowed: the campaign, the subtrees'
+    paths (None: everything, the CLI) and their top units."""
+
+    campaign: Campaign
+    paths: list[str | None]
+    units: list[Unit]
+
+
+@dataclass(frozen=True)
 class Confirmation:
     """Who confirms the commitment on paper: the cell ("T/M CHI BỘ", its secretary), or for a
     secretary's own commitment the level that approved it, with the approver's role."""
@@ -200,40 +210,32 @@ class Monitoring(CommitmentBase):
         ``actor`` None is the operator's CLI (everything); a bot user sees their scope.
         Members without a commitment get one row with the status "Not filed".
         """
-        header = [
-            gettext("Year"),
-            gettext("Member code"),
-            gettext("Member"),
-            gettext("Unit"),
-            gettext("Heading"),
-            gettext("No."),
-            gettext("Action"),
-            gettext("Target date"),
-            gettext("Status"),
-            gettext("Late"),
-            gettext("Version"),
-            gettext("Self-rating"),
-            gettext("Evidence"),
-            gettext("Grade"),
-            gettext("Points"),
-        ]
-        rows: list[list[object]] = []
         async with self.db.read() as store:
-            campaign = await self._campaign(store, year)
-            unit = await self._unit(store, actor, unit_code, unit_id)
-            paths = [unit.path] if unit else await self._paths(store, actor)
-            roster = deque(await self._roster(store, campaign, paths))
-            labels = _Labels()
-            # The actions a slice of the roster at a time, each slice dropped once its rows
-            # are made: only the rows stay in memory.
-            while roster:
-                part = [roster.popleft() for _ in range(min(EXPORT_SLICE, len(roster)))]
-                shown = await store.commitments.shown_actions(e for e in part if e.id is not None)
-                for entry in part:
-                    number, actions = shown[entry.id] if entry.id is not None else (None, [])
-                    rows += _export_rows(labels, campaign, entry, number, actions)
-            tops = [unit] if unit else await self._tops(store, actor, paths)
-        return CommitmentTable(campaign.year, tops, header, rows)
+            scope = await self._export_scope(store, actor, year, unit_code, unit_id)
+            return await export_table(store, scope)
+
+    async def export_scope(
+        self, *, year: int | None = None, unit_id: int | None = None, actor: Actor | None = None
+    ) -> ExportScope:
+        """What :meth:`export` would cover, refused the same way (no campaign, a unit the
+        actor does not oversee): the bot checks here and builds the file in a child
+        process with :func:`export_table` (bot/builds/files.py)."""
+        async with self.db.read() as store:
+            return await self._export_scope(store, actor, year, None, unit_id)
+
+    async def _export_scope(
+        self,
+        store: Store,
+        actor: Actor | None,
+        year: int | None,
+        unit_code: str | None,
+        unit_id: int | None,
+    ) -> ExportScope:
+        campaign = await self._campaign(store, year)
+        unit = await self._unit(store, actor, unit_code, unit_id)
+        paths = [unit.path] if unit else await self._paths(store, actor)
+        tops = [unit] if unit else await self._tops(store, actor, paths)
+        return ExportScope(campaign, paths, tops)
 
     async def mine(self, actor: Actor) -> list[CommitmentView]:
         """The member's own commitments, every campaign."""
@@ -333,8 +335,9 @@ class Monitoring(CommitmentBase):
         tops = {u.path: u for u in scope_units(actor, MONITORS)}
         return [tops[path] for path in paths if path in tops]
 
+    @staticmethod
     async def _roster(
-        self, store: Store, campaign: Campaign, paths: list[str | None]
+        store: Store, campaign: Campaign, paths: list[str | None]
     ) -> list[RosterEntry]:
         """Every active member under ``paths`` once, in their current primary unit, with
         their commitment for the campaign (``id`` None when they have not started one): one
@@ -349,3 +352,38 @@ class Monitoring(CommitmentBase):
         # Unit by unit, and in each the Vietnamese roster order.
         roster.sort(key=lambda entry: (entry.unit_path, name_key(entry.full_name)))
         return roster
+
+
+async def export_table(store: Store, scope: ExportScope) -> CommitmentTable:
+    """The export's header and rows over ``scope`` (no permission check: the caller got
+    the scope from :meth:`Monitoring.export_scope`, which checks)."""
+    header = [
+        gettext("Year"),
+        gettext("Member code"),
+        gettext("Member"),
+        gettext("Unit"),
+        gettext("Heading"),
+        gettext("No."),
+        gettext("Action"),
+        gettext("Target date"),
+        gettext("Status"),
+        gettext("Late"),
+        gettext("Version"),
+        gettext("Self-rating"),
+        gettext("Evidence"),
+        gettext("Grade"),
+        gettext("Points"),
+    ]
+    rows: list[list[object]] = []
+    campaign = scope.campaign
+    roster = deque(await Monitoring._roster(store, campaign, scope.paths))
+    labels = _Labels()
+    # The actions a slice of the roster at a time, each slice dropped once its rows are
+    # made: only the rows stay in memory.
+    while roster:
+        part = [roster.popleft() for _ in range(min(EXPORT_SLICE, len(roster)))]
+        shown = await store.commitments.shown_actions(e for e in part if e.id is not None)
+        for entry in part:
+            number, actions = shown[entry.id] if entry.id is not None else (None, [])
+            rows += _export_rows(labels, campaign, entry, number, actions)
+    return CommitmentTable(campaign.year, scope.units, header, rows)

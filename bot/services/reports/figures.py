@@ -8,16 +8,17 @@ up and the rules that are not SQL (the meeting rule, the study cascade).
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, tzinfo
+from datetime import date, datetime, time, tzinfo
 
 from bot.rules import reports as rules
 from bot.rules import sessions as session_rules
 from bot.services.reports.model import GRADES, Figures, MonthAttendance, Overview, Period
-from storage import Store
+from storage import Database, Store
 from storage.records import Campaign, Unit
-from storage.reports import HeldSession
+from storage.reports import HeldSession, MemberCounts, SessionAttendance
 
 
 @dataclass
@@ -57,7 +58,7 @@ class _Tally:
 
 
 async def overview(
-    store: Store,
+    db: Database,
     top: Unit,
     period: Period,
     campaign: Campaign | None,
@@ -65,14 +66,35 @@ async def overview(
     tz: tzinfo,
 ) -> Overview:
     """The overview of ``top`` for the period: its total, one row per child unit (each over
-    its subtree) by name, and the attendance of each month of the period begun by today."""
+    its subtree) by name, and the attendance of each month of the period begun by today.
+
+    Attendance and stories, the heaviest families on a city (every invitation, every story
+    copy of the period), are each read on a reader connection of their own while the others
+    are read on a third: SQLite works outside the GIL, so both cores work. The reads are
+    snapshots begun together; each family is read whole in one, so no figure mixes two
+    states."""
     since, until = rules.bounds(period, tz)
-    campaign_id = campaign.id if campaign is not None else None
-    units = await store.reports.units(top.path)
+    month_starts = _month_starts(period)
+    boundaries = [datetime.combine(start, time(0), tzinfo=tz) for start in month_starts[1:]]
+
+    async def attendance() -> list[SessionAttendance]:
+        async with db.read() as store:
+            return await store.reports.attendance(top.path, since, until, boundaries)
+
+    async def stories() -> dict[int, tuple[int, int]]:
+        async with db.read() as store:
+            return await store.reports.stories(top.path, since, until)
+
+    async def the_rest() -> _Read:
+        async with db.read() as store:
+            return await _read(store, top, since, until, campaign)
+
+    attended, engaged, read = await asyncio.gather(attendance(), stories(), the_rest())
+    units = read.units
     child = _children_of(units, top)  # unit id → the child of the top it lies under (0: top)
     tallies: dict[int, _Tally] = defaultdict(_Tally)
 
-    for counts in await store.reports.member_counts(top.path, campaign_id):
+    for counts in read.member_counts:
         tally = tallies[child[counts.unit_id]]
         tally.members += counts.members
         tally.expected += counts.expected
@@ -84,26 +106,24 @@ async def overview(
             tally.grades[grade] += count
 
     months = {month: [0, 0] for month in rules.trend_months(period, today)}
-    for row in await store.reports.attendance(top.path, since, until):
+    for row in attended:
         tallies[child[row.unit_id]].invited += row.invited
         tallies[child[row.unit_id]].present += row.present
-        local = row.starts_at.astimezone(tz).date()
-        month = months.setdefault(local.replace(day=1), [0, 0])
+        month = months.setdefault(month_starts[row.month], [0, 0])
         month[0] += row.invited
         month[1] += row.present
 
-    held = await store.reports.held(top.path, since, until, campaign_id)
+    held = read.held
     _meeting_rule(tallies, units, child, held, period, today, tz)
-    study = _study(units, top, held, campaign, await _deadlines(store, campaign), tz)
+    study = _study(units, top, held, campaign, read.deadlines, tz)
     for key, state in study.items():
         if key:  # the top's own state (0) covers its whole subtree: the total's
             tallies[key].study_units += state.leaves_total
             tallies[key].study_done += state.leaves_done
 
-    stories = await store.reports.stories(top.path, since, until)
-    for unit_id, (delivered, read) in stories.items():
+    for unit_id, (delivered, marked) in engaged.items():
         tallies[child[unit_id]].stories_delivered += delivered
-        tallies[child[unit_id]].stories_read += read
+        tallies[child[unit_id]].stories_read += marked
 
     total = _Tally()
     for tally in tallies.values():
@@ -118,6 +138,37 @@ async def overview(
         for month, (invited, present) in sorted(months.items())
     ]
     return Overview(period, total.figures(top), rows, trend)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """The figure families read in one snapshot: all but attendance and stories."""
+
+    units: list[Unit]
+    member_counts: list[MemberCounts]
+    held: list[HeldSession]
+    deadlines: dict[int, date]
+
+
+async def _read(
+    store: Store, top: Unit, since: datetime, until: datetime, campaign: Campaign | None
+) -> _Read:
+    campaign_id = campaign.id if campaign is not None else None
+    reports = store.reports
+    return _Read(
+        units=await reports.units(top.path),
+        member_counts=await reports.member_counts(top.path, campaign_id),
+        held=await reports.held(top.path, since, until, campaign_id),
+        deadlines=await _deadlines(store, campaign),
+    )
+
+
+def _month_starts(period: Period) -> list[date]:
+    """The first day of each month of the period (the period's own start for the first)."""
+    return [
+        date(year, month, 1)
+        for year, month in session_rules.months_between(period.start, period.end)
+    ]
 
 
 def _children_of(units: list[Unit], top: Unit) -> dict[int, int]:

@@ -113,6 +113,18 @@ async def organisations(store: Store, unit: Unit, year: int) -> list[Organisatio
     ]
 
 
+async def review_top(
+    reports: ReportService, actor: Actor | None, unit: str | int | None, year: int, half: int | None
+) -> Unit:
+    """The unit whose review :func:`review_report` would make for ``actor``, the periods
+    checked: the bot decides here who may, then builds the review in a child process as the
+    CLI would (actor None) for that unit (bot/builds/files.py)."""
+    part = rules.review_part(half)
+    period_of(year, part)
+    period_of(*rules.previous_part(year, part))
+    return await reports.top(actor, unit)
+
+
 async def review_report(
     reports: ReportService,
     actor: Actor | None,

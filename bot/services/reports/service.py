@@ -65,6 +65,13 @@ class ReportService:
         async with self._reading() as store:
             return await self._unit(store, actor, unit)
 
+    async def top(self, actor: Actor | None, unit: UnitRef | None) -> Unit:
+        """The unit asked for when the person oversees it (a refusal audited), else the
+        first top unit of their scope: the unit :meth:`overview` would show."""
+        if unit is None:
+            return (await self.tops(actor))[0]
+        return await self.unit(actor, unit)
+
     async def parent_in_scope(self, actor: Actor | None, unit: Unit) -> Unit | None:
         """The unit above ``unit`` when the person oversees it too ("Back up"), else None."""
         if unit.parent_id is None:
@@ -89,9 +96,9 @@ class ReportService:
             else:
                 top = await self._unit(store, actor, unit_code_or_id)
             campaign = await store.campaigns.by_year(period.year)
-            return await figures.overview(
-                store, top, period, campaign, self.clock.today(), self.clock.tz
-            )
+        return await figures.overview(
+            self.db, top, period, campaign, self.clock.today(), self.clock.tz
+        )
 
     async def members(
         self, actor: Actor | None, unit: UnitRef, period: Period

@@ -43,6 +43,8 @@ __all__ = [
     "SessionRow",
     "StoryRow",
     "WorkbookData",
+    "audit_export",
+    "check_export",
     "export_workbook",
     "workbook_data",
 ]
@@ -107,7 +109,19 @@ async def export_workbook(
 ) -> WorkbookData:
     """The workbook's data for someone who monitors ``unit`` (its secretary or deputy, a
     committee above it, an administrator; ``None``: the operator's CLI), audited. A refusal
-    is audited too."""
+    is audited too. The bot splits these steps: it checks and audits here and reads in the
+    child process that writes the file (bot/builds/files.py)."""
+    await check_export(db, actor, unit)
+    async with db.read() as store:
+        data = await workbook_data(store, unit, period, tz=tz)
+    await audit_export(
+        db, actor, unit, period, members=len(data.members), sessions=len(data.sessions)
+    )
+    return data
+
+
+async def check_export(db: Database, actor: Actor | None, unit: Unit) -> None:
+    """AccessDenied, audited, unless the person monitors ``unit`` (None: the CLI)."""
     if actor is not None and not has_role_over(actor, MONITORS, unit):
         async with db.write() as store:
             await audit(store, actor, "report.export", unit.code, outcome="denied")
@@ -118,8 +132,12 @@ async def export_workbook(
             ),
             unit=unit.name,
         )
-    async with db.read() as store:
-        data = await workbook_data(store, unit, period, tz=tz)
+
+
+async def audit_export(
+    db: Database, actor: Actor | None, unit: Unit, period: Period, *, members: int, sessions: int
+) -> None:
+    """The export, audited once its data was read."""
     async with db.write() as store:
         await audit(
             store,
@@ -127,7 +145,6 @@ async def export_workbook(
             "report.export",
             unit.code,
             period=period.label,
-            members=len(data.members),
-            sessions=len(data.sessions),
+            members=members,
+            sessions=sessions,
         )
-    return data

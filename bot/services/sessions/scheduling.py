@@ -38,6 +38,8 @@ class Draft:
     place: str
     presenter: str = ""
     lead_in: str = ""
+    # The draft's own key: the same draft saved again returns the meeting saved from it.
+    request_key: str | None = None
 
 
 class Scheduling(SessionBase):
@@ -69,6 +71,10 @@ class Scheduling(SessionBase):
         if draft.starts_at <= self.clock.now():
             raise InvalidInput(N_("The session must start in the future."))
         async with self._write() as store:
+            if draft.request_key and (
+                saved := await store.sessions.by_request_key(draft.request_key)
+            ):
+                return saved
             unit = await store.units.get(draft.unit_id)
             if unit is None:
                 raise NotFound(N_("This unit no longer exists."))
@@ -90,6 +96,7 @@ class Scheduling(SessionBase):
                 presenter=presenter,
                 lead_in=lead_in,
                 created_by=actor.member.id if actor.member else None,
+                request_key=draft.request_key,
             )
             # Each person once, counted at the unit of the subtree they belong to.
             inside = {u.id for u in subtree}

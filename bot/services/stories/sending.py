@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.errors import AccessDenied, Conflict, InvalidInput
+from bot.errors import AccessDenied, Conflict, InvalidInput, denial_settled
 from bot.i18n import N_
 from bot.parsing import parse_future_datetime
 from bot.rules.access import Actor
@@ -77,7 +77,9 @@ class Sending(StoryBase):
         has moved out of the story's unit since it was chosen: sending would say why."""
         try:
             return await self._recipients(store, unit, audience)
-        except (AccessDenied, InvalidInput):
+        except (AccessDenied, InvalidInput) as error:
+            if isinstance(error, AccessDenied):
+                denial_settled(error)
             return []
 
     async def send_now(
@@ -175,7 +177,9 @@ class Sending(StoryBase):
                 progress_to = await store.stories.progress_to(story.id)
                 try:
                     to = await self._copies(store, story, unit) if unit else []
-                except (AccessDenied, InvalidInput):  # a chosen unit gone or moved away
+                except (AccessDenied, InvalidInput) as error:  # a chosen unit gone or moved
+                    if isinstance(error, AccessDenied):
+                        denial_settled(error)
                     to = []
                 batch_id, queued = await self._queue(store, story, to, story.send_at, progress_to)
                 if queued:
