@@ -76,7 +76,7 @@ async def organisations(store: Store, unit: Unit, year: int) -> list[Organisatio
     Counted in SQL per official unit and grade (a few thousand rows for a city, not a row
     per member); the deciding level is worked out once per official unit. The same figures
     as placing each member (:func:`bot.services.commitments.grading_state.placements`):
-    tests/unit/test_review_report.py compares the two."""
+    tests/unit/test_review_counts.py compares the two."""
     campaign = await store.campaigns.by_year(year)
     if campaign is None:
         return []
