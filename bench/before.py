@@ -10,19 +10,27 @@ organisation. Nothing in the bot imports this.
 - ``progress`` and ``export``: CommitmentService.progress and .export over the roster as it
   was loaded (``_roster``), the export building each commitment's view with several queries
   per member;
-- ``to_xlsx``: bot.render.exports.to_xlsx, copying every row before writing.
+- ``to_xlsx``: bot.render.exports.to_xlsx, copying every row before writing, in openpyxl's
+  write-only mode (``openpyxl_sheet``: exports.add_sheet as it was, before bot/render/xlsx.py).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from bot.i18n import gettext
-from bot.render.exports import add_sheet, column_widths
+from bot.i18n import format_datetime, gettext
+from bot.render.exports import column_widths, sheet_title
+from bot.render.text import strip_control
+from bot.render.xlsx import DATE_FORMAT, WIDTH_MIN
 from bot.rules import sessions as rules
 from bot.rules.access import Actor
 from bot.rules.commitments import (
@@ -304,10 +312,61 @@ async def _export_rows(
 # The XLSX writer --------------------------------------------------------------------------------
 
 
+def _openpyxl_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
+    """What exports.py appended to openpyxl's write-only sheet for one value."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, datetime):
+        return format_datetime(value)  # a moment is shown in local time, as text
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATE_FORMAT
+        return cell
+    text = strip_control(str(value))
+    if text.startswith("=") or text in ERROR_CODES:
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.data_type = "s"  # a string, never a formula or an error
+        return cell
+    return text
+
+
+def openpyxl_sheet(
+    workbook: Workbook,
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    widths: Sequence[int],
+    number_formats: dict[int, str] | None = None,
+) -> None:
+    """exports.add_sheet as it was: one sheet of openpyxl's write-only workbook."""
+    worksheet = workbook.create_sheet(sheet_title(name))
+    for index, width in enumerate(widths, start=1):
+        worksheet.column_dimensions[get_column_letter(index)].width = max(WIDTH_MIN, width) + 2
+    worksheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    titles = []
+    for value in header:
+        cell = WriteOnlyCell(worksheet, value=strip_control(str(value)))
+        cell.data_type = "s"
+        cell.font = bold
+        titles.append(cell)
+    worksheet.append(titles)
+    formats = number_formats or {}
+    for row in rows:
+        cells = [_openpyxl_cell(worksheet, value) for value in row]
+        for index, fmt in formats.items():
+            value = cells[index] if index < len(cells) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                cell = WriteOnlyCell(worksheet, value=value)
+                cell.number_format = fmt
+                cells[index] = cell
+        worksheet.append(cells)
+
+
 def to_xlsx(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "Data") -> bytes:
     rows = [list(row) for row in rows]
     workbook = Workbook(write_only=True)
-    add_sheet(workbook, sheet, header, rows, column_widths(header, rows))
+    openpyxl_sheet(workbook, sheet, header, rows, column_widths(header, rows))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 import aiosqlite
 
@@ -68,6 +69,27 @@ class ActionRecord:
     target_date: date | None
     self_rating: str | None = None
     evidence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RosterEntry:
+    """What the export needs of one member in their current primary unit, with their
+    commitment for a campaign (``id`` None: not started): a slim record, as a city's
+    export holds one per member while it runs."""
+
+    member_id: int
+    code: str | None
+    full_name: str
+    status: str  # the member's
+    unit_path: str
+    unit_name: str
+    id: int | None  # the commitment's, and what shown_actions reads of it
+    commitment_status: str | None
+    last_version: int
+    approved_version: int | None
+    late: bool
+    grade: str | None
+    points: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,17 +158,25 @@ def _version(row: sqlite3.Row) -> VersionRecord:
     )
 
 
+# Target dates repeat (a campaign's deadlines): each day parsed once, one object shared.
+_target_day = lru_cache(maxsize=4096)(date.fromisoformat)
+
+
 def _action(row: sqlite3.Row, owner: str) -> ActionRecord:
-    keys = row.keys()
+    """An action of the working copy (``owner`` "commitment_id") or of a frozen version
+    ("version_id", with the member's self-rating and evidence). Exports read a city's
+    half a million of these: positional, no per-row key list."""
+    target = row["target_date"]
+    frozen = owner == "version_id"  # _FROZEN's columns
     return ActionRecord(
-        id=row["id"],
-        owner_id=row[owner],
-        heading=row["heading"],
-        position=row["position"],
-        text=row["text"],
-        target_date=date.fromisoformat(row["target_date"]) if row["target_date"] else None,
-        self_rating=row["self_rating"] if "self_rating" in keys else None,
-        evidence=row["evidence"] if "evidence" in keys else None,
+        row["id"],
+        row[owner],
+        row["heading"],
+        row["position"],
+        row["text"],
+        _target_day(target) if target else None,
+        row["self_rating"] if frozen else None,
+        row["evidence"] if frozen else None,
     )
 
 
@@ -319,6 +349,42 @@ class CommitmentRepository:
             found.append((member_from_row(row), unit))
         return found
 
+    async def roster_in_subtree(self, campaign_id: int, path: str | None) -> list[RosterEntry]:
+        """Active members by their current primary unit in the subtree at ``path`` (every
+        unit when None), each with their commitment for the campaign if any: one query, by
+        unit path, then name (what primary_members_in_subtree and in_subtree give, slim)."""
+        where, params = _subtree(path)
+        cursor = await self.conn.execute(
+            "SELECT m.id, m.code, m.full_name, m.status, u.path, u.name, c.id, c.status, "
+            "c.last_version, c.approved_version, c.late, c.grade, c.points "
+            f"FROM {_SUBTREE_MEMBERS}CROSS JOIN members m ON m.id = ms.member_id "
+            "LEFT JOIN commitments c ON c.member_id = m.id AND c.campaign_id = ? "
+            f"WHERE m.registration = 'active'{where} ORDER BY u.path, m.full_name, m.id",
+            [campaign_id, *params],
+        )
+        shared: dict[str, str] = {}  # a unit's path and name once, for all its members
+        found = []
+        while rows := await cursor.fetchmany(5000):  # never a city's rows all at once
+            found += [
+                RosterEntry(
+                    row[0],
+                    row[1],
+                    row[2],
+                    row[3],
+                    shared.setdefault(row[4], row[4]),
+                    shared.setdefault(row[5], row[5]),
+                    row[6],
+                    row[7],
+                    row[8] or 0,
+                    row[9],
+                    bool(row[10]),
+                    row[11],
+                    row[12],
+                )
+                for row in rows
+            ]
+        return found
+
     async def progress_in_subtree(
         self, campaign_id: int, path: str | None
     ) -> list[tuple[Unit, dict[str, int]]]:
@@ -366,7 +432,7 @@ class CommitmentRepository:
         return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 
     async def shown_actions(
-        self, records: Iterable[CommitmentRecord]
+        self, records: Iterable[CommitmentRecord | RosterEntry]
     ) -> dict[int, tuple[int | None, list[ActionRecord]]]:
         """For each commitment, the number of the version a view shows (the approved one,
         else the latest; None for the working copy of one never submitted) and its actions

@@ -132,6 +132,75 @@ class GradingRepository:
                 found.setdefault(row["member_id"], []).append(unit_from_row(row))
         return found
 
+    async def grades_by_official_unit(
+        self,
+        campaign_id: int,
+        path: str,
+        *,
+        temporary: str,
+        official_kinds: tuple[str, ...],
+        not_graded: str,
+    ) -> list[tuple[int, str | None, int]]:
+        """How many active members are graded in each official unit of the subtree at
+        ``path``, by their decided grade this campaign: (unit id, grade, count), the grade
+        None for no grade yet. What :func:`bot.rules.grading.official_unit` picks from
+        :meth:`open_units`, counted in SQL: the first open membership (primary first, then
+        by start); for a ``temporary`` member, the first extra one in a unit of
+        ``official_kinds``. Members of status ``not_graded`` are left out. A grade counts
+        only while the member's current primary unit is in the subtree (the review's
+        scope); otherwise the member counts under None."""
+        low, high = path, path + "\uffff"
+        kinds = ", ".join(f":kind{i}" for i in range(len(official_kinds)))
+        cursor = await self.conn.execute(
+            # Most members: not temporary, with a primary membership, which is their
+            # official one. The subtree drives (units_path, memberships_primary_unit).
+            "SELECT u.id, c.grade, COUNT(*) FROM units u CROSS JOIN memberships ms "
+            "ON ms.unit_id = u.id AND ms.ended_on IS NULL AND ms.is_primary = 1 "
+            "JOIN members m ON m.id = ms.member_id AND m.registration = 'active' "
+            "AND m.status NOT IN (:temporary, :skip) "
+            "LEFT JOIN commitments c ON c.member_id = m.id AND c.campaign_id = :campaign "
+            "WHERE u.path >= :low AND u.path < :high GROUP BY u.id, c.grade "
+            # The others, few: temporary members, and members without a primary
+            # membership. Their official membership is an extra one, so one in the subtree
+            # finds them; their open memberships are ranked as open_units orders them, and
+            # a temporary member's official one is the first extra in a unit of
+            # official_kinds.
+            "UNION ALL SELECT * FROM (WITH irregular AS (SELECT DISTINCT s.member_id AS id "
+            "FROM units su CROSS JOIN memberships s ON s.unit_id = su.id "
+            "AND s.ended_on IS NULL AND s.is_primary = 0 "
+            "JOIN members m ON m.id = s.member_id AND m.registration = 'active' "
+            "AND m.status != :skip WHERE su.path >= :low AND su.path < :high "
+            "AND (m.status = :temporary OR NOT EXISTS (SELECT 1 FROM memberships p "
+            "WHERE p.member_id = s.member_id AND p.ended_on IS NULL AND p.is_primary = 1))), "
+            "ranked AS (SELECT ms.member_id, ms.unit_id, u.kind, ROW_NUMBER() OVER ("
+            "PARTITION BY ms.member_id ORDER BY ms.is_primary DESC, ms.started_on, ms.id) "
+            "AS rank FROM irregular i CROSS JOIN memberships ms ON ms.member_id = i.id "
+            "AND ms.ended_on IS NULL JOIN units u ON u.id = ms.unit_id), "
+            "extra AS (SELECT member_id, unit_id, ROW_NUMBER() OVER (PARTITION BY member_id "
+            f"ORDER BY rank) AS rank FROM ranked WHERE rank > 1 AND kind IN ({kinds})), "
+            "official AS (SELECT r.member_id, r.unit_id FROM ranked r "
+            "JOIN members m ON m.id = r.member_id AND m.status != :temporary "
+            "WHERE r.rank = 1 UNION ALL SELECT e.member_id, e.unit_id FROM extra e "
+            "JOIN members m ON m.id = e.member_id AND m.status = :temporary WHERE e.rank = 1) "
+            "SELECT o.unit_id, CASE WHEN pu.id IS NOT NULL THEN c.grade END, COUNT(*) "
+            "FROM official o "
+            "JOIN units ou ON ou.id = o.unit_id AND ou.path >= :low AND ou.path < :high "
+            "LEFT JOIN memberships p ON p.member_id = o.member_id AND p.ended_on IS NULL "
+            "AND p.is_primary = 1 "
+            "LEFT JOIN units pu ON pu.id = p.unit_id AND pu.path >= :low AND pu.path < :high "
+            "LEFT JOIN commitments c ON c.member_id = o.member_id AND c.campaign_id = :campaign "
+            "GROUP BY o.unit_id, 2)",
+            {
+                **{f"kind{i}": kind for i, kind in enumerate(official_kinds)},
+                "low": low,
+                "high": high,
+                "temporary": temporary,
+                "skip": not_graded,
+                "campaign": campaign_id,
+            },
+        )
+        return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
     # Proposals ---------------------------------------------------------------------------
 
     async def propose(

@@ -3,23 +3,20 @@ sessions, stories, grades) over a unit's subtree, from bot/services/reports/work
 
 Headers and labels are in the current locale; dates are date cells, rates are numbers shown
 as percentages. Every cell goes through bot/render/exports.py, so nobody's text is ever run
-as a formula and control characters are stripped. The workbook is written in openpyxl's
-write-only mode, row by row: a city's hundred thousand members are never held as cells.
+as a formula and control characters are stripped. The workbook is streamed row by row
+(bot/render/xlsx.py): a city's hundred thousand members are never held as cells.
 CPU work: the bot calls :func:`workbook` in a worker thread.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-
 from bot.i18n import N_, format_time, gettext, local_date
 from bot.render.attendance import STATUS_NAMES
-from bot.render.exports import add_sheet, column_widths, file_name
+from bot.render.exports import add_sheet, column_widths, file_name, new_book
 from bot.rules.commitments import MISSING_LABEL, STATUS_LABELS
 from bot.rules.grading import GRADE_LABELS
 from bot.rules.sessions import KIND_NAMES
@@ -276,16 +273,12 @@ def _sample(rows: Iterator[list[object]], limit: int) -> Iterator[Sequence[objec
 
 def workbook(data: WorkbookData) -> bytes:
     """The XLSX file: six sheets, in the current locale."""
-    book = Workbook(write_only=True)
-    book.properties.creator = "cadrebot"
-    book.properties.title = f"{data.unit.name} · {data.period.label}"
+    book = new_book(creator="cadrebot", title=f"{data.unit.name} · {data.period.label}")
     for title, header, rows, rates in _Sheets(data).all():
         widths = column_widths(header, _sample(rows(), WIDTH_SAMPLE))
         formats = {index: RATE_FORMAT for index in rates}
         add_sheet(book, title, header, rows(), widths, formats)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return book.save()
 
 
 def workbook_file_name(data: WorkbookData) -> str:

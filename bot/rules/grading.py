@@ -36,6 +36,7 @@ TEMPORARY = "temporary"
 CELL = "cell"
 PARTY_GROUP = "party_group"
 GRASSROOTS_COMMITTEE = "grassroots_committee"
+OFFICIAL_KINDS = (CELL, PARTY_GROUP)  # where a temporary member's official membership is
 
 
 class Grade(StrEnum):
@@ -143,7 +144,7 @@ def official_unit(status: str, units: Sequence[Unit]) -> Unit | None:
         return None
     if status != TEMPORARY:
         return units[0]
-    return next((unit for unit in units[1:] if unit.kind in (CELL, PARTY_GROUP)), None)
+    return next((unit for unit in units[1:] if unit.kind in OFFICIAL_KINDS), None)
 
 
 def grading_cell(chain: Sequence[Unit]) -> Unit:

@@ -354,7 +354,8 @@ async def test_self_assessment_grading_and_the_member_history(campaign: Harness)
         "Tự đánh giá: Hoàn thành một phần; minh chứng: Còn một số buổi chưa tham gia."
     )
     assert "XÁC NHẬN CỦA CHI BỘ" in texts
-    fonts = {r.font.name for p in document.paragraphs for r in p.runs}
+    normal = document.styles["Normal"].font.name  # unless a run names its own font
+    fonts = {r.font.name or normal for p in document.paragraphs for r in p.runs}
     assert fonts == {"Times New Roman"}
 
 
@@ -649,8 +650,9 @@ async def test_the_secretary_gets_the_member_commitment_as_a_docx(campaign: Harn
         "(Ký, ghi rõ họ tên)",
         "Trần Thị Bích",
     ]
+    normal = document.styles["Normal"].font.name  # unless a run names its own font
     fonts = {
-        run.font.name
+        run.font.name or normal
         for paragraphs in (
             document.paragraphs,
             *(cell.paragraphs for table in document.tables for cell in table.rows[0].cells),

@@ -109,7 +109,9 @@ async def test_a_secretarys_own_form_is_confirmed_by_the_level_that_approved_it(
         "(Ký, ghi rõ họ tên)",
         "Trần Thị Bích",
     ]
-    fonts = {run.font.name for p in document.paragraphs for run in p.runs}
+    # Each run in the Normal style's font, unless it names its own.
+    normal = document.styles["Normal"].font.name
+    fonts = {run.font.name or normal for p in document.paragraphs for run in p.runs}
     assert fonts == {"Times New Roman"}
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
 
 from bot.context import Services
 from bot.errors import AccessDenied, InvalidInput, NotFound
@@ -339,10 +340,20 @@ async def test_the_docx_reads_back(year: Services) -> None:
     ]  # fmt: skip
     assert actions.rows[2].cells[3].text == "Đã hoàn thành"
     assert document.tables[2].rows[3].cells[4].text == "Vắng không lý do. Báo vắng trước: Ốm"
-    fonts = {r.font.name for p in document.paragraphs for r in p.runs}
+    # Each run in the Normal style's font (every slot, the East-Asian one too) unless it
+    # names its own.
+    normal = document.styles["Normal"]
+    assert normal.element.rPr.rFonts.get(qn("w:eastAsia")) == "Times New Roman"
+    fonts = {r.font.name or normal.font.name for p in document.paragraphs for r in p.runs}
     assert fonts == {"Times New Roman"}
     cells = [cell for table in document.tables[1:4] for cell in table._cells]
-    sizes = {r.font.size.pt for cell in cells for p in cell.paragraphs for r in p.runs}
+    # A table's text is 13 pt: its paragraph style's size, unless a run sets its own.
+    sizes = {
+        (r.font.size or p.style.font.size).pt
+        for cell in cells
+        for p in cell.paragraphs
+        for r in p.runs
+    }
     assert sizes == {13.0}
     assert dossier_name(d) == "ho-so-kiem-diem-2026-nguyen-van-duc.docx"
 
