@@ -26,7 +26,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,6 +58,7 @@ class _State:
     key: ConversationKey
     state: object | None  # None: the conversation ended
     at: datetime
+    ends_step: int | None = None  # the person whose step's note goes with this state
 
 
 class SQLitePersistence(BasePersistence[dict, dict, dict]):
@@ -103,6 +104,8 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
         self._steps: dict[tuple[str, ConversationKey], StepInProgress] | None = None
         self._interrupted: list[StepInProgress] = []
         self._replay: list[StepInProgress] = []
+        # Steps noted and not yet done, by person: (conversation, key).
+        self._noted: dict[int, tuple[str, tuple[int, int]]] = {}
 
     def _now(self) -> datetime:
         return self.clock.now()
@@ -217,9 +220,14 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
             await store.persistence.begin_step(
                 int(user_id), int(chat_id), name, state, update, self._now()
             )
+        self._noted[int(user_id)] = (name, (int(chat_id), int(user_id)))
 
     async def end_step(self, user_id: int) -> None:
-        """The step's new state is saved (see :meth:`begin_step`)."""
+        """The step's new state is saved (see :meth:`begin_step`). When the step moved its
+        conversation, the note went with the new state, in the same transaction; only a
+        step that left its state as it was drops the note here, in a write of its own."""
+        if self._noted.pop(user_id, None) is None:
+            return
         async with self.db.write() as store:
             await store.persistence.end_step(user_id)
 
@@ -253,8 +261,15 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
         else:
             self._touched[(name, conversation_key)] = now
             self._states[(name, conversation_key)] = new_state
+        ends_step = None
+        if len(conversation_key) == 2:
+            person = int(conversation_key[1])
+            if self._noted.get(person) == (name, (int(conversation_key[0]), person)):
+                del self._noted[person]  # the note goes with this state, wherever written
+                ends_step = person
         await self._save(
-            ("conv", name, conversation_key), _State(name, conversation_key, new_state, now)
+            ("conv", name, conversation_key),
+            _State(name, conversation_key, new_state, now, ends_step),
         )
 
     async def _update_document(self, kind: str, ident: int, data: dict | None) -> None:
@@ -299,8 +314,11 @@ class SQLitePersistence(BasePersistence[dict, dict, dict]):
         await self._write_queued()
 
     async def _save(self, key: object, change: _Save | _State) -> None:
-        # A newer change of the same document replaces one not yet written.
-        self._queued.pop(key, None)
+        # A newer change of the same document replaces one not yet written (a step's note
+        # to drop goes on with it).
+        replaced = self._queued.pop(key, None)
+        if isinstance(replaced, _State) and isinstance(change, _State) and not change.ends_step:
+            change = replace(change, ends_step=replaced.ends_step)
         self._queued[key] = change
         # Let the other saves of this round (python-telegram-bot gathers them) queue theirs,
         # so that one transaction writes them all.
@@ -328,6 +346,8 @@ async def _apply(store: Store, change: _Save | _State) -> None:
     repository = store.persistence
     if isinstance(change, _State):
         await repository.save_conversation(change.name, change.key, change.state, change.at)
+        if change.ends_step is not None:
+            await repository.end_step(change.ends_step)
     elif change.text is None:
         await repository.drop(change.kind, change.ident)
     elif change.merge:

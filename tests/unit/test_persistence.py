@@ -316,3 +316,41 @@ async def test_the_people_in_a_conversation_are_loaded_at_start(db_path: Path) -
         assert await second.get_conversations("session_new") == {(7, 7): 1}
     finally:
         await second_db.close()
+
+
+async def test_a_step_that_moves_drops_its_note_with_its_new_state(db_path: Path) -> None:
+    """The note of a step goes in the same transaction as the step's new state (a crash
+    can never keep one without the other); a step that leaves its state as it was drops the
+    note in a write of its own."""
+    database, persistence = await _reopen(db_path)
+    await database.connect()
+    update = {"update_id": 9, "message": {"text": "30/06/2026"}}
+    writes = 0
+    original = database.write
+
+    def counting_write():  # type: ignore[no-untyped-def]
+        nonlocal writes
+        writes += 1
+        return original()
+
+    database.write = counting_write  # type: ignore[method-assign]
+    try:
+        await persistence.update_conversation("filing", (1001, 1001), 1)
+        await persistence.begin_step("filing", (1001, 1001), 1, update)
+        before = writes
+        await persistence.update_conversation("filing", (1001, 1001), 2)
+        await persistence.end_step(1001)
+        assert writes == before + 1  # the state and the note's removal: one transaction
+        async with database.read() as store:
+            assert await store.persistence.steps() == []
+
+        await persistence.begin_step("filing", (1001, 1001), 2, update)
+        before = writes
+        await persistence.update_conversation("filing", (1001, 1001), 2)  # unchanged
+        await persistence.end_step(1001)
+        assert writes == before + 1  # the note alone
+        async with database.read() as store:
+            assert await store.persistence.steps() == []
+    finally:
+        database.write = original  # type: ignore[method-assign]
+        await database.close()
