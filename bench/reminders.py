@@ -46,6 +46,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from city import TZ, City, build_city
+from measure import Ticker
 
 from bot.app import build_services
 from bot.clock import FixedClock
@@ -109,36 +110,6 @@ class TimedDatabase(Database):
             started = time.perf_counter()
             yield store
         self.holds.append(time.perf_counter() - started)
-
-
-class Ticker:
-    """A task that sleeps 1 ms in a loop and records the longest gap between its wake-ups:
-    how long every other user's update would wait for the event loop."""
-
-    def __init__(self) -> None:
-        self.longest = 0.0
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def _tick(self) -> None:
-        last = time.perf_counter()
-        while not self._stop.is_set():
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            self.longest = max(self.longest, now - last)
-            last = now
-
-    async def __aenter__(self) -> Ticker:
-        self._task = asyncio.create_task(self._tick())
-        await asyncio.sleep(0.02)
-        self.longest = 0.0
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await asyncio.sleep(0.01)  # let the ticker see the end of a stall
-        self._stop.set()
-        assert self._task is not None
-        await self._task
 
 
 async def last_sweep(services, at: datetime) -> None:  # type: ignore[no-untyped-def]

@@ -65,14 +65,11 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from city import TZ, YEAR
-from city_year import NOW
+from city import YEAR
 from generate import generate
-from report_views_bot import bot_run, status_mb
+from measure import Ticker, rss_mb, services_on, status_mb
+from report_views_bot import bot_run
 
-from bot.app import build_services
-from bot.clock import FixedClock
-from bot.config import load_settings
 from bot.context import Services
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -202,45 +199,6 @@ MEASUREMENTS: list[Measurement] = [
 
 
 # One measurement in a process of its own --------------------------------------------------------
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
-class Ticker:
-    """Sleeps 1 ms in a loop and records the longest gap: how long other users would wait."""
-
-    def __init__(self) -> None:
-        self.longest = 0.0
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def _tick(self) -> None:
-        last = time.perf_counter()
-        while not self._stop.is_set():
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            self.longest = max(self.longest, now - last)
-            last = now
-
-    async def __aenter__(self) -> Ticker:
-        self._task = asyncio.create_task(self._tick())
-        await asyncio.sleep(0.01)
-        self.longest = 0.0
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await asyncio.sleep(0.005)
-        self._stop.set()
-        assert self._task is not None
-        await self._task
-
-
-def services_on(path: Path) -> Services:
-    settings = load_settings(env_file=None, CADREBOT_DB=str(path))
-    return build_services(settings, clock=FixedClock(TZ, NOW))
 
 
 def size_of(result: object) -> str:

@@ -20,17 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from city import YEAR
+from measure import status_mb
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def status_mb(pid: int | str, key: str) -> float:
-    """A line of /proc/PID/status in MB: VmRSS (now) or VmHWM (the peak of this process)."""
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 @dataclass

@@ -42,13 +42,10 @@ from datetime import date
 from pathlib import Path
 
 import before
-from city import TZ, YEAR
-from city_year import NOW
+from city import YEAR
 from generate import generate
+from measure import Ticker, rss_mb, services_on
 
-from bot.app import build_services
-from bot.clock import FixedClock
-from bot.config import load_settings
 from bot.context import Services
 from bot.render.commitment_export import commitments_file
 from storage.clock import to_db
@@ -205,47 +202,8 @@ MEASUREMENTS: list[Measurement] = [
 # Running one measurement in a process of its own -----------------------------------------------
 
 
-def rss_now_mb() -> float:
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-
-
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-class Ticker:
-    """Sleeps 1 ms in a loop and records the longest gap: how long other users would wait."""
-
-    def __init__(self) -> None:
-        self.longest = 0.0
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def _tick(self) -> None:
-        last = time.perf_counter()
-        while not self._stop.is_set():
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            self.longest = max(self.longest, now - last)
-            last = now
-
-    async def __aenter__(self) -> Ticker:
-        self._task = asyncio.create_task(self._tick())
-        await asyncio.sleep(0.01)
-        self.longest = 0.0
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await asyncio.sleep(0.005)
-        self._stop.set()
-        assert self._task is not None
-        await self._task
-
-
-def services_on(path: Path) -> Services:
-    settings = load_settings(env_file=None, CADREBOT_DB=str(path))
-    return build_services(settings, clock=FixedClock(TZ, NOW))
 
 
 async def _measure(path: Path, samples: dict[str, str], name: str, repeat: int) -> dict:
@@ -256,7 +214,7 @@ async def _measure(path: Path, samples: dict[str, str], name: str, repeat: int) 
         with tempfile.TemporaryDirectory() as folder:
             bench = Bench(services, samples, YEAR, QUARTER, Path(folder))
             gc.collect()
-            start, objects = rss_now_mb(), len(gc.get_objects())
+            start, objects = rss_mb(), len(gc.get_objects())
             times, stalls, rows = [], [], 0
             for _ in range(measurement.repeat or repeat):
                 async with Ticker() as ticker:
@@ -274,7 +232,7 @@ async def _measure(path: Path, samples: dict[str, str], name: str, repeat: int) 
                 "rows": rows,
                 "start": start,
                 "peak": peak_mb(),
-                "left": rss_now_mb() - start,
+                "left": rss_mb() - start,
                 "objects": len(gc.get_objects()) - objects,
             }
     finally:

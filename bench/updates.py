@@ -49,6 +49,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve()
 ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
+from measure import status_mb  # noqa: E402
 
 PER_CELL = 10
 HELP, COMMIT, CHECKIN, ECHO = "help", "commit", "checkin", "echo"
@@ -63,15 +64,6 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def status_mb(pid: int, key: str) -> float:
-    """VmRSS (now) or VmHWM (the peak) of a process, in MB."""
-    with open(f"/proc/{pid}/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def bot_env(server, db_path: Path | None = None) -> dict[str, str]:  # type: ignore[no-untyped-def]
