@@ -25,6 +25,7 @@ from bot.parsing import check_year, parse_date
 from bot.render.text import utf16_len
 
 if TYPE_CHECKING:
+    from storage.records import Unit
     from storage.sessions import Invitee
 
 
@@ -472,6 +473,20 @@ def effective_deadline(
 
 def path_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def subtree_study(
+    units: Sequence[Unit], top_id: int, deadlines: dict[int, date], default: date,
+    held: dict[int, list[date]],
+) -> dict[int, StudyState]:  # fmt: skip
+    """The study states of ``top_id``'s subtree (``units``, the top the root), each unit's
+    own closed campaign-topic sessions held on ``held[unit id]`` (local dates)."""
+    return study_states([
+        StudyUnit(u.id, u.parent_id if u.id != top_id else None,
+                  effective_deadline(path_ids(u.path), deadlines, default),
+                  tuple(held.get(u.id, ())))
+        for u in units
+    ])  # fmt: skip
 
 
 # Free-text fields -----------------------------------------------------------------------------

@@ -225,18 +225,7 @@ def _study(
     for session in held:
         if session.campaign_id == campaign.id:
             days[session.unit_id].append(session.starts_at.astimezone(tz).date())
-    study = [
-        session_rules.StudyUnit(
-            unit.id,
-            unit.parent_id if unit.id != top.id else None,
-            session_rules.effective_deadline(
-                session_rules.path_ids(unit.path), deadlines, campaign.study_deadline
-            ),
-            tuple(days.get(unit.id, ())),
-        )
-        for unit in units
-    ]
-    states = session_rules.study_states(study)
+    states = session_rules.subtree_study(units, top.id, deadlines, campaign.study_deadline, days)
     found = {0: states[top.id]}
     for unit in units:
         if unit.parent_id == top.id:

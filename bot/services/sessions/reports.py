@@ -194,18 +194,9 @@ class Reporting(SessionBase):
             rows: list[StudyRow] = []
             for top in await self._tops(store, actor):
                 units = await store.units.subtree(top)
-                study = [
-                    rules.StudyUnit(
-                        u.id,
-                        u.parent_id if u.id != top.id else None,
-                        rules.effective_deadline(
-                            rules.path_ids(u.path), deadlines, campaign.study_deadline
-                        ),
-                        tuple(held.get(u.id, ())),
-                    )
-                    for u in units
-                ]
-                states = rules.study_states(study)
+                states = rules.subtree_study(
+                    units, top.id, deadlines, campaign.study_deadline, held
+                )
                 depth0 = len(rules.path_ids(top.path))
                 rows += [
                     StudyRow(u, len(rules.path_ids(u.path)) - depth0, states[u.id]) for u in units
